@@ -1,0 +1,34 @@
+package io.wslb;
+
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Picks the backend for a new connection among the eligible ones. The balancer calls it once per attempt,
+ * from many threads at once, on a server thread: it must be thread-safe, fast and never block. The built-in
+ * algorithms are in {@code io.wslb.strategies.BalancingStrategies} (module {@code wslb-strategies}).
+ *
+ * <pre>{@code
+ * // Prefer backends labelled "canary" for clients that ask for it, round robin otherwise.
+ * BalancingStrategy roundRobin = BalancingStrategies.roundRobin();
+ * BalancingStrategy canaryAware = (candidates, context) -> {
+ *     if ("1".equals(context.request().header("X-Canary"))) {
+ *         for (LiveBackend b : candidates) {
+ *             if (b.backend().metadata().containsKey("canary")) return b;
+ *         }
+ *     }
+ *     return roundRobin.pick(candidates, context);
+ * };
+ * }</pre>
+ */
+@FunctionalInterface
+public interface BalancingStrategy {
+
+    /**
+     * @param candidates the eligible backends, never empty; on a retry the backends already tried are left
+     *     out. The list is immutable and may be shared between calls: do not keep or cast it.
+     * @param context the handshake, the affinity key and the attempt number
+     * @return one of {@code candidates}, or null to decline (the client then gets 503)
+     */
+    @Nullable LiveBackend pick(List<LiveBackend> candidates, RoutingContext context);
+}

@@ -1,0 +1,41 @@
+package io.wslb;
+
+/**
+ * A {@link Backend} as a member of a {@link BackendPool}, with its live figures. Strategies pick among these;
+ * the figures are read without locks and may be a moment old under concurrency.
+ *
+ * <pre>{@code
+ * BalancingStrategy fewestFirst = (candidates, context) -> {
+ *     LiveBackend best = candidates.get(0);
+ *     for (LiveBackend b : candidates) {
+ *         if (b.activeConnections() < best.activeConnections()) best = b;
+ *     }
+ *     return best;
+ * };
+ * }</pre>
+ */
+public interface LiveBackend {
+
+    /** @return the backend's current configuration (it changes when the pool updates the backend) */
+    Backend backend();
+
+    /** @return the backend's id, which never changes */
+    String id();
+
+    /** @return the current weight, shorthand for {@code backend().weight()} */
+    default int weight() {
+        return backend().weight();
+    }
+
+    /**
+     * @return proxied connections assigned to this backend and not yet closed, counted from the moment a
+     *     strategy picked it (so connections still in their handshake count too)
+     */
+    int activeConnections();
+
+    /** @return connections ever assigned to this backend, including failed attempts */
+    long totalConnections();
+
+    /** @return false once the backend has been removed from its pool */
+    boolean inPool();
+}

@@ -1,0 +1,324 @@
+package io.wslb;
+
+import static java.util.Objects.requireNonNull;
+
+import io.wslb.internal.Listeners;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A configured WebSocket load balancer: the backend pool, the balancing strategy, affinity and its session
+ * store, the data-path limits and the listeners. It holds no sockets; a server adapter (for Jetty,
+ * {@code io.wslb.jetty.WebSocketLoadBalancerHandler}) mounts it. Immutable apart from its live
+ * {@link BackendPool}.
+ *
+ * <pre>{@code
+ * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
+ *     .backend(Backend.of("chat-1", URI.create("ws://10.0.0.1:3000/ws")))
+ *     .backend(Backend.of("chat-2", URI.create("ws://10.0.0.2:3000/ws")).withWeight(2))
+ *     .strategy(BalancingStrategies.leastConnections())
+ *     .affinity(AffinityResolvers.cookie("WSLB"))
+ *     .sessionStore(SessionStores.inMemory(Duration.ofHours(1)))
+ *     .idleTimeout(Duration.ofMinutes(10))
+ *     .build();
+ * server.setHandler(WebSocketLoadBalancerHandler.at("/ws", lb));
+ * }</pre>
+ */
+public final class WebSocketLoadBalancer {
+
+    /** Default {@link Builder#connectTimeout}: 5 s. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Default {@link Builder#upgradeTimeout}: 10 s. */
+    public static final Duration DEFAULT_UPGRADE_TIMEOUT = Duration.ofSeconds(10);
+    /** Default {@link Builder#idleTimeout}: 5 minutes. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    /** Default {@link Builder#maxFrameSize}: 16 MiB. */
+    public static final long DEFAULT_MAX_FRAME_SIZE = 16L << 20;
+    /** Default {@link Builder#maxMessageSize}: 64 MiB. */
+    public static final long DEFAULT_MAX_MESSAGE_SIZE = 64L << 20;
+    /** Default {@link Builder#maxAttempts}: 3. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+
+    private final BackendPool pool;
+    private final BalancingStrategy strategy;
+    private final AffinityResolver affinity;
+    private final @Nullable SessionStore sessionStore;
+    private final LoadBalancerListener events;
+    private final Router router;
+    private final Duration connectTimeout;
+    private final Duration upgradeTimeout;
+    private final Duration idleTimeout;
+    private final long maxFrameSize;
+    private final long maxMessageSize;
+    private final int maxAttempts;
+
+    private WebSocketLoadBalancer(Builder b, BackendPool pool, BalancingStrategy strategy) {
+        this.pool = pool;
+        this.strategy = strategy;
+        this.affinity = b.affinity;
+        this.sessionStore = b.sessionStore;
+        this.events = new Listeners(List.copyOf(b.listeners));
+        this.connectTimeout = b.connectTimeout;
+        this.upgradeTimeout = b.upgradeTimeout;
+        this.idleTimeout = b.idleTimeout;
+        this.maxFrameSize = b.maxFrameSize;
+        this.maxMessageSize = b.maxMessageSize;
+        this.maxAttempts = b.maxAttempts;
+        this.router = new Router(pool, strategy, affinity, sessionStore, maxAttempts, events);
+    }
+
+    /** @return a new builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the live backend pool; add, update and remove backends through it at any time */
+    public BackendPool pool() {
+        return pool;
+    }
+
+    /** @return the balancing strategy */
+    public BalancingStrategy strategy() {
+        return strategy;
+    }
+
+    /** @return the affinity resolver ({@link AffinityResolver#none()} when affinity is off) */
+    public AffinityResolver affinity() {
+        return affinity;
+    }
+
+    /** @return the session store, or null when affinity is off */
+    public @Nullable SessionStore sessionStore() {
+        return sessionStore;
+    }
+
+    /** @return the routing decision, for adapters */
+    public Router router() {
+        return router;
+    }
+
+    /** @return every registered listener, as one; adapters report handshake rejections through it */
+    public LoadBalancerListener events() {
+        return events;
+    }
+
+    /** @return how long the TCP (and TLS) connect to a backend may take */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** @return how long a backend may take to answer the upgrade once connected */
+    public Duration upgradeTimeout() {
+        return upgradeTimeout;
+    }
+
+    /** @return how long a proxied connection may carry no traffic either way before it is closed */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** @return the largest frame payload a client may send, in bytes */
+    public long maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    /** @return the largest message (sum of its frames' payloads) a client may send, in bytes */
+    public long maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** @return how many backends a connection may try before its 101 (the first attempt included) */
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    @Override
+    public String toString() {
+        return "WebSocketLoadBalancer{pool=" + pool + ", strategy=" + strategy + ", affinity=" + affinity + "}";
+    }
+
+    /**
+     * Builds a {@link WebSocketLoadBalancer}. {@link #strategy} is required; so is {@link #sessionStore} when
+     * {@link #affinity} is set. Settings are validated when set and again, as a whole, in {@link #build()}.
+     */
+    public static final class Builder {
+        private final List<Backend> backends = new ArrayList<>();
+        private @Nullable BackendPool pool;
+        private @Nullable BalancingStrategy strategy;
+        private AffinityResolver affinity = AffinityResolver.none();
+        private @Nullable SessionStore sessionStore;
+        private final List<LoadBalancerListener> listeners = new ArrayList<>();
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration upgradeTimeout = DEFAULT_UPGRADE_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private long maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        private long maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+
+        private Builder() {}
+
+        /**
+         * Adds a backend to the pool the balancer creates. Cannot be combined with {@link #pool}.
+         *
+         * @param backend a backend with an id not added before
+         * @return this
+         */
+        public Builder backend(Backend backend) {
+            backends.add(requireNonNull(backend, "backend"));
+            return this;
+        }
+
+        /**
+         * Uses an existing pool (for example one shared with a health checker). Cannot be combined with
+         * {@link #backend}.
+         *
+         * @param pool the pool
+         * @return this
+         */
+        public Builder pool(BackendPool pool) {
+            this.pool = requireNonNull(pool, "pool");
+            return this;
+        }
+
+        /**
+         * @param strategy how to pick a backend for a new connection (required)
+         * @return this
+         */
+        public Builder strategy(BalancingStrategy strategy) {
+            this.strategy = requireNonNull(strategy, "strategy");
+            return this;
+        }
+
+        /**
+         * @param affinity how to derive a client's affinity key; default {@link AffinityResolver#none()}
+         * @return this
+         */
+        public Builder affinity(AffinityResolver affinity) {
+            this.affinity = requireNonNull(affinity, "affinity");
+            return this;
+        }
+
+        /**
+         * @param sessionStore where affinity keys map to backends; required when {@link #affinity} is set
+         * @return this
+         */
+        public Builder sessionStore(SessionStore sessionStore) {
+            this.sessionStore = requireNonNull(sessionStore, "sessionStore");
+            return this;
+        }
+
+        /**
+         * @param listener notified of connection events; may be called several times to add several
+         * @return this
+         */
+        public Builder listener(LoadBalancerListener listener) {
+            listeners.add(requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * @param timeout how long a TCP (and TLS) connect to a backend may take before the next backend is
+         *     tried; positive; default 5 s
+         * @return this
+         */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive(timeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * @param timeout how long a connected backend may take to answer the upgrade before the next backend is
+         *     tried; positive; default 10 s
+         * @return this
+         */
+        public Builder upgradeTimeout(Duration timeout) {
+            this.upgradeTimeout = positive(timeout, "upgradeTimeout");
+            return this;
+        }
+
+        /**
+         * @param timeout how long a proxied connection may carry no traffic either way before both sides get a
+         *     1001 close; positive; default 5 minutes
+         * @return this
+         */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive(timeout, "idleTimeout");
+            return this;
+        }
+
+        /**
+         * @param bytes the largest frame payload a client may send; a larger frame closes the connection with
+         *     1009 before its payload is relayed; 125 or more; default 16 MiB
+         * @return this
+         */
+        public Builder maxFrameSize(long bytes) {
+            if (bytes < 125) {
+                throw new IllegalArgumentException("maxFrameSize must be at least 125 bytes, got " + bytes);
+            }
+            this.maxFrameSize = bytes;
+            return this;
+        }
+
+        /**
+         * @param bytes the largest message (all frames of a fragmented message together) a client may send;
+         *     125 or more; default 64 MiB
+         * @return this
+         */
+        public Builder maxMessageSize(long bytes) {
+            if (bytes < 125) {
+                throw new IllegalArgumentException("maxMessageSize must be at least 125 bytes, got " + bytes);
+            }
+            this.maxMessageSize = bytes;
+            return this;
+        }
+
+        /**
+         * @param attempts how many backends one connection may try before its 101, the first included; 1 to
+         *     10; default 3
+         * @return this
+         */
+        public Builder maxAttempts(int attempts) {
+            if (attempts < 1 || attempts > 10) {
+                throw new IllegalArgumentException("maxAttempts must be 1..10, got " + attempts);
+            }
+            this.maxAttempts = attempts;
+            return this;
+        }
+
+        /**
+         * @return the balancer
+         * @throws IllegalStateException when the strategy is missing or settings conflict
+         */
+        public WebSocketLoadBalancer build() {
+            if (strategy == null) {
+                throw new IllegalStateException("strategy is required, e.g. .strategy(BalancingStrategies.roundRobin())");
+            }
+            if (pool != null && !backends.isEmpty()) {
+                throw new IllegalStateException("set either pool(...) or backend(...), not both");
+            }
+            boolean affinityOn = affinity != AffinityResolver.none();
+            if (affinityOn && sessionStore == null) {
+                throw new IllegalStateException("affinity " + affinity + " needs a sessionStore, e.g. "
+                    + ".sessionStore(SessionStores.inMemory(Duration.ofHours(1)))");
+            }
+            if (!affinityOn && sessionStore != null) {
+                throw new IllegalStateException("sessionStore is set but affinity is none: set an affinity resolver or drop the store");
+            }
+            if (maxMessageSize < maxFrameSize) {
+                throw new IllegalStateException("maxMessageSize (" + maxMessageSize + ") is below maxFrameSize (" + maxFrameSize + ")");
+            }
+            BackendPool effective = pool != null ? pool : BackendPool.of(backends);
+            return new WebSocketLoadBalancer(this, effective, strategy);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + d);
+            }
+            return d;
+        }
+    }
+}
