@@ -1,0 +1,39 @@
+package io.wslb.strategies.internal;
+
+import io.wslb.BalancingStrategy;
+import io.wslb.LiveBackend;
+import io.wslb.RoutingContext;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Fewest active connections wins; the scan starts at a rotating position so that ties go to each tied backend
+ * in turn rather than always to the first. One scan, no allocation.
+ */
+public final class LeastConnectionsStrategy implements BalancingStrategy {
+
+    private final AtomicInteger start = new AtomicInteger();
+
+    @Override
+    public LiveBackend pick(List<LiveBackend> candidates, RoutingContext context) {
+        int n = candidates.size();
+        int first = Math.floorMod(start.getAndIncrement(), n);
+        LiveBackend best = candidates.get(first);
+        int fewest = best.activeConnections();
+        for (int i = 1; i < n && fewest > 0; i++) {
+            int index = first + i;
+            LiveBackend candidate = candidates.get(index >= n ? index - n : index);
+            int active = candidate.activeConnections();
+            if (active < fewest) {
+                best = candidate;
+                fewest = active;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public String toString() {
+        return "least-connections";
+    }
+}
