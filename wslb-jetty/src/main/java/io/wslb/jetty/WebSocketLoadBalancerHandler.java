@@ -1,0 +1,143 @@
+package io.wslb.jetty;
+
+import static java.util.Objects.requireNonNull;
+
+import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.internal.BackendConnector;
+import io.wslb.jetty.internal.ProxyContext;
+import io.wslb.jetty.internal.UpgradeExchange;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A Jetty core {@link Handler} that load-balances the WebSocket upgrades arriving under a path: each one is
+ * validated, routed by the {@link WebSocketLoadBalancer}, connected to a backend, and only after the
+ * backend's 101 answered with a 101 and turned into a byte tunnel that follows the frames. Requests outside the
+ * path are left to the next handler. It shares the server's executor, scheduler and buffer pool, and owns its
+ * backend connector as a lifecycle bean.
+ *
+ * <pre>{@code
+ * Server server = new Server(8080);
+ * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
+ *     .backend(Backend.of("a", URI.create("ws://10.0.0.1:3000")))
+ *     .backend(Backend.of("b", URI.create("ws://10.0.0.2:3000")))
+ *     .strategy(BalancingStrategies.roundRobin())
+ *     .build();
+ * server.setHandler(new Handler.Sequence(WebSocketLoadBalancerHandler.at("/ws", lb), appHandler));
+ * server.start();
+ * }</pre>
+ *
+ * <p>The request path below the mount path, and the query, are appended to the backend URI's path: with the
+ * handler at {@code /ws} and a backend {@code ws://10.0.0.1:3000/chat}, a client's {@code /ws/room/7?x=1}
+ * reaches the backend as {@code /chat/room/7?x=1}. Plain HTTP requests under the path get 426. Only HTTP/1.1
+ * upgrades are proxied.
+ */
+@ManagedObject("WebSocket load balancer")
+public final class WebSocketLoadBalancerHandler extends Handler.Abstract {
+
+    private final String path;
+    private final WebSocketLoadBalancer balancer;
+    private @Nullable ProxyContext context;
+
+    private WebSocketLoadBalancerHandler(String path, WebSocketLoadBalancer balancer) {
+        super(InvocationType.NON_BLOCKING);
+        this.path = path;
+        this.balancer = balancer;
+    }
+
+    /**
+     * @param path the mount path: {@code "/"} for every path, or a path such as {@code "/ws"} that matches itself
+     *     and everything below it ({@code /ws/...}); no trailing slash, no wildcard
+     * @param balancer the balancer to mount
+     * @return a handler to add to the server
+     */
+    public static WebSocketLoadBalancerHandler at(String path, WebSocketLoadBalancer balancer) {
+        requireNonNull(path, "path");
+        requireNonNull(balancer, "balancer");
+        if (!path.startsWith("/") || (path.length() > 1 && path.endsWith("/")) || path.contains("*")) {
+            throw new IllegalArgumentException("path must be \"/\" or like \"/ws\" (no trailing slash or wildcard), got \"" + path + "\"");
+        }
+        return new WebSocketLoadBalancerHandler(path, balancer);
+    }
+
+    /** @return the balancer this handler mounts */
+    public WebSocketLoadBalancer balancer() {
+        return balancer;
+    }
+
+    /** @return the mount path */
+    @ManagedAttribute("mount path")
+    public String getPath() {
+        return path;
+    }
+
+    /** @return proxied connections open now */
+    @ManagedAttribute("open proxied connections")
+    public int getOpenConnections() {
+        ProxyContext c = context;
+        return c == null ? 0 : c.openTunnels();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        Server server = getServer();
+        if (server == null) {
+            throw new IllegalStateException("the handler must be part of a Server before it starts");
+        }
+        ByteBufferPool pool = server.getByteBufferPool();
+        Scheduler scheduler = server.getScheduler();
+        BackendConnector connector = new BackendConnector(server.getThreadPool(), scheduler, pool, balancer.connectTimeout());
+        addBean(connector, true);
+        context = new ProxyContext(balancer, server.getThreadPool(), scheduler, pool, connector);
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        ProxyContext c = context;
+        if (c != null) {
+            c.closeAll("balancer stopping");
+            removeBean(getBean(BackendConnector.class));
+        }
+        context = null;
+        super.doStop();
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        ProxyContext c = context;
+        if (c == null) {
+            return false;
+        }
+        String inContext = Request.getPathInContext(request);
+        if (!matches(inContext)) {
+            return false;
+        }
+        String raw = request.getHttpURI().getPath();
+        String contextPath = Request.getContextPath(request);
+        String prefix = (contextPath == null ? "" : contextPath) + (path.equals("/") ? "" : path);
+        String remainder = raw != null && raw.startsWith(prefix) ? raw.substring(prefix.length()) : "?";
+        UpgradeExchange.handle(c, request, response, callback, remainder);
+        return true;
+    }
+
+    private boolean matches(String inContext) {
+        if (path.equals("/")) {
+            return true;
+        }
+        return inContext.equals(path) || (inContext.startsWith(path) && inContext.charAt(path.length()) == '/');
+    }
+
+    @Override
+    public String toString() {
+        return "WebSocketLoadBalancerHandler@" + path + "{" + balancer + "}";
+    }
+}

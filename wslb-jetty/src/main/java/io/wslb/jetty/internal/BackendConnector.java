@@ -1,0 +1,114 @@
+package io.wslb.jetty.internal;
+
+import io.wslb.Backend;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.ClientConnectionFactory;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Transport;
+import org.eclipse.jetty.io.ssl.SslClientConnectionFactory;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.SocketAddressResolver;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Opens TCP (and TLS, for {@code wss://}) connections to backends on a Jetty {@link ClientConnector} that
+ * shares the server's executor, scheduler and buffer pool. Host names are resolved off the selector threads;
+ * IP literals are used as they are. Every connection is new: upgrade connections are never pooled or reused.
+ */
+public final class BackendConnector extends ContainerLifeCycle {
+
+    private final ClientConnector connector = new ClientConnector();
+    private final SocketAddressResolver resolver;
+    private final Executor executor;
+    private final ByteBufferPool bufferPool;
+
+    public BackendConnector(Executor executor, Scheduler scheduler, ByteBufferPool bufferPool, Duration connectTimeout) {
+        this.executor = executor;
+        this.bufferPool = bufferPool;
+        connector.setExecutor(executor);
+        connector.setScheduler(scheduler);
+        connector.setByteBufferPool(bufferPool);
+        connector.setConnectTimeout(connectTimeout);
+        connector.setSelectors(1);
+        connector.setTCPNoDelay(true);
+        SslContextFactory.Client tls = new SslContextFactory.Client();
+        tls.setEndpointIdentificationAlgorithm("HTTPS");
+        connector.setSslContextFactory(tls);
+        this.resolver = new SocketAddressResolver.Async(executor, scheduler, connectTimeout.toMillis());
+        addBean(connector);
+    }
+
+    /** @return the connector, for tests and figures */
+    public ClientConnector clientConnector() {
+        return connector;
+    }
+
+    /**
+     * Connects to a backend; {@code factory} makes the connection once TCP (and TLS) is up.
+     *
+     * @param backend where to connect
+     * @param factory creates the HTTP/1.1 upgrade connection on the new endpoint
+     * @param promise told of the connection, or of the connect failure
+     */
+    void connect(Backend backend, ClientConnectionFactory factory, Promise<Connection> promise) {
+        String host = backend.host();
+        int port = backend.port();
+        if (isIpLiteral(host)) {
+            try {
+                connect(new InetSocketAddress(InetAddress.getByName(host), port), backend, factory, promise);
+            } catch (Exception e) {
+                promise.failed(e);
+            }
+            return;
+        }
+        resolver.resolve(host, port, new HashMap<>(), new Promise<List<InetSocketAddress>>() {
+            @Override
+            public void succeeded(List<InetSocketAddress> addresses) {
+                connect(addresses.get(0), backend, factory, promise);
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                promise.failed(failure);
+            }
+        });
+    }
+
+    private void connect(InetSocketAddress address, Backend backend, ClientConnectionFactory factory,
+                         Promise<Connection> promise) {
+        Map<String, Object> context = new HashMap<>(8);
+        context.put(Transport.CONTEXT_KEY, Transport.TCP_IP);
+        ClientConnectionFactory effective = backend.secure()
+            ? new SslClientConnectionFactory(connector.getSslContextFactory(), bufferPool, executor, factory)
+            : factory;
+        context.put(ClientConnectionFactory.CONTEXT_KEY, effective);
+        context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY, promise);
+        connector.connect(address, context);
+    }
+
+    static boolean isIpLiteral(String host) {
+        if (host.indexOf(':') >= 0) {
+            return true;
+        }
+        int dots = 0;
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c == '.') {
+                dots++;
+            } else if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return dots == 3;
+    }
+}

@@ -1,0 +1,58 @@
+package io.wslb.jetty.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Builds the close frames the proxy itself sends (RFC 6455 section 5.5.1). */
+final class CloseFrames {
+
+    private static final int MAX_REASON = 123;
+
+    private CloseFrames() {}
+
+    /**
+     * @param code a close code that may go on the wire (never 1005, 1006 or 1015)
+     * @param reason a short reason; cut to 123 bytes at a character boundary
+     * @param masked true toward a backend (the proxy is its client), false toward a client
+     * @return the frame, ready to write
+     */
+    static ByteBuffer close(int code, String reason, boolean masked) {
+        if (code == 1005 || code == 1006 || code == 1015 || code < 1000 || code > 4999) {
+            throw new IllegalArgumentException("close code " + code + " may not be sent");
+        }
+        byte[] text = truncate(reason);
+        int length = 2 + text.length;
+        ByteBuffer frame = ByteBuffer.allocate(2 + (masked ? 4 : 0) + length);
+        frame.put((byte) 0x88);
+        frame.put((byte) ((masked ? 0x80 : 0) | length));
+        byte[] payload = new byte[length];
+        payload[0] = (byte) (code >> 8);
+        payload[1] = (byte) code;
+        System.arraycopy(text, 0, payload, 2, text.length);
+        if (masked) {
+            byte[] mask = new byte[4];
+            ThreadLocalRandom.current().nextBytes(mask);
+            frame.put(mask);
+            for (int i = 0; i < length; i++) {
+                payload[i] ^= mask[i & 3];
+            }
+        }
+        frame.put(payload);
+        return frame.flip();
+    }
+
+    private static byte[] truncate(String reason) {
+        byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= MAX_REASON) {
+            return bytes;
+        }
+        int end = MAX_REASON;
+        while (end > 0 && (bytes[end] & 0xC0) == 0x80) {
+            end--; // do not cut a multi-byte character
+        }
+        byte[] cut = new byte[end];
+        System.arraycopy(bytes, 0, cut, 0, end);
+        return cut;
+    }
+}

@@ -1,0 +1,295 @@
+package io.wslb.jetty.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.IteratingCallback;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One direction of a tunnel: reads its source socket, follows the frames with a {@link FrameScanner} and
+ * writes the bytes, unchanged, to its sink socket. It is the only writer of its sink, so the frames the proxy
+ * injects (a close) go through it too, at a frame boundary.
+ *
+ * <p>Backpressure: the source is not read again until the write to the sink has completed. Buffers come
+ * from the server's pool and go back to it whenever a read finds nothing, so an idle connection holds none.
+ * Everything here is non-blocking and runs on whichever selector thread made progress.
+ */
+final class Relay extends IteratingCallback {
+
+    /** What the tunnel asks a relay to do instead of relaying. */
+    record CloseRequest(int code, String reason) {
+        /** Stop relaying and shut the sink's output, with no frame of the proxy's own. */
+        static final CloseRequest SHUT = new CloseRequest(0, "");
+    }
+
+    private static final VarHandle CLOSE_REQUEST;
+
+    static {
+        try {
+            CLOSE_REQUEST = MethodHandles.lookup().findVarHandle(Relay.class, "closeRequest", CloseRequest.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final WebSocketTunnel tunnel;
+    private final TunnelLeg source;
+    private final TunnelLeg sink;
+    private final FrameScanner scanner;
+    private final ByteBufferPool pool;
+    private final int bufferSize;
+    private @Nullable RetainableByteBuffer buffer;
+    private @Nullable ByteBuffer initial;
+    private byte @Nullable [] carry;
+    private int carryLength;
+    private volatile @Nullable CloseRequest closeRequest;
+    private boolean closeFrameSent;
+    private boolean sinkShut;
+    private boolean closeSeenReported;
+    private boolean closeSeenWhenClosing;
+    private volatile boolean writing;
+    private volatile long forwarded;
+
+    Relay(WebSocketTunnel tunnel, TunnelLeg source, TunnelLeg sink, FrameScanner scanner, ByteBufferPool pool, int bufferSize) {
+        this.tunnel = tunnel;
+        this.source = source;
+        this.sink = sink;
+        this.scanner = scanner;
+        this.pool = pool;
+        this.bufferSize = bufferSize;
+    }
+
+    /** @param bytes bytes that arrived with the handshake and precede anything read from the source */
+    void initial(ByteBuffer bytes) {
+        this.initial = bytes;
+    }
+
+    /**
+     * Asks the relay to stop relaying: to send a close frame (when {@code request.code()} is not 0 and the
+     * sink's stream is at a frame boundary), shut the sink's output, then discard the source's bytes until the
+     * source's own close frame or end of stream. The first request wins.
+     *
+     * @param request what to send
+     */
+    void requestClose(CloseRequest request) {
+        if (CLOSE_REQUEST.compareAndSet(this, null, request)) {
+            iterate();
+        }
+    }
+
+    boolean isClosing() {
+        return closeRequest != null;
+    }
+
+    boolean isWriting() {
+        return writing;
+    }
+
+    long forwarded() {
+        return forwarded;
+    }
+
+    @Override
+    protected Action process() {
+        writing = false;
+        while (true) {
+            CloseRequest request = closeRequest;
+            if (request != null && !sinkShut) {
+                Action action = closeSink(request);
+                if (action != null) {
+                    return action;
+                }
+            }
+            RetainableByteBuffer held = buffer;
+            if (held == null) {
+                held = buffer = pool.acquire(bufferSize, true);
+            }
+            ByteBuffer bytes = held.getByteBuffer();
+            BufferUtil.clear(bytes);
+            int filled = fill(bytes);
+            if (filled > 0) {
+                if (sinkShut) {
+                    if (discardUntilClose(bytes)) {
+                        release();
+                        return Action.SUCCEEDED;
+                    }
+                    continue;
+                }
+                if (forward(bytes)) {
+                    return Action.SCHEDULED;
+                }
+                continue;
+            }
+            if (filled == 0) {
+                release();
+                source.fillInterestedIfNeeded();
+                return Action.IDLE;
+            }
+            release();
+            if (sinkShut) {
+                return Action.SUCCEEDED;
+            }
+            tunnel.endOfStream(source, scanner.closeSeen());
+            if (closeRequest == null) {
+                requestClose(CloseRequest.SHUT);
+            }
+        }
+    }
+
+    private int fill(ByteBuffer bytes) {
+        ByteBuffer first = initial;
+        if (first != null) {
+            int appended = BufferUtil.append(bytes, first);
+            if (!first.hasRemaining()) {
+                initial = null;
+            }
+            return appended;
+        }
+        try {
+            return source.getEndPoint().fill(bytes);
+        } catch (IOException failure) {
+            return -1;
+        }
+    }
+
+    /** Scans and writes what may go now; returns true if a write is in flight. */
+    private boolean forward(ByteBuffer bytes) {
+        int filled = bytes.remaining();
+        int clean = scanner.scan(bytes);
+        int violation = scanner.violation();
+        if (!closeSeenReported && scanner.closeSeen()) {
+            closeSeenReported = true;
+            tunnel.closeFrameSeen(source);
+        }
+        ByteBuffer head = null;
+        if (violation == 0 && clean < filled) {
+            if (clean == 0) {
+                appendCarry(bytes, 0, filled);
+                return false;
+            }
+            head = takeCarry();
+            appendCarry(bytes, clean, filled);
+        } else if (clean == 0) {
+            carry = null;
+            carryLength = 0;
+        } else {
+            head = takeCarry();
+        }
+        if (violation != 0) {
+            tunnel.violation(source, violation, scanner.violationReason());
+        }
+        if (clean == 0) {
+            return false;
+        }
+        bytes.limit(bytes.position() + clean);
+        forwarded += clean + (head == null ? 0 : head.remaining());
+        writing = true;
+        if (head == null) {
+            sink.getEndPoint().write(this, bytes);
+        } else {
+            sink.getEndPoint().write(this, head, bytes);
+        }
+        return true;
+    }
+
+    /** Sends the requested close frame if possible, then shuts the sink; null when the source is to be drained. */
+    private @Nullable Action closeSink(CloseRequest request) {
+        carry = null;
+        carryLength = 0;
+        initial = null;
+        EndPoint out = sink.getEndPoint();
+        if (!closeFrameSent && request.code() != 0 && scanner.atBoundary() && out.isOpen() && !out.isOutputShutdown()) {
+            closeFrameSent = true;
+            release();
+            writing = true;
+            out.write(this, CloseFrames.close(request.code(), request.reason(), sink.isBackend()));
+            return Action.SCHEDULED;
+        }
+        sinkShut = true;
+        closeSeenWhenClosing = scanner.closeSeen();
+        if (out.isOpen()) {
+            out.shutdownOutput();
+        }
+        tunnel.relayClosing(this);
+        return null;
+    }
+
+    /** After the sink is shut: drop source bytes until the source's close frame; true when it came. */
+    private boolean discardUntilClose(ByteBuffer bytes) {
+        if (scanner.violation() != 0 || closeSeenWhenClosing) {
+            return false;
+        }
+        scanner.scan(bytes);
+        return scanner.closeSeen();
+    }
+
+    private void appendCarry(ByteBuffer bytes, int from, int to) {
+        int length = to - from;
+        byte[] target = carry;
+        if (target == null) {
+            target = carry = new byte[14];
+        }
+        for (int i = 0; i < length; i++) {
+            target[carryLength + i] = bytes.get(bytes.position() + from + i);
+        }
+        carryLength += length;
+    }
+
+    private @Nullable ByteBuffer takeCarry() {
+        byte[] held = carry;
+        if (held == null || carryLength == 0) {
+            return null;
+        }
+        ByteBuffer head = ByteBuffer.wrap(held, 0, carryLength);
+        carry = null;
+        carryLength = 0;
+        return head;
+    }
+
+    private void release() {
+        RetainableByteBuffer held = buffer;
+        if (held != null) {
+            buffer = null;
+            held.release();
+        }
+    }
+
+    @Override
+    protected void onCompleteSuccess() {
+        release();
+        tunnel.relayDone(this);
+    }
+
+    @Override
+    protected void onCompleteFailure(Throwable cause) {
+        writing = false;
+        release();
+        tunnel.writeFailed(this, sink, cause);
+        tunnel.relayDone(this);
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING;
+    }
+
+    TunnelLeg source() {
+        return source;
+    }
+
+    TunnelLeg sink() {
+        return sink;
+    }
+
+    @Override
+    public String toString() {
+        return "Relay[" + (source.isBackend() ? "backend->client" : "client->backend") + ", forwarded=" + forwarded
+            + ", closing=" + closeRequest + ", " + super.toString() + "]";
+    }
+}

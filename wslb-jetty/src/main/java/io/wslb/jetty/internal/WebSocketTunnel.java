@@ -1,0 +1,221 @@
+package io.wslb.jetty.internal;
+
+import io.wslb.CloseCause;
+import io.wslb.Route;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One proxied connection after both handshakes: two legs, two relays, and the rules of how it ends.
+ *
+ * <ul>
+ *   <li>A close frame passes through like any frame; the first one seen decides the cause
+ *       ({@link CloseCause#CLIENT_CLOSED} or {@link CloseCause#BACKEND_CLOSED}).</li>
+ *   <li>A side whose stream ends after its close frame: the other side's output is shut (FIN), mirroring TCP.</li>
+ *   <li>A side that ends without a close frame, or whose socket fails: the other side gets a close frame of
+ *       the proxy's own (1011 toward the client, 1001 toward the backend) at a frame boundary.</li>
+ *   <li>A protocol violation or an idle timeout: both sides get a close frame with the cause's code.</li>
+ *   <li>Once a side is shut, its bytes are drained until its close frame or end of stream; when both relays
+ *       are done, or {@link #LINGER_MILLIS} after closing began, both sockets are closed and the route is
+ *       reported closed.</li>
+ * </ul>
+ */
+final class WebSocketTunnel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketTunnel.class);
+
+    /** How long closing may take before both sockets are closed regardless. */
+    static final long LINGER_MILLIS = 5_000;
+
+    private final ProxyContext context;
+    private final Route route;
+    private final TunnelLeg client;
+    private final TunnelLeg backend;
+    private final AtomicReference<@Nullable CloseCause> cause = new AtomicReference<>();
+    private final AtomicInteger relaysDone = new AtomicInteger();
+    private final AtomicInteger legsClosed = new AtomicInteger();
+    private volatile Scheduler.@Nullable Task linger;
+    private volatile boolean started;
+
+    WebSocketTunnel(ProxyContext context, Route route, EndPoint clientEndPoint, EndPoint backendEndPoint, int rsvFirst, int rsvContinuation) {
+        this.context = context;
+        this.route = route;
+        this.client = new TunnelLeg(clientEndPoint, context.executor(), this, false);
+        this.backend = new TunnelLeg(backendEndPoint, context.executor(), this, true);
+        FrameScanner fromClient = new FrameScanner(true, context.maxFrameSize(), context.maxMessageSize(), rsvFirst, rsvContinuation);
+        FrameScanner fromBackend = new FrameScanner(false, Long.MAX_VALUE, Long.MAX_VALUE, rsvFirst, rsvContinuation);
+        client.relay(new Relay(this, client, backend, fromClient, context.bufferPool(), context.bufferSize()));
+        backend.relay(new Relay(this, backend, client, fromBackend, context.bufferPool(), context.bufferSize()));
+    }
+
+    TunnelLeg clientLeg() {
+        return client;
+    }
+
+    TunnelLeg backendLeg() {
+        return backend;
+    }
+
+    Route route() {
+        return route;
+    }
+
+    /** Both handshakes are done once the client leg is installed: start relaying both ways. */
+    void legOpened(TunnelLeg leg) {
+        if (leg != client) {
+            return;
+        }
+        started = true;
+        context.register(this);
+        long idle = context.idleTimeout().toMillis();
+        client.getEndPoint().setIdleTimeout(idle);
+        backend.getEndPoint().setIdleTimeout(idle);
+        ByteBuffer fromBackend = backend.handedOver();
+        if (fromBackend != null) {
+            backend.relay().initial(fromBackend);
+        }
+        if (client.handedOver() != null) {
+            violation(client, 1002, "data sent before the handshake completed");
+        }
+        backend.relay().iterate();
+        client.relay().iterate();
+    }
+
+    void closeFrameSeen(TunnelLeg from) {
+        decide(from.isBackend() ? CloseCause.BACKEND_CLOSED : CloseCause.CLIENT_CLOSED);
+    }
+
+    /** The source of a relay reached end of stream (or failed to read). */
+    void endOfStream(TunnelLeg source, boolean afterItsCloseFrame) {
+        if (afterItsCloseFrame) {
+            source.relay().requestClose(Relay.CloseRequest.SHUT);
+        } else {
+            gone(source);
+        }
+    }
+
+    /** A relay could not write to its sink: that side is gone. */
+    void writeFailed(Relay relay, TunnelLeg sink, Throwable failure) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: write to {} failed", this, sink.isBackend() ? "backend" : "client", failure);
+        }
+        gone(sink);
+    }
+
+    private void gone(TunnelLeg side) {
+        CloseCause why = side.isBackend() ? CloseCause.BACKEND_GONE : CloseCause.CLIENT_GONE;
+        decide(why);
+        TunnelLeg survivor = other(side);
+        int code = survivor.isBackend() ? why.backendCloseCode() : why.clientCloseCode();
+        side.relay().requestClose(new Relay.CloseRequest(code, side.isBackend() ? "backend went away" : "client went away"));
+        survivor.relay().requestClose(Relay.CloseRequest.SHUT);
+    }
+
+    /** A side broke the protocol: it gets {@code code}, the other side a going-away close. */
+    void violation(TunnelLeg offender, int code, String reason) {
+        CloseCause why = offender.isBackend() ? CloseCause.BACKEND_PROTOCOL_ERROR
+            : code == 1009 ? CloseCause.MESSAGE_TOO_BIG : CloseCause.CLIENT_PROTOCOL_ERROR;
+        decide(why);
+        LOG.debug("{}: {} violated the protocol: {}", this, offender.isBackend() ? "backend" : "client", reason);
+        TunnelLeg other = other(offender);
+        int toOther = other.isBackend() ? why.backendCloseCode() : why.clientCloseCode();
+        other.relay().requestClose(new Relay.CloseRequest(code, reason));
+        offender.relay().requestClose(new Relay.CloseRequest(toOther, offender.isBackend() ? "backend error" : "client error"));
+    }
+
+    /** An endpoint saw no traffic for the idle timeout. */
+    boolean idleExpired(TunnelLeg leg) {
+        if (!started) {
+            return true;
+        }
+        end(CloseCause.IDLE_TIMEOUT, "idle timeout");
+        // A write stuck on a reader that stopped reading: let Jetty fail it, which ends that side.
+        return other(leg).relay().isWriting();
+    }
+
+    /**
+     * Ends the connection from the proxy's side: both peers get a close frame with the cause's code.
+     *
+     * @param why the cause (IDLE_TIMEOUT, SHUTDOWN)
+     * @param reason the close reason sent
+     */
+    void end(CloseCause why, String reason) {
+        decide(why);
+        client.relay().requestClose(new Relay.CloseRequest(why.backendCloseCode(), reason));
+        backend.relay().requestClose(new Relay.CloseRequest(why.clientCloseCode(), reason));
+    }
+
+    /** A relay shut its sink: from now on the connection ends within the linger time. */
+    void relayClosing(Relay relay) {
+        if (linger == null) {
+            synchronized (this) {
+                if (linger == null) {
+                    linger = context.scheduler().schedule(this::closeSockets, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+    }
+
+    void relayDone(Relay relay) {
+        if (relaysDone.incrementAndGet() == 2) {
+            closeSockets();
+        } else {
+            relayClosing(relay);
+        }
+    }
+
+    /** Closes both sockets (idempotent). */
+    void closeSockets() {
+        client.getEndPoint().close();
+        backend.getEndPoint().close();
+    }
+
+    /**
+     * The client's 101 could not be delivered (the client left): the backend socket is closed and the route
+     * reported closed; the client's socket stays with Jetty.
+     */
+    void abortBeforeStart() {
+        if (!started) {
+            backend.getEndPoint().close();
+            route.closed(CloseCause.CLIENT_GONE, 0, 0);
+        }
+    }
+
+    void legClosed(TunnelLeg leg) {
+        if (!started) {
+            return;
+        }
+        if (legsClosed.incrementAndGet() == 1) {
+            // Nothing can be written to this socket any more; its own relay learns of the close by reading.
+            other(leg).relay().requestClose(Relay.CloseRequest.SHUT);
+            return;
+        }
+        Scheduler.Task task = linger;
+        if (task != null) {
+            task.cancel();
+        }
+        context.unregister(this);
+        CloseCause why = cause.get();
+        route.closed(why == null ? CloseCause.CLIENT_GONE : why, client.relay().forwarded(), backend.relay().forwarded());
+    }
+
+    private void decide(CloseCause why) {
+        cause.compareAndSet(null, why);
+    }
+
+    private TunnelLeg other(TunnelLeg leg) {
+        return leg == client ? backend : client;
+    }
+
+    @Override
+    public String toString() {
+        return "WebSocketTunnel#" + route.id() + "[" + route.backend().id() + "]";
+    }
+}
