@@ -1,0 +1,65 @@
+package io.wslb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class WebSocketLoadBalancerBuilderTest {
+
+    static final BalancingStrategy FIRST = (candidates, context) -> candidates.get(0);
+
+    @Test
+    void build_withoutAStrategy_failsNamingTheSetting() {
+        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().build())
+            .isInstanceOf(IllegalStateException.class).hasMessageContaining("strategy is required");
+    }
+
+    @Test
+    void affinity_withoutAStore_andAStoreWithoutAffinity_areRejected() {
+        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().strategy(FIRST).affinity(r -> "k").build())
+            .hasMessageContaining("needs a sessionStore");
+        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().strategy(FIRST).sessionStore(new RouterTest.MapStore()).build())
+            .hasMessageContaining("affinity is none");
+    }
+
+    @Test
+    void poolAndBackends_together_areRejected() {
+        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().strategy(FIRST)
+            .pool(BackendPool.of()).backend(Backend.of("a", URI.create("ws://h:1"))).build())
+            .hasMessageContaining("either pool(...) or backend(...)");
+    }
+
+    @Test
+    void invalidLimitsAndTimeouts_failWhenSet() {
+        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder();
+        assertThatThrownBy(() -> builder.connectTimeout(Duration.ZERO)).hasMessageContaining("connectTimeout must be positive");
+        assertThatThrownBy(() -> builder.idleTimeout(Duration.ofSeconds(-1))).hasMessageContaining("idleTimeout");
+        assertThatThrownBy(() -> builder.maxFrameSize(10)).hasMessageContaining("maxFrameSize");
+        assertThatThrownBy(() -> builder.maxAttempts(0)).hasMessageContaining("maxAttempts");
+        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().strategy(FIRST).maxFrameSize(1000).maxMessageSize(500).build())
+            .hasMessageContaining("below maxFrameSize");
+    }
+
+    @Test
+    void defaults_areDocumentedValues() {
+        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).build();
+        assertThat(lb.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(lb.upgradeTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(lb.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(lb.maxFrameSize()).isEqualTo(16L << 20);
+        assertThat(lb.maxMessageSize()).isEqualTo(64L << 20);
+        assertThat(lb.maxAttempts()).isEqualTo(3);
+        assertThat(lb.affinity()).isSameAs(AffinityResolver.none());
+        assertThat(lb.sessionStore()).isNull();
+    }
+
+    @Test
+    void httpHeader_rejectsInjection() {
+        assertThatThrownBy(() -> new HttpHeader("Set-Cookie", "a=b\r\nX-Evil: 1")).hasMessageContaining("control character");
+        assertThatThrownBy(() -> new HttpHeader("Bad Name", "v")).hasMessageContaining("not a token");
+        assertThat(new HttpHeader("X-Ok", "tab\tis fine").value()).contains("\t");
+    }
+}
