@@ -1,0 +1,145 @@
+package io.wslb.examples;
+
+import io.wslb.Backend;
+import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.WebSocketLoadBalancerHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The {@code demo} command: an ordinary Jetty application with its own page at {@code /} and a WebSocket load
+ * balancer mounted at {@code /ws}, in front of three in-process echo backends that greet each connection
+ * with their name. The page opens connections through the balancer and shows which backend served each.
+ *
+ * <pre>{@code java -jar wslb-examples.jar demo --port 8080   # then open http://127.0.0.1:8080/}</pre>
+ */
+final class Demo {
+
+    private Demo() {}
+
+    static String help() {
+        return """
+            usage: java -jar wslb-examples.jar [demo] [--host HOST] [--port PORT] [--strategy NAME]
+
+            Starts a web page at / and a WebSocket load balancer at /ws in front of three in-process echo
+            backends (echo-1, echo-2, echo-3). Open the page in a browser to see which backend serves each
+            connection.
+
+              --host HOST       address to listen on (default 127.0.0.1)
+              --port PORT       port to listen on; 0 picks a free port (default 8080)
+              --strategy NAME   round-robin (default) or least-connections
+              --help            this text""";
+    }
+
+    static int run(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args, Set.of("host", "port", "strategy"), Set.of("help"));
+            if (options.has("help")) {
+                System.out.println(help());
+                return 0;
+            }
+            Running demo = start(options.get("host", "127.0.0.1"), port(options.get("port", "8080")),
+                ProxyLauncher.strategy(options.get("strategy", "round-robin")));
+            System.out.println("wslb demo: open " + demo.pageUri() + " (balancer at " + demo.balancerUri()
+                + ", backends echo-1, echo-2, echo-3)");
+            System.out.flush();
+            demo.server().join();
+            return 0;
+        } catch (Options.UsageException e) {
+            System.err.println("error: " + e.getMessage() + "\n(see 'demo --help')");
+            return 2;
+        }
+    }
+
+    private static int port(String raw) throws Options.UsageException {
+        try {
+            int port = Integer.parseInt(raw);
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new Options.UsageException("--port: '" + raw + "' is not a port");
+        }
+    }
+
+    /** A started demo: the application server and its backends. */
+    record Running(Server server, ServerConnector connector, String host, List<EchoServer> backends) implements AutoCloseable {
+        String pageUri() {
+            return "http://" + host + ":" + connector.getLocalPort() + "/";
+        }
+
+        String balancerUri() {
+            return "ws://" + host + ":" + connector.getLocalPort() + "/ws";
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.stop();
+            for (EchoServer backend : backends) {
+                backend.close();
+            }
+        }
+    }
+
+    static Running start(String host, int port, io.wslb.BalancingStrategy strategy) throws Exception {
+        List<EchoServer> backends = new ArrayList<>();
+        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(strategy);
+        for (int i = 1; i <= 3; i++) {
+            EchoServer echo = EchoServer.start("127.0.0.1", 0, "echo-" + i);
+            backends.add(echo);
+            builder.backend(Backend.of("echo-" + i, URI.create(echo.uri())));
+        }
+        WebSocketLoadBalancer balancer = builder.build();
+
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+        server.setHandler(new Handler.Sequence(WebSocketLoadBalancerHandler.at("/ws", balancer), new Page()));
+        server.setStopAtShutdown(true);
+        server.start();
+        return new Running(server, connector, host, backends);
+    }
+
+    /** Serves the demo page at {@code /}; everything else is 404. */
+    static final class Page extends Handler.Abstract.NonBlocking {
+        private final byte[] html;
+
+        Page() throws IOException {
+            try (InputStream in = Demo.class.getResourceAsStream("demo.html")) {
+                if (in == null) {
+                    throw new IOException("demo.html is missing from the jar");
+                }
+                html = in.readAllBytes();
+            }
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            if (!HttpMethod.GET.is(request.getMethod()) || !"/".equals(Request.getPathInContext(request))) {
+                return false;
+            }
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/html;charset=utf-8");
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+            response.write(true, ByteBuffer.wrap(html), callback);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.wslb.examples;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A small command-line parser: {@code --name value}, {@code --name=value} and flags, repeatable options kept in
+ * order, and a clear error for anything unknown or malformed.
+ */
+final class Options {
+
+    /** A malformed command line; the message is shown to the user as is. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    private final Map<String, List<String>> values = new LinkedHashMap<>();
+
+    private Options() {}
+
+    /**
+     * @param args the arguments after the command
+     * @param withValue option names (without dashes) that take a value
+     * @param flags option names that take none
+     * @return the parsed options
+     * @throws UsageException on an unknown option, a missing value or a stray argument
+     */
+    static Options parse(String[] args, Set<String> withValue, Set<String> flags) throws UsageException {
+        Options options = new Options();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + arg + "'");
+            }
+            String name = arg.substring(2);
+            String value = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            if (flags.contains(name)) {
+                if (value != null) {
+                    throw new UsageException("--" + name + " takes no value");
+                }
+                options.values.computeIfAbsent(name, k -> new ArrayList<>()).add("true");
+            } else if (withValue.contains(name)) {
+                if (value == null) {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("--" + name + " needs a value");
+                    }
+                    value = args[++i];
+                }
+                options.values.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+            } else {
+                throw new UsageException("unknown option --" + name);
+            }
+        }
+        return options;
+    }
+
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    List<String> all(String name) {
+        return values.getOrDefault(name, List.of());
+    }
+
+    String get(String name, String fallback) throws UsageException {
+        List<String> list = all(name);
+        if (list.size() > 1) {
+            throw new UsageException("--" + name + " may be given once");
+        }
+        return list.isEmpty() ? fallback : list.get(0);
+    }
+
+    Duration duration(String name, Duration fallback) throws UsageException {
+        String raw = get(name, "");
+        return raw.isEmpty() ? fallback : parseDuration("--" + name, raw);
+    }
+
+    long bytes(String name, long fallback) throws UsageException {
+        String raw = get(name, "");
+        return raw.isEmpty() ? fallback : parseBytes("--" + name, raw);
+    }
+
+    /** Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT30S}). */
+    static Duration parseDuration(String what, String raw) throws UsageException {
+        String text = raw.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (text.startsWith("p")) {
+                return positive(what, raw, Duration.parse(raw.trim().toUpperCase(Locale.ROOT)));
+            }
+            if (text.endsWith("ms")) {
+                return positive(what, raw, Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2))));
+            }
+            long amount = Long.parseLong(text.substring(0, text.length() - 1));
+            return positive(what, raw, switch (text.charAt(text.length() - 1)) {
+                case 's' -> Duration.ofSeconds(amount);
+                case 'm' -> Duration.ofMinutes(amount);
+                case 'h' -> Duration.ofHours(amount);
+                case 'd' -> Duration.ofDays(amount);
+                default -> throw new NumberFormatException();
+            });
+        } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+            throw new UsageException(what + ": '" + raw + "' is not a duration (e.g. 500ms, 30s, 5m, 2h, PT30S)");
+        }
+    }
+
+    private static Duration positive(String what, String raw, Duration d) throws UsageException {
+        if (d.isNegative() || d.isZero()) {
+            throw new UsageException(what + ": '" + raw + "' must be positive");
+        }
+        return d;
+    }
+
+    /** Accepts a byte count with an optional suffix: {@code 65536}, {@code 64KiB}, {@code 16MiB}. */
+    static long parseBytes(String what, String raw) throws UsageException {
+        String text = raw.trim();
+        long unit = 1;
+        String lower = text.toLowerCase(Locale.ROOT);
+        if (lower.endsWith("kib") || lower.endsWith("k")) {
+            unit = 1024;
+        } else if (lower.endsWith("mib") || lower.endsWith("m")) {
+            unit = 1024 * 1024;
+        } else if (lower.endsWith("gib") || lower.endsWith("g")) {
+            unit = 1024L * 1024 * 1024;
+        }
+        String digits = text.replaceAll("(?i)(kib|mib|gib|k|m|g)$", "");
+        try {
+            long value = Long.parseLong(digits) * unit;
+            if (value <= 0) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new UsageException(what + ": '" + raw + "' is not a size (e.g. 65536, 64KiB, 16MiB)");
+        }
+    }
+
+    /** Parses {@code HOST:PORT} ({@code [::1]:PORT} for IPv6); port 0 picks a free port. */
+    static InetSocketAddress parseAddress(String what, String raw) throws UsageException {
+        int colon = raw.lastIndexOf(':');
+        if (colon <= 0 || colon == raw.length() - 1) {
+            throw new UsageException(what + ": '" + raw + "' is not HOST:PORT");
+        }
+        String host = raw.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        try {
+            int port = Integer.parseInt(raw.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return new InetSocketAddress(host, port);
+        } catch (NumberFormatException e) {
+            throw new UsageException(what + ": '" + raw.substring(colon + 1) + "' is not a port");
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package io.wslb.examples;
+
+import io.wslb.AffinityResolver;
+import io.wslb.Backend;
+import io.wslb.BalancingStrategy;
+import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.WebSocketLoadBalancerHandler;
+import io.wslb.strategies.AffinityResolvers;
+import io.wslb.strategies.BalancingStrategies;
+import io.wslb.strategies.SessionStores;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The {@code proxy} command: a standalone WebSocket load balancer in front of existing backends, configured
+ * entirely by flags. It accepts upgrades on any path and forwards path and query to the chosen backend.
+ *
+ * <pre>{@code
+ * java -jar wslb-examples.jar proxy --listen 127.0.0.1:9203 \
+ *     --backend ws://127.0.0.1:9101 --backend 'ws://127.0.0.1:9102;weight=2' --strategy least-connections
+ * }</pre>
+ */
+public final class ProxyLauncher {
+
+    static final Set<String> VALUED = Set.of("listen", "backend", "strategy", "path", "affinity", "session-ttl",
+        "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts");
+    static final Set<String> FLAGS = Set.of("help");
+
+    private ProxyLauncher() {}
+
+    static String help() {
+        return """
+            usage: java -jar wslb-examples.jar proxy --backend URI [--backend URI ...] [OPTIONS]
+
+            A WebSocket load balancer in front of existing WebSocket servers. Accepts upgrades on any path
+            (or below --path) and appends the client's path and query to the backend URI's path.
+
+              --listen HOST:PORT        address to listen on; port 0 picks a free port (default 127.0.0.1:9203)
+              --backend URI[;ATTRS]     a backend, ws:// or wss://; repeat for each backend (at least one).
+                                        Attributes after ';': weight=N (0-10000, default 1), id=NAME
+                                        (default HOST:PORT), e.g. 'ws://127.0.0.1:9101;weight=3'
+              --strategy NAME           round-robin (default) or least-connections
+              --path PATH               mount path, e.g. /ws (default /, every path)
+              --affinity KIND           none (default), ip (client address) or cookie[:NAME] (a cookie the
+                                        balancer issues, default name WSLB): the same key reaches the same backend
+              --session-ttl DURATION    how long an affinity key is remembered after its last use (default 1h)
+              --connect-timeout DURATION  TCP/TLS connect to a backend, before trying the next (default 5s)
+              --upgrade-timeout DURATION  wait for a backend's 101, before trying the next (default 10s)
+              --idle-timeout DURATION   close a connection idle both ways for this long (default 5m)
+              --max-frame-size SIZE     largest frame a client may send, else close 1009 (default 16MiB)
+              --max-message-size SIZE   largest message a client may send, else close 1009 (default 64MiB)
+              --max-attempts N          backends one connection may try before its 101 (1-10, default 3)
+              --help                    this text
+
+            DURATION: 500ms, 30s, 5m, 2h or ISO-8601 (PT30S). SIZE: bytes, or with KiB/MiB/GiB.
+            Prints 'wslb proxy listening on ws://HOST:PORT/' once ready; stops cleanly on SIGTERM/SIGINT,
+            sending close 1001 to every client.""";
+    }
+
+    /**
+     * @param args the options
+     * @return the exit status (0 after a clean stop, 2 on a usage error)
+     * @throws Exception if the server cannot start
+     */
+    static int run(String[] args) throws Exception {
+        Server server;
+        try {
+            Options options = Options.parse(args, VALUED, FLAGS);
+            if (options.has("help")) {
+                System.out.println(help());
+                return 0;
+            }
+            server = start(options);
+        } catch (Options.UsageException e) {
+            System.err.println("error: " + e.getMessage() + "\n(see 'proxy --help')");
+            return 2;
+        }
+        server.join();
+        return 0;
+    }
+
+    /** Builds and starts the proxy server; returns once it listens. */
+    static Server start(Options options) throws Exception {
+        InetSocketAddress listen = Options.parseAddress("--listen", options.get("listen", "127.0.0.1:9203"));
+        List<Backend> backends = backends(options.all("backend"));
+        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder()
+            .strategy(strategy(options.get("strategy", "round-robin")))
+            .connectTimeout(options.duration("connect-timeout", WebSocketLoadBalancer.DEFAULT_CONNECT_TIMEOUT))
+            .upgradeTimeout(options.duration("upgrade-timeout", WebSocketLoadBalancer.DEFAULT_UPGRADE_TIMEOUT))
+            .idleTimeout(options.duration("idle-timeout", WebSocketLoadBalancer.DEFAULT_IDLE_TIMEOUT));
+        try {
+            builder.maxFrameSize(options.bytes("max-frame-size", WebSocketLoadBalancer.DEFAULT_MAX_FRAME_SIZE))
+                .maxMessageSize(options.bytes("max-message-size", WebSocketLoadBalancer.DEFAULT_MAX_MESSAGE_SIZE))
+                .maxAttempts(parseInt("--max-attempts", options.get("max-attempts", "3")));
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException(e.getMessage());
+        }
+        backends.forEach(builder::backend);
+        AffinityResolver affinity = affinity(options.get("affinity", "none"));
+        if (affinity != AffinityResolver.none()) {
+            builder.affinity(affinity).sessionStore(SessionStores.inMemory(options.duration("session-ttl", Duration.ofHours(1))));
+        } else if (options.has("session-ttl")) {
+            throw new Options.UsageException("--session-ttl needs --affinity");
+        }
+        String path = options.get("path", "/");
+        WebSocketLoadBalancer balancer;
+        WebSocketLoadBalancerHandler handler;
+        try {
+            balancer = builder.build();
+            handler = WebSocketLoadBalancerHandler.at(path, balancer);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new Options.UsageException(e.getMessage());
+        }
+
+        QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+        threads.setName("wslb");
+        Server server = new Server(threads);
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost(listen.getHostString());
+        connector.setPort(listen.getPort());
+        server.addConnector(connector);
+        server.setHandler(handler);
+        server.setStopAtShutdown(true);
+        server.start();
+        String host = listen.getHostString().contains(":") ? "[" + listen.getHostString() + "]" : listen.getHostString();
+        System.out.printf("wslb proxy listening on ws://%s:%d%s -> %s, strategy %s, affinity %s%n",
+            host, connector.getLocalPort(), path.equals("/") ? "/" : path + "/",
+            backends.stream().map(b -> b.uri().toString()).collect(Collectors.joining(", ", "[", "]")),
+            balancer.strategy(), affinity == AffinityResolver.none() ? "none" : affinity);
+        System.out.flush();
+        return server;
+    }
+
+    static List<Backend> backends(List<String> specs) throws Options.UsageException {
+        if (specs.isEmpty()) {
+            throw new Options.UsageException("at least one --backend is required");
+        }
+        List<Backend> backends = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (String spec : specs) {
+            Backend backend = backend(spec);
+            if (!ids.add(backend.id())) {
+                throw new Options.UsageException("--backend " + spec + ": id '" + backend.id() + "' is used twice (set ;id=NAME)");
+            }
+            backends.add(backend);
+        }
+        return backends;
+    }
+
+    static Backend backend(String spec) throws Options.UsageException {
+        String[] parts = spec.split(";");
+        URI uri;
+        try {
+            uri = new URI(parts[0].trim());
+        } catch (URISyntaxException e) {
+            throw new Options.UsageException("--backend " + spec + ": not a URI (" + e.getReason() + ")");
+        }
+        Map<String, String> attributes = new HashMap<>();
+        for (int i = 1; i < parts.length; i++) {
+            String attribute = parts[i].trim();
+            int eq = attribute.indexOf('=');
+            if (eq <= 0) {
+                throw new Options.UsageException("--backend " + spec + ": attribute '" + attribute + "' is not NAME=VALUE");
+            }
+            String name = attribute.substring(0, eq).trim();
+            if (!name.equals("weight") && !name.equals("id")) {
+                throw new Options.UsageException("--backend " + spec + ": unknown attribute '" + name + "' (known: weight, id)");
+            }
+            attributes.put(name, attribute.substring(eq + 1).trim());
+        }
+        try {
+            Backend backend = attributes.containsKey("id") ? Backend.of(attributes.get("id"), uri) : Backend.of(uri);
+            if (attributes.containsKey("weight")) {
+                backend = backend.withWeight(parseInt("--backend " + spec + ": weight", attributes.get("weight")));
+            }
+            return backend;
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException("--backend " + spec + ": " + e.getMessage());
+        }
+    }
+
+    static BalancingStrategy strategy(String name) throws Options.UsageException {
+        return switch (name) {
+            case "round-robin" -> BalancingStrategies.roundRobin();
+            case "least-connections" -> BalancingStrategies.leastConnections();
+            default -> throw new Options.UsageException("--strategy: unknown strategy '" + name + "' (round-robin, least-connections)");
+        };
+    }
+
+    static AffinityResolver affinity(String kind) throws Options.UsageException {
+        if (kind.equals("none")) {
+            return AffinityResolver.none();
+        }
+        if (kind.equals("ip")) {
+            return AffinityResolvers.clientIp();
+        }
+        if (kind.equals("cookie") || kind.startsWith("cookie:")) {
+            String name = kind.equals("cookie") ? "WSLB" : kind.substring("cookie:".length());
+            try {
+                return AffinityResolvers.cookie(name);
+            } catch (IllegalArgumentException e) {
+                throw new Options.UsageException("--affinity: " + e.getMessage());
+            }
+        }
+        throw new Options.UsageException("--affinity: unknown kind '" + kind + "' (none, ip, cookie[:NAME])");
+    }
+
+    private static int parseInt(String what, String raw) throws Options.UsageException {
+        try {
+            return Integer.parseInt(raw.trim());
+        } catch (NumberFormatException e) {
+            throw new Options.UsageException(what + ": '" + raw + "' is not a whole number");
+        }
+    }
+
+    /** Exposed for tests: builds and starts a proxy from launcher arguments. */
+    static Server startForTest(String... args) throws Exception {
+        return start(Options.parse(args, VALUED, FLAGS));
+    }
+
+}

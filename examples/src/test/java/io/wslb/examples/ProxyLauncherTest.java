@@ -1,0 +1,87 @@
+package io.wslb.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.wslb.Backend;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ProxyLauncherTest {
+
+    @Test
+    void help_describesEveryOption() {
+        String help = ProxyLauncher.help();
+        for (String option : ProxyLauncher.VALUED) {
+            assertThat(help).as("--%s is described", option).contains("--" + option);
+        }
+        for (String flag : ProxyLauncher.FLAGS) {
+            assertThat(help).contains("--" + flag);
+        }
+    }
+
+    @Test
+    void backendSpec_takesWeightAndIdAttributes() throws Exception {
+        Backend plain = ProxyLauncher.backend("ws://127.0.0.1:9101");
+        assertThat(plain.id()).isEqualTo("127.0.0.1:9101");
+        assertThat(plain.weight()).isEqualTo(1);
+        Backend weighted = ProxyLauncher.backend("ws://127.0.0.1:9102/chat;weight=3;id=chat-2");
+        assertThat(weighted.id()).isEqualTo("chat-2");
+        assertThat(weighted.weight()).isEqualTo(3);
+        assertThat(weighted.uri().getPath()).isEqualTo("/chat");
+    }
+
+    @Test
+    void badBackendSpecs_getAClearMessage() {
+        assertThatThrownBy(() -> ProxyLauncher.backend("http://127.0.0.1:1")).hasMessageContaining("ws:// or wss://");
+        assertThatThrownBy(() -> ProxyLauncher.backend("ws://127.0.0.1:1;speed=3")).hasMessageContaining("unknown attribute 'speed'");
+        assertThatThrownBy(() -> ProxyLauncher.backend("ws://127.0.0.1:1;weight=x")).hasMessageContaining("not a whole number");
+        assertThatThrownBy(() -> ProxyLauncher.backend("ws://exa mple")).hasMessageContaining("not a URI");
+        assertThatThrownBy(() -> ProxyLauncher.backends(java.util.List.of())).hasMessageContaining("at least one --backend");
+        assertThatThrownBy(() -> ProxyLauncher.backends(java.util.List.of("ws://127.0.0.1:1", "ws://127.0.0.1:1")))
+            .hasMessageContaining("used twice");
+    }
+
+    @Test
+    void unknownStrategyAndAffinity_areRejected() {
+        assertThatThrownBy(() -> ProxyLauncher.strategy("fastest")).hasMessageContaining("unknown strategy 'fastest'");
+        assertThatThrownBy(() -> ProxyLauncher.affinity("jwt")).hasMessageContaining("unknown kind 'jwt'");
+        assertThatThrownBy(() -> ProxyLauncher.affinity("cookie:bad name")).hasMessageContaining("token");
+    }
+
+    @Test
+    void options_parseValuesFlagsAndRepeats_andRejectUnknowns() throws Exception {
+        Options options = Options.parse(new String[] {"--backend", "a", "--backend=b", "--help"}, Set.of("backend"), Set.of("help"));
+        assertThat(options.all("backend")).containsExactly("a", "b");
+        assertThat(options.has("help")).isTrue();
+        assertThatThrownBy(() -> Options.parse(new String[] {"--bogus", "1"}, Set.of("backend"), Set.of()))
+            .hasMessageContaining("unknown option --bogus");
+        assertThatThrownBy(() -> Options.parse(new String[] {"--backend"}, Set.of("backend"), Set.of()))
+            .hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> Options.parse(new String[] {"stray"}, Set.of(), Set.of()))
+            .hasMessageContaining("unexpected argument");
+    }
+
+    @Test
+    void durationsAndSizes_acceptCommonForms() throws Exception {
+        assertThat(Options.parseDuration("--x", "500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Options.parseDuration("--x", "30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Options.parseDuration("--x", "5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Options.parseDuration("--x", "PT1H")).isEqualTo(Duration.ofHours(1));
+        assertThatThrownBy(() -> Options.parseDuration("--idle-timeout", "soon")).hasMessageContaining("--idle-timeout: 'soon' is not a duration");
+        assertThatThrownBy(() -> Options.parseDuration("--x", "0s")).hasMessageContaining("must be positive");
+        assertThat(Options.parseBytes("--x", "64KiB")).isEqualTo(65536);
+        assertThat(Options.parseBytes("--x", "16MiB")).isEqualTo(16L << 20);
+        assertThat(Options.parseBytes("--x", "1000")).isEqualTo(1000);
+        assertThatThrownBy(() -> Options.parseBytes("--x", "lots")).hasMessageContaining("not a size");
+    }
+
+    @Test
+    void listenAddress_mustBeHostColonPort() throws Exception {
+        assertThat(Options.parseAddress("--listen", "127.0.0.1:0").getPort()).isZero();
+        assertThat(Options.parseAddress("--listen", "[::1]:9203").getAddress().isLoopbackAddress()).isTrue();
+        assertThatThrownBy(() -> Options.parseAddress("--listen", "9203")).hasMessageContaining("not HOST:PORT");
+        assertThatThrownBy(() -> Options.parseAddress("--listen", "h:99999")).hasMessageContaining("not a port");
+    }
+}
