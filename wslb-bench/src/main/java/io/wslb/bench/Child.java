@@ -1,0 +1,159 @@
+package io.wslb.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A server process started by {@code compare}. It runs under coreutils {@code timeout}, so it ends by itself even if
+ * the bench is killed without running its shutdown hook; its merged stdout/stderr goes to a log file, and it counts
+ * as ready when it has printed the expected number of {@code listening on ws://HOST:PORT} lines.
+ */
+final class Child implements AutoCloseable {
+    static final Pattern LISTENING = Pattern.compile("listening on ws://([^\\s:/]+):(\\d+)");
+    private static final List<Child> LIVE = new ArrayList<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            List<Child> all;
+            synchronized (LIVE) {
+                all = new ArrayList<>(LIVE);
+            }
+            all.forEach(Child::close);
+        }, "bench-children-cleanup"));
+    }
+
+    final String name;
+    final Process process;
+    final Path log;
+    final List<Integer> ports = new ArrayList<>();
+    private final LinkedBlockingQueue<Integer> readyPorts = new LinkedBlockingQueue<>();
+    private volatile long pid = -1;
+
+    private Child(String name, Process process, Path log) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+    }
+
+    static Child start(String name, List<String> command, Duration lifetime, Path logDir, int readyLines,
+                       Duration readyTimeout) throws IOException, InterruptedException {
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve(name + ".log");
+        List<String> cmd = new ArrayList<>();
+        cmd.add("timeout");
+        cmd.add("-k");
+        cmd.add("10");
+        cmd.add(Long.toString(Math.max(1, lifetime.toSeconds())));
+        cmd.addAll(command);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        Child child = new Child(name, p, log);
+        synchronized (LIVE) {
+            LIVE.add(child);
+        }
+        Thread pump = new Thread(child::pump, "log-" + name);
+        pump.setDaemon(true);
+        pump.start();
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        while (child.ports.size() < readyLines) {
+            long left = deadline - System.nanoTime();
+            Integer port = left > 0 ? child.readyPorts.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)),
+                TimeUnit.NANOSECONDS) : null;
+            if (port != null) {
+                child.ports.add(port);
+            } else if (!p.isAlive() || left <= 0) {
+                child.close();
+                throw new IOException(name + " did not become ready (" + (p.isAlive() ? "timeout" : "exited")
+                    + "); command: " + String.join(" ", command) + "; see " + log);
+            }
+        }
+        child.pid = child.findJvmPid();
+        return child;
+    }
+
+    /** The process to measure: the deepest {@code java} descendant of the {@code timeout} wrapper. */
+    private long findJvmPid() {
+        ProcessHandle best = null;
+        int bestDepth = -1;
+        List<ProcessHandle> level = new ArrayList<>(List.of(process.toHandle()));
+        for (int depth = 0; depth < 6 && !level.isEmpty(); depth++) {
+            List<ProcessHandle> nextLevel = new ArrayList<>();
+            for (ProcessHandle h : level) {
+                Optional<String> cmd = h.info().command();
+                if (depth > 0 && cmd.isPresent() && cmd.get().endsWith("java") && depth > bestDepth) {
+                    best = h;
+                    bestDepth = depth;
+                }
+                h.children().forEach(nextLevel::add);
+            }
+            level = nextLevel;
+        }
+        if (best != null) {
+            return best.pid();
+        }
+        return process.toHandle().children().findFirst().map(ProcessHandle::pid).orElse(process.pid());
+    }
+
+    long pid() {
+        return pid;
+    }
+
+    int port() {
+        return ports.get(0);
+    }
+
+    private void pump() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+             PrintWriter w = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                w.println(line);
+                w.flush();
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    readyPorts.add(Integer.parseInt(m.group(2)));
+                }
+            }
+        } catch (IOException ignored) {
+            // the process went away
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (LIVE) {
+            LIVE.remove(this);
+        }
+        if (!process.isAlive()) {
+            return;
+        }
+        // SIGTERM to `timeout`, which forwards it to the command; then make sure every descendant is gone.
+        List<ProcessHandle> descendants = process.toHandle().descendants().toList();
+        process.destroy();
+        try {
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException x) {
+            Thread.currentThread().interrupt();
+        }
+        for (ProcessHandle d : descendants) {
+            if (d.isAlive()) {
+                d.destroyForcibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.wslb.bench;
+
+import java.util.Arrays;
+
+/** Entry point of {@code wslb-bench.jar}: the first argument names the subcommand. */
+public final class Main {
+    private Main() {
+    }
+
+    private static final String USAGE = """
+        usage: java -jar wslb-bench.jar <command> [options]
+
+          echo-server  --port N (0 = ephemeral) [--count K] [--max-threads 16] [--idle-timeout 10m] [--max-lifetime 2h]
+          frame-relay  --listen 127.0.0.1:PORT --backend ws://... [--backend ...] [--max-threads 16]
+                       [--idle-timeout 10m] [--connect-timeout 5s] [--max-lifetime 2h]
+          echo         --url ws://... [--url ...] --connections C --inflight W --payload P --duration D --warmup Wd
+                       [--pid PID ...] [--client-threads 1] [--max-pending 200]
+          idle         --url ws://... [--url ...] --connections N --hold S --pid PID [--client-threads 1]
+          compare      [--targets direct,frame-relay,wslb] [--target name=COMMAND-TEMPLATE ...]
+                       [--connections 100 --inflight 4 --payload 64 --rounds 3 --duration 10s --warmup 5s]
+                       [--idle 2000,5000 --hold 10s] [--skip-echo] [--skip-idle]
+                       [--jvm-flags "..."] [--wslb-jar examples/target/wslb-examples.jar] [--log-dir DIR]
+
+        Durations: 10, 10s, 500ms, 2m. Sizes: 64, 1k, 64KiB, 2m. See wslb-bench/README.md.
+        """;
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+            System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            System.out.print(USAGE);
+            System.exit(args.length == 0 ? 2 : 0);
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        int rc;
+        try {
+            rc = switch (args[0]) {
+                case "echo-server" -> EchoServer.run(rest);
+                case "frame-relay" -> FrameRelayProxy.run(rest);
+                case "echo" -> Bench.runEcho(rest);
+                case "idle" -> Bench.runIdle(rest);
+                case "compare" -> Compare.run(rest);
+                default -> {
+                    System.err.println("unknown command '" + args[0] + "'");
+                    System.err.print(USAGE);
+                    yield 2;
+                }
+            };
+        } catch (IllegalArgumentException x) {
+            System.err.println("error: " + x.getMessage());
+            rc = 2;
+        }
+        System.exit(rc);
+    }
+}
