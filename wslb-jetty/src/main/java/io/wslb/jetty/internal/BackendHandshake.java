@@ -60,18 +60,18 @@ final class BackendHandshake {
         head.append("Upgrade: websocket\r\nConnection: Upgrade\r\n");
         head.append("Sec-WebSocket-Key: ").append(key).append("\r\n");
         head.append("Sec-WebSocket-Version: 13\r\n");
-        HttpFields fields = client.fields();
-        Set<String> connectionNamed = connectionTokens(fields);
-        for (HttpField field : fields) {
-            String name = field.getLowerCaseName();
-            if (NOT_FORWARDED.contains(name) || connectionNamed.contains(name)) {
+        Set<String> connectionNamed = connectionTokens(client.headers("Connection"));
+        for (int i = 0, n = client.fieldCount(); i < n; i++) {
+            String name = client.fieldName(i);
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (NOT_FORWARDED.contains(lower) || connectionNamed.contains(lower)) {
                 continue;
             }
-            head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+            head.append(name).append(": ").append(client.fieldValue(i)).append("\r\n");
         }
         String clientIp = address(client.remoteAddress().getAddress());
         String proto = client.secure() ? "https" : "http";
-        String host = fields.get(HttpHeader.HOST);
+        String host = client.header("Host");
         head.append("X-Forwarded-For: ").append(clientIp).append("\r\n");
         head.append("X-Forwarded-Proto: ").append(proto).append("\r\n");
         if (host != null) {
@@ -123,9 +123,9 @@ final class BackendHandshake {
         return out.toByteArray();
     }
 
-    private static Set<String> connectionTokens(HttpFields fields) {
+    private static Set<String> connectionTokens(List<String> connectionValues) {
         Set<String> tokens = new HashSet<>();
-        for (String value : fields.getValuesList(HttpHeader.CONNECTION)) {
+        for (String value : connectionValues) {
             for (String token : value.split(",")) {
                 String t = token.trim().toLowerCase(Locale.ROOT);
                 if (!t.isEmpty()) {
@@ -210,8 +210,9 @@ final class BackendHandshake {
     }
 
     /**
-     * @param response the headers of a backend's 101 answer
-     * @return true if a header is safe to relay to the client
+     * @param field a header of a backend's answer
+     * @param connectionNamed the lower-case names listed in that answer's {@code Connection} header
+     * @return true if the header is safe to relay to the client
      */
     static boolean relayed(HttpField field, Set<String> connectionNamed) {
         String name = field.getLowerCaseName();
@@ -219,6 +220,6 @@ final class BackendHandshake {
     }
 
     static Set<String> connectionNamed(HttpFields fields) {
-        return connectionTokens(fields);
+        return connectionTokens(fields.getValuesList(HttpHeader.CONNECTION));
     }
 }

@@ -12,15 +12,18 @@ import org.eclipse.jetty.server.Request;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A {@link HandshakeRequest} over a Jetty request. It keeps Jetty's immutable header fields and the URI parts,
- * not the request itself, so it stays valid after Jetty recycles the request at the 101.
+ * A {@link HandshakeRequest} copied out of a Jetty request: method, URI parts, remote address and the header
+ * names and values in one flat array. It holds nothing of Jetty's: the request's own header fields keep a
+ * reference to the HTTP connection that parsed them (about 3 KB per connection), which must be free to go
+ * once the connection is upgraded, while this view lives as long as the proxied connection.
  */
 final class JettyHandshakeRequest implements HandshakeRequest {
 
     private final String method;
     private final String path;
     private final @Nullable String query;
-    private final HttpFields headers;
+    /** Header names and values, alternating, in the order received. */
+    private final String[] fields;
     private final InetSocketAddress remoteAddress;
     private final boolean secure;
 
@@ -29,7 +32,14 @@ final class JettyHandshakeRequest implements HandshakeRequest {
         String rawPath = request.getHttpURI().getPath();
         this.path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
         this.query = request.getHttpURI().getQuery();
-        this.headers = request.getHeaders().asImmutable();
+        HttpFields headers = request.getHeaders();
+        String[] copy = new String[headers.size() * 2];
+        int i = 0;
+        for (HttpField field : headers) {
+            copy[i++] = field.getName();
+            copy[i++] = field.getValue();
+        }
+        this.fields = copy;
         SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
         this.remoteAddress = remote instanceof InetSocketAddress inet ? inet : new InetSocketAddress(0);
         this.secure = request.isSecure();
@@ -52,27 +62,61 @@ final class JettyHandshakeRequest implements HandshakeRequest {
 
     @Override
     public @Nullable String header(String name) {
-        return headers.get(name);
+        for (int i = 0; i < fields.length; i += 2) {
+            if (fields[i].equalsIgnoreCase(name)) {
+                return fields[i + 1];
+            }
+        }
+        return null;
     }
 
     @Override
     public List<String> headers(String name) {
-        return headers.getValuesList(name);
+        List<String> values = null;
+        for (int i = 0; i < fields.length; i += 2) {
+            if (fields[i].equalsIgnoreCase(name)) {
+                if (values == null) {
+                    values = new ArrayList<>(2);
+                }
+                values.add(fields[i + 1]);
+            }
+        }
+        return values == null ? List.of() : values;
     }
 
     @Override
     public Collection<String> headerNames() {
-        List<String> names = new ArrayList<>(headers.size());
-        for (HttpField field : headers) {
-            if (!names.contains(field.getName())) {
-                names.add(field.getName());
+        List<String> names = new ArrayList<>(fields.length / 2);
+        for (int i = 0; i < fields.length; i += 2) {
+            if (!containsIgnoreCase(names, fields[i])) {
+                names.add(fields[i]);
             }
         }
         return names;
     }
 
-    HttpFields fields() {
-        return headers;
+    private static boolean containsIgnoreCase(List<String> names, String name) {
+        for (String n : names) {
+            if (n.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the number of header fields */
+    int fieldCount() {
+        return fields.length / 2;
+    }
+
+    /** @return the name of header field {@code index} */
+    String fieldName(int index) {
+        return fields[index * 2];
+    }
+
+    /** @return the value of header field {@code index} */
+    String fieldValue(int index) {
+        return fields[index * 2 + 1];
     }
 
     @Override
