@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.internal.BackendConnector;
+import io.wslb.jetty.internal.MountPath;
 import io.wslb.jetty.internal.ProxyContext;
 import io.wslb.jetty.internal.UpgradeExchange;
 import jakarta.servlet.ServletException;
@@ -49,7 +50,6 @@ public final class WebSocketLoadBalancerServlet extends HttpServlet {
 
     @Override
     public void init() throws ServletException {
-        ServletContextRequest probe = null;
         Server server = serverOf(getServletContext());
         if (server == null) {
             throw new ServletException("WebSocketLoadBalancerServlet needs a Jetty 12.1 ee10 container");
@@ -61,7 +61,9 @@ public final class WebSocketLoadBalancerServlet extends HttpServlet {
             throw new ServletException("cannot start the backend connector", e);
         }
         connector = created;
-        context = new ProxyContext(balancer, server.getThreadPool(), server.getScheduler(), server.getByteBufferPool(), created);
+        ProxyContext proxy = new ProxyContext(balancer, server.getThreadPool(), server.getScheduler(), server.getByteBufferPool(), created);
+        proxy.attach(server);
+        context = proxy;
     }
 
     private static @Nullable Server serverOf(jakarta.servlet.ServletContext servletContext) {
@@ -75,7 +77,8 @@ public final class WebSocketLoadBalancerServlet extends HttpServlet {
     public void destroy() {
         ProxyContext c = context;
         if (c != null) {
-            c.closeAll("balancer stopping");
+            c.shutdown();
+            c.detach();
         }
         BackendConnector created = connector;
         if (created != null) {
@@ -98,11 +101,9 @@ public final class WebSocketLoadBalancerServlet extends HttpServlet {
         }
         ServletContextRequest request = ServletContextRequest.getServletContextRequest(req);
         ServletContextResponse response = request.getServletContextResponse();
-        String raw = request.getHttpURI().getPath();
         String prefix = req.getContextPath() + req.getServletPath();
-        String remainder = raw != null && raw.startsWith(prefix) ? raw.substring(prefix.length()) : "?";
         FutureCallback done = new FutureCallback();
-        UpgradeExchange.handle(c, request, response, done, remainder);
+        UpgradeExchange.handle(c, request, response, done, MountPath.remainder(request.getHttpURI().getPath(), prefix));
         try {
             done.get();
         } catch (InterruptedException e) {
