@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.internal.BackendConnector;
+import io.wslb.jetty.internal.MountPath;
 import io.wslb.jetty.internal.ProxyContext;
 import io.wslb.jetty.internal.UpgradeExchange;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -14,6 +15,8 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.component.Graceful;
+import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
 
@@ -39,9 +42,13 @@ import org.jspecify.annotations.Nullable;
  * handler at {@code /ws} and a backend {@code ws://10.0.0.1:3000/chat}, a client's {@code /ws/room/7?x=1}
  * reaches the backend as {@code /chat/room/7?x=1}. Plain HTTP requests under the path get 426. Only HTTP/1.1
  * upgrades are proxied.
+ *
+ * <p>Stopping: when the server begins to stop, before its connectors close, every proxied connection gets a
+ * 1001 close frame on both sides and new handshakes get 503. With {@code server.setStopTimeout(...)} set, Jetty
+ * also waits (up to that timeout) for the connections to finish their closing handshakes.
  */
 @ManagedObject("WebSocket load balancer")
-public final class WebSocketLoadBalancerHandler extends Handler.Abstract {
+public final class WebSocketLoadBalancerHandler extends Handler.Abstract implements Graceful {
 
     private final String path;
     private final WebSocketLoadBalancer balancer;
@@ -96,7 +103,9 @@ public final class WebSocketLoadBalancerHandler extends Handler.Abstract {
         Scheduler scheduler = server.getScheduler();
         BackendConnector connector = new BackendConnector(server.getThreadPool(), scheduler, pool, balancer.connectTimeout());
         addBean(connector, true);
-        context = new ProxyContext(balancer, server.getThreadPool(), scheduler, pool, connector);
+        ProxyContext created = new ProxyContext(balancer, server.getThreadPool(), scheduler, pool, connector);
+        created.attach(server);
+        context = created;
         super.doStart();
     }
 
@@ -104,11 +113,30 @@ public final class WebSocketLoadBalancerHandler extends Handler.Abstract {
     protected void doStop() throws Exception {
         ProxyContext c = context;
         if (c != null) {
-            c.closeAll("balancer stopping");
+            c.shutdown();
+            c.detach();
             removeBean(getBean(BackendConnector.class));
         }
         context = null;
         super.doStop();
+    }
+
+    /**
+     * Graceful shutdown, called by Jetty when the server stops with a stop timeout: new handshakes get 503 and
+     * every proxied connection is closed with 1001 on both sides.
+     *
+     * @return completes when no proxied connection is left
+     */
+    @Override
+    public CompletableFuture<Void> shutdown() {
+        ProxyContext c = context;
+        return c == null ? CompletableFuture.completedFuture(null) : c.shutdown();
+    }
+
+    @Override
+    public boolean isShutdown() {
+        ProxyContext c = context;
+        return c == null || c.isShuttingDown();
     }
 
     @Override
@@ -121,11 +149,9 @@ public final class WebSocketLoadBalancerHandler extends Handler.Abstract {
         if (!matches(inContext)) {
             return false;
         }
-        String raw = request.getHttpURI().getPath();
         String contextPath = Request.getContextPath(request);
         String prefix = (contextPath == null ? "" : contextPath) + (path.equals("/") ? "" : path);
-        String remainder = raw != null && raw.startsWith(prefix) ? raw.substring(prefix.length()) : "?";
-        UpgradeExchange.handle(c, request, response, callback, remainder);
+        UpgradeExchange.handle(c, request, response, callback, MountPath.remainder(request.getHttpURI().getPath(), prefix));
         return true;
     }
 

@@ -4,10 +4,14 @@ import io.wslb.CloseCause;
 import io.wslb.WebSocketLoadBalancer;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every connection of one mounted balancer shares: the balancer, the server's executor, scheduler and
@@ -24,6 +28,15 @@ public final class ProxyContext {
     private final ByteBufferPool bufferPool;
     private final BackendConnector connector;
     private final Set<WebSocketTunnel> tunnels = ConcurrentHashMap.newKeySet();
+    private final LifeCycle.Listener serverStopping = new LifeCycle.Listener() {
+        @Override
+        public void lifeCycleStopping(LifeCycle event) {
+            shutdown();
+        }
+    };
+    private volatile boolean shuttingDown;
+    private volatile @Nullable CompletableFuture<Void> drained;
+    private @Nullable Server server;
 
     public ProxyContext(WebSocketLoadBalancer balancer, Executor executor, Scheduler scheduler, ByteBufferPool bufferPool,
                         BackendConnector connector) {
@@ -76,6 +89,57 @@ public final class ProxyContext {
 
     void unregister(WebSocketTunnel tunnel) {
         tunnels.remove(tunnel);
+        CompletableFuture<Void> waiting = drained;
+        if (waiting != null && tunnels.isEmpty()) {
+            waiting.complete(null);
+        }
+    }
+
+    /**
+     * Watches the server: as soon as it starts stopping, before its connectors close the client sockets, every
+     * proxied connection gets its 1001 close frames and new handshakes get 503.
+     *
+     * @param server the server the balancer is mounted in
+     */
+    public void attach(Server server) {
+        this.server = server;
+        server.addEventListener(serverStopping);
+    }
+
+    /** Stops watching the server. */
+    public void detach() {
+        Server s = server;
+        if (s != null) {
+            s.removeEventListener(serverStopping);
+        }
+        server = null;
+    }
+
+    /** @return true once shutdown began: new handshakes are answered 503 */
+    public boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
+    /**
+     * Begins the graceful shutdown: new handshakes get 503, every proxied connection gets a 1001 close frame on
+     * both sides. Idempotent.
+     *
+     * @return completes when no proxied connection is left (within the linger time of their closing)
+     */
+    public CompletableFuture<Void> shutdown() {
+        CompletableFuture<Void> waiting;
+        synchronized (this) {
+            waiting = drained;
+            if (waiting == null) {
+                waiting = drained = new CompletableFuture<>();
+                shuttingDown = true;
+            }
+        }
+        closeAll("server stopping");
+        if (tunnels.isEmpty()) {
+            waiting.complete(null);
+        }
+        return waiting;
     }
 
     /** @return proxied connections open now (past both handshakes, not yet closed) */
