@@ -9,12 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.QuietException;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -34,6 +37,9 @@ public final class UpgradeExchange {
 
     private static final Logger LOG = LoggerFactory.getLogger(UpgradeExchange.class);
 
+    /** How often a pending handshake checks that its client is still there. */
+    static final long CLIENT_CHECK_MILLIS = 1000;
+
     /** One backend attempt of this exchange. */
     final class Attempt {
         final Route route;
@@ -45,8 +51,8 @@ public final class UpgradeExchange {
 
         void connected(BackendUpgradeConnection upgrade) {
             connection = upgrade;
-            if (clientGone) {
-                upgrade.abort(new java.io.IOException("client left"));
+            if (clientEnd != null) {
+                upgrade.abort(new ClientGoneException("client left"));
             }
         }
     }
@@ -58,9 +64,12 @@ public final class UpgradeExchange {
     private final JettyHandshakeRequest handshake;
     private final String key;
     private final String remainder;
-    private final AtomicBoolean answered = new AtomicBoolean();
+    /** Guarded by this: set once the client's answer is decided; no client check reads the socket after. */
+    private boolean answered;
+    private Scheduler.@Nullable Task clientCheck;
     private volatile @Nullable Attempt current;
-    private volatile boolean clientGone;
+    /** Null while the client is there; why it is not once it left or broke the handshake. */
+    private volatile @Nullable RejectCause clientEnd;
     private volatile @Nullable WebSocketTunnel tunnel;
 
     private UpgradeExchange(ProxyContext context, Request request, Response response, Callback callback,
@@ -82,10 +91,17 @@ public final class UpgradeExchange {
      * @param request the client's request
      * @param response its response
      * @param callback completed once the answer is written (for a 101: once the connection is upgraded)
-     * @param remainder the raw request path below the mount point, "" or starting with "/"
+     * @param remainder the normalised raw request path below the mount point, "" or starting with "/"; null
+     *     when the path cannot be forwarded safely (answered 400)
      */
-    public static void handle(ProxyContext context, Request request, Response response, Callback callback, String remainder) {
+    public static void handle(ProxyContext context, Request request, Response response, Callback callback,
+                              @Nullable String remainder) {
         JettyHandshakeRequest handshake = new JettyHandshakeRequest(request);
+        if (context.isShuttingDown()) {
+            context.balancer().router().reject(handshake, RejectCause.SHUTTING_DOWN, 503);
+            ErrorResponses.write(response, callback, RejectCause.SHUTTING_DOWN, 503, "the balancer is stopping");
+            return;
+        }
         ClientHandshake.Outcome outcome = ClientHandshake.validate(request);
         if (!outcome.isValid()) {
             RejectCause cause = outcome.reject();
@@ -93,9 +109,9 @@ public final class UpgradeExchange {
             ErrorResponses.write(response, callback, cause, cause.status(), outcome.message());
             return;
         }
-        if (!remainder.isEmpty() && !remainder.startsWith("/")) {
+        if (remainder == null) {
             context.balancer().router().reject(handshake, RejectCause.BAD_HANDSHAKE, 400);
-            ErrorResponses.write(response, callback, RejectCause.BAD_HANDSHAKE, 400, "bad request path");
+            ErrorResponses.write(response, callback, RejectCause.BAD_HANDSHAKE, 400, "the request path cannot be forwarded");
             return;
         }
         new UpgradeExchange(context, request, response, callback, handshake, outcome.key(), remainder).start();
@@ -116,7 +132,57 @@ public final class UpgradeExchange {
                 clientExchangeCompleted();
             }
         });
+        scheduleClientCheck();
         context.balancer().router().route(handshake).whenComplete(this::routed);
+    }
+
+    /**
+     * Jetty does not read a request's socket while a handler holds it, so it would not notice a client that
+     * leaves during the backend handshake. Every {@value #CLIENT_CHECK_MILLIS} ms until the answer, read the
+     * client's socket without blocking: end of stream means the client left (its backend attempt is aborted at
+     * once), and data means it broke RFC 6455 by not waiting for the 101 (answered 400).
+     */
+    private void scheduleClientCheck() {
+        synchronized (this) {
+            if (!answered) {
+                clientCheck = context.scheduler().schedule(this::checkClient, CLIENT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void checkClient() {
+        int read;
+        synchronized (this) {
+            if (answered) {
+                return;
+            }
+            ByteBuffer probe = BufferUtil.allocate(1);
+            try {
+                read = request.getConnectionMetaData().getConnection().getEndPoint().fill(probe);
+            } catch (java.io.IOException | RuntimeException e) {
+                read = -1;
+            }
+        }
+        if (read == 0) {
+            scheduleClientCheck();
+        } else if (read > 0) {
+            clientEnded(RejectCause.BAD_HANDSHAKE, null);
+        } else {
+            clientEnded(RejectCause.CLIENT_GONE, new ClientGoneException("client closed its connection during the handshake"));
+        }
+    }
+
+    /** Marks the client's answer as decided; false if it already was. */
+    private synchronized boolean answer() {
+        if (answered) {
+            return false;
+        }
+        answered = true;
+        Scheduler.Task check = clientCheck;
+        if (check != null) {
+            check.cancel();
+        }
+        return true;
     }
 
     long upgradeTimeoutMillis() {
@@ -141,8 +207,9 @@ public final class UpgradeExchange {
     private void attempt(Route route) {
         Attempt attempt = new Attempt(route);
         current = attempt;
-        if (clientGone) {
-            route.abandon(RejectCause.CLIENT_GONE, 0);
+        RejectCause ended = clientEnd;
+        if (ended != null) {
+            route.abandon(ended, ended.status());
             answerGone();
             return;
         }
@@ -176,8 +243,10 @@ public final class UpgradeExchange {
         if (attempt != current) {
             return;
         }
-        if (clientGone || reason == RejectCause.CLIENT_GONE) {
-            attempt.route.abandon(RejectCause.CLIENT_GONE, 0);
+        RejectCause ended = clientEnd;
+        if (ended != null || reason == RejectCause.CLIENT_GONE) {
+            RejectCause cause = ended != null ? ended : RejectCause.CLIENT_GONE;
+            attempt.route.abandon(cause, cause.status());
             answerGone();
             return;
         }
@@ -196,7 +265,7 @@ public final class UpgradeExchange {
 
     void backendRefused(Attempt attempt, int status, HttpFields headers, byte[] body) {
         attempt.route.abandon(RejectCause.BACKEND_REFUSED, status);
-        if (!answered.compareAndSet(false, true)) {
+        if (!answer()) {
             return;
         }
         response.setStatus(status);
@@ -226,9 +295,11 @@ public final class UpgradeExchange {
             backendInvalid(attempt, problem);
             return;
         }
-        if (clientGone || !answered.compareAndSet(false, true)) {
+        RejectCause ended = clientEnd;
+        if (ended != null || !answer()) {
             backendEndPoint.close();
-            attempt.route.abandon(RejectCause.CLIENT_GONE, 0);
+            RejectCause cause = ended != null ? ended : RejectCause.CLIENT_GONE;
+            attempt.route.abandon(cause, cause.status());
             answerGone();
             return;
         }
@@ -269,28 +340,53 @@ public final class UpgradeExchange {
     }
 
     private void clientFailed(Throwable failure) {
-        clientGone = true;
+        clientEnded(RejectCause.CLIENT_GONE, failure);
+    }
+
+    /**
+     * The client left (CLIENT_GONE) or sent data before its 101 (BAD_HANDSHAKE, answered 400): the backend
+     * attempt in flight is aborted and its route abandoned with that cause.
+     */
+    private void clientEnded(RejectCause why, @Nullable Throwable failure) {
+        if (clientEnd != null) {
+            return;
+        }
+        clientEnd = why;
+        if (why == RejectCause.BAD_HANDSHAKE) {
+            answerError(why, 400, "data sent before the handshake completed");
+        } else {
+            answerGone();
+        }
         Attempt attempt = current;
         BackendUpgradeConnection upgrade = attempt == null ? null : attempt.connection;
         if (upgrade != null) {
-            upgrade.abort(failure);
+            upgrade.abort(failure != null ? failure : new ClientGoneException(why.name()));
         }
     }
 
     private void answerError(RejectCause cause, int status, String message) {
-        if (!answered.compareAndSet(false, true)) {
+        if (!answer()) {
             return;
         }
-        if (clientGone) {
-            callback.failed(new java.io.IOException("client left"));
+        if (clientEnd == RejectCause.CLIENT_GONE) {
+            callback.failed(new ClientGoneException("client left before its handshake completed"));
             return;
         }
         ErrorResponses.write(response, callback, cause, status, message);
     }
 
     private void answerGone() {
-        if (answered.compareAndSet(false, true)) {
-            callback.failed(new java.io.IOException("client left before its handshake completed"));
+        if (answer()) {
+            callback.failed(new ClientGoneException("client left before its handshake completed"));
+        }
+    }
+
+    /** The client is gone: nothing can be answered; quiet, since it is no server fault. */
+    static final class ClientGoneException extends java.io.IOException implements QuietException {
+        private static final long serialVersionUID = 1L;
+
+        ClientGoneException(String message) {
+            super(message);
         }
     }
 
