@@ -1,0 +1,150 @@
+package io.wslb.jetty.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import io.wslb.LiveBackend;
+import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.WebSocketLoadBalancerHandler;
+import io.wslb.jetty.WebSocketLoadBalancerServlet;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * A real Jetty server on 127.0.0.1 and an ephemeral port that mounts a {@link WebSocketLoadBalancer}, either as
+ * the core {@link WebSocketLoadBalancerHandler} or as the ee10 {@link WebSocketLoadBalancerServlet}.
+ */
+@SuppressWarnings("try") // close() may throw InterruptedException, as Jetty's stop() does
+public final class LoadBalancerProxy implements AutoCloseable {
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final WebSocketLoadBalancer balancer;
+    private final WebSocketLoadBalancerHandler handler;
+
+    private LoadBalancerProxy(Server server, ServerConnector connector, WebSocketLoadBalancer balancer,
+                              WebSocketLoadBalancerHandler handler) {
+        this.server = server;
+        this.connector = connector;
+        this.balancer = balancer;
+        this.handler = handler;
+    }
+
+    private static Server newServer() {
+        QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+        threads.setName("proxy");
+        return new Server(threads);
+    }
+
+    private static ServerConnector connector(Server server) {
+        ServerConnector connector = new ServerConnector(server, 1, 1);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        return connector;
+    }
+
+    /**
+     * @param path the mount path of {@link WebSocketLoadBalancerHandler#at}
+     * @param balancer the balancer
+     * @return a started proxy
+     */
+    public static LoadBalancerProxy handler(String path, WebSocketLoadBalancer balancer) throws Exception {
+        Server server = newServer();
+        ServerConnector connector = connector(server);
+        WebSocketLoadBalancerHandler handler = WebSocketLoadBalancerHandler.at(path, balancer);
+        server.setHandler(handler);
+        return started(new LoadBalancerProxy(server, connector, balancer, handler));
+    }
+
+    /**
+     * @param mapping the servlet mapping, such as {@code /ws/*}
+     * @param balancer the balancer
+     * @return a started proxy whose root context holds the servlet
+     */
+    public static LoadBalancerProxy servlet(String mapping, WebSocketLoadBalancer balancer) throws Exception {
+        Server server = newServer();
+        ServerConnector connector = connector(server);
+        ServletContextHandler context = new ServletContextHandler("/");
+        context.addServlet(new ServletHolder(new WebSocketLoadBalancerServlet(balancer)), mapping);
+        server.setHandler(context);
+        return started(new LoadBalancerProxy(server, connector, balancer, null));
+    }
+
+    private static LoadBalancerProxy started(LoadBalancerProxy proxy) throws Exception {
+        try {
+            proxy.server.start();
+        } catch (Exception e) {
+            proxy.server.stop();
+            throw e;
+        }
+        return proxy;
+    }
+
+    /** @return the port */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    /** @return {@code ws://127.0.0.1:port} followed by the path and query */
+    public URI uri(String pathAndQuery) {
+        return URI.create("ws://127.0.0.1:" + port() + pathAndQuery);
+    }
+
+    /** @return the mounted handler, or null for a servlet mount */
+    public WebSocketLoadBalancerHandler handler() {
+        return handler;
+    }
+
+    /** @return the balancer */
+    public WebSocketLoadBalancer balancer() {
+        return balancer;
+    }
+
+    /** @return backend id to {@link LiveBackend#activeConnections()} */
+    public Map<String, Integer> activeConnections() {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (LiveBackend b : balancer.pool().backends()) {
+            counts.put(b.id(), b.activeConnections());
+        }
+        return counts;
+    }
+
+    /**
+     * Waits (5 s at most) until no backend of the pool has an active connection and the handler (if any) has no
+     * open proxied connection: nothing leaked.
+     */
+    public void awaitNothingOpen() {
+        awaitNothingOpen(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Waits until no backend of the pool has an active connection and the handler (if any) has no open proxied
+     * connection.
+     *
+     * @param atMost how long to wait at most
+     */
+    public void awaitNothingOpen(Duration atMost) {
+        await("every backend's activeConnections() back to 0 and getOpenConnections() back to 0")
+            .atMost(atMost)
+            .pollInterval(Duration.ofMillis(20))
+            .until(() -> activeConnections().values().stream().allMatch(n -> n == 0)
+                && (handler == null || handler.getOpenConnections() == 0));
+    }
+
+    /** Stops the proxy server. */
+    public void stop() throws Exception {
+        server.stop();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}
