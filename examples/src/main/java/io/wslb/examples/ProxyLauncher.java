@@ -38,6 +38,9 @@ public final class ProxyLauncher {
         "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts");
     static final Set<String> FLAGS = Set.of("help");
 
+    /** How long a stop waits for proxied connections to finish their closing handshakes. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
     private ProxyLauncher() {}
 
     static String help() {
@@ -133,6 +136,7 @@ public final class ProxyLauncher {
         server.addConnector(connector);
         server.setHandler(handler);
         server.setStopAtShutdown(true);
+        server.setStopTimeout(STOP_TIMEOUT.toMillis());
         server.start();
         String host = listen.getHostString().contains(":") ? "[" + listen.getHostString() + "]" : listen.getHostString();
         System.out.printf("wslb proxy listening on ws://%s:%d%s -> %s, strategy %s, affinity %s%n",

@@ -74,9 +74,11 @@ final class WebSocketTunnel {
         }
         started = true;
         context.register(this);
-        long idle = context.idleTimeout().toMillis();
-        client.getEndPoint().setIdleTimeout(idle);
-        backend.getEndPoint().setIdleTimeout(idle);
+        // One idle timer per tunnel is enough: any traffic either way touches the client socket (it is read
+        // or written), and a write stuck on either side stops the reads that would touch it. The backend
+        // socket's timer is switched off, which saves a scheduled task per connection.
+        client.getEndPoint().setIdleTimeout(context.idleTimeout().toMillis());
+        backend.getEndPoint().setIdleTimeout(0);
         ByteBuffer fromBackend = backend.handedOver();
         if (fromBackend != null) {
             backend.relay().initial(fromBackend);
