@@ -20,9 +20,17 @@ public final class LeastConnectionsStrategy implements BalancingStrategy {
         int first = Math.floorMod(start.getAndIncrement(), n);
         LiveBackend best = candidates.get(first);
         int fewest = best.activeConnections();
-        for (int i = 1; i < n && fewest > 0; i++) {
-            int index = first + i;
-            LiveBackend candidate = candidates.get(index >= n ? index - n : index);
+        // Two straight runs (first+1 .. n-1, then 0 .. first-1) instead of one run with a wrap-around test.
+        for (int i = first + 1; i < n && fewest > 0; i++) {
+            LiveBackend candidate = candidates.get(i);
+            int active = candidate.activeConnections();
+            if (active < fewest) {
+                best = candidate;
+                fewest = active;
+            }
+        }
+        for (int i = 0; i < first && fewest > 0; i++) {
+            LiveBackend candidate = candidates.get(i);
             int active = candidate.activeConnections();
             if (active < fewest) {
                 best = candidate;
