@@ -54,6 +54,8 @@ final class Relay extends IteratingCallback {
     private boolean closeSeenReported;
     private boolean closeSeenWhenClosing;
     private volatile boolean writing;
+    /** The last read returned less than a buffer: the socket was empty then. */
+    private boolean drained;
     private volatile long forwarded;
 
     Relay(WebSocketTunnel tunnel, TunnelLeg source, TunnelLeg sink, FrameScanner scanner, ByteBufferPool pool, int bufferSize) {
@@ -97,6 +99,7 @@ final class Relay extends IteratingCallback {
 
     @Override
     protected Action process() {
+        boolean afterWrite = writing;
         writing = false;
         while (true) {
             CloseRequest request = closeRequest;
@@ -106,6 +109,14 @@ final class Relay extends IteratingCallback {
                     return action;
                 }
             }
+            if (afterWrite && drained) {
+                // The last read emptied the socket: wait for the selector rather than read again, which
+                // would almost always return nothing (one system call saved per message).
+                release();
+                source.fillInterestedIfNeeded();
+                return Action.IDLE;
+            }
+            afterWrite = false;
             RetainableByteBuffer held = buffer;
             if (held == null) {
                 held = buffer = pool.acquire(bufferSize, true);
@@ -113,6 +124,7 @@ final class Relay extends IteratingCallback {
             ByteBuffer bytes = held.getByteBuffer();
             BufferUtil.clear(bytes);
             int filled = fill(bytes);
+            drained = filled < bytes.capacity();
             if (filled > 0) {
                 if (sinkShut) {
                     if (discardUntilClose(bytes)) {
