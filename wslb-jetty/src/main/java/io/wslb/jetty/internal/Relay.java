@@ -124,7 +124,7 @@ final class Relay extends IteratingCallback {
             ByteBuffer bytes = held.getByteBuffer();
             BufferUtil.clear(bytes);
             int filled = fill(bytes);
-            drained = filled < bytes.capacity();
+            drained = filled >= 0 && filled < bytes.capacity();
             if (filled > 0) {
                 if (sinkShut) {
                     if (discardUntilClose(bytes)) {
