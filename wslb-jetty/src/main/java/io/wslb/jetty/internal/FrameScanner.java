@@ -23,23 +23,12 @@ final class FrameScanner {
     static final int OP_PING = 0x9;
     static final int OP_PONG = 0xA;
 
-    /** Reserved bits of the first header byte. */
-    static final int RSV_ALL = 0x70;
-    /** RSV1, used by permessage-deflate on the first frame of a message. */
-    static final int RSV1 = 0x40;
+    private final FrameRules rules;
 
-    private final boolean masked;
-    private final long maxFrameSize;
-    private final long maxMessageSize;
-    private final int rsvFirstFrame;
-    private final int rsvContinuation;
-
-    // Header being assembled.
+    // Header being assembled; once it is complete, the payload length still to pass is in 'remaining'.
     private int headerPos;
     private int headerLength;
     private int b0;
-    private long length;
-    // Payload of the current frame still to pass.
     private long remaining;
     private boolean closeFrame;
     // Message continuity.
@@ -49,21 +38,10 @@ final class FrameScanner {
     private int violation;
     private String violationReason = "";
     private boolean closeSeen;
-    private long messages;
 
-    /**
-     * @param masked true for frames sent by a client (they must be masked), false for a server's (must not be)
-     * @param maxFrameSize largest payload of one frame; larger is a 1009 violation
-     * @param maxMessageSize largest payload of one message (all its frames); larger is a 1009 violation
-     * @param rsvFirstFrame reserved bits allowed on the first frame of a data message (extensions)
-     * @param rsvContinuation reserved bits allowed on continuation frames
-     */
-    FrameScanner(boolean masked, long maxFrameSize, long maxMessageSize, int rsvFirstFrame, int rsvContinuation) {
-        this.masked = masked;
-        this.maxFrameSize = maxFrameSize;
-        this.maxMessageSize = maxMessageSize;
-        this.rsvFirstFrame = rsvFirstFrame;
-        this.rsvContinuation = rsvContinuation;
+    /** @param rules what to enforce */
+    FrameScanner(FrameRules rules) {
+        this.rules = rules;
     }
 
     /**
@@ -82,7 +60,7 @@ final class FrameScanner {
         int index = start;
         int frameStart = start;
         while (index < limit) {
-            if (remaining > 0) {
+            if (headerPos == 0 && remaining > 0) {
                 long skip = Math.min(remaining, limit - index);
                 index += (int) skip;
                 remaining -= skip;
@@ -113,13 +91,13 @@ final class FrameScanner {
                 b0 = b;
                 int opcode = b & 0x0F;
                 boolean fin = (b & 0x80) != 0;
-                int rsv = b & RSV_ALL;
+                int rsv = b & FrameRules.RSV_ALL;
                 switch (opcode) {
                     case OP_TEXT, OP_BINARY -> {
                         if (inMessage) {
                             return fail(1002, "new data frame inside a fragmented message");
                         }
-                        if ((rsv & ~rsvFirstFrame) != 0) {
+                        if ((rsv & ~rules.rsvFirstFrame()) != 0) {
                             return fail(1002, "reserved bits set without an extension");
                         }
                     }
@@ -127,7 +105,7 @@ final class FrameScanner {
                         if (!inMessage) {
                             return fail(1002, "continuation frame without a message to continue");
                         }
-                        if ((rsv & ~rsvContinuation) != 0) {
+                        if ((rsv & ~rules.rsvContinuation()) != 0) {
                             return fail(1002, "reserved bits set on a continuation frame");
                         }
                     }
@@ -146,6 +124,7 @@ final class FrameScanner {
                 return true;
             }
             case 1 -> {
+                boolean masked = rules.masked();
                 boolean maskBit = (b & 0x80) != 0;
                 if (maskBit != masked) {
                     return fail(1002, masked ? "unmasked frame from a client" : "masked frame from a server");
@@ -157,16 +136,16 @@ final class FrameScanner {
                 }
                 int extended = len == 126 ? 2 : len == 127 ? 8 : 0;
                 headerLength = 2 + extended + (masked ? 4 : 0);
-                length = extended == 0 ? len : 0;
+                remaining = extended == 0 ? len : 0;
                 return headerPos < headerLength || headerComplete();
             }
             default -> {
-                int extendedEnd = headerLength - (masked ? 4 : 0);
+                int extendedEnd = headerLength - (rules.masked() ? 4 : 0);
                 if (headerPos <= extendedEnd) {
-                    if (headerPos == 3 && headerLength - (masked ? 4 : 0) == 10 && (b & 0x80) != 0) {
+                    if (headerPos == 3 && extendedEnd == 10 && (b & 0x80) != 0) {
                         return fail(1002, "frame length with the most significant bit set");
                     }
-                    length = (length << 8) | b;
+                    remaining = (remaining << 8) | b;
                 }
                 return headerPos < headerLength || headerComplete();
             }
@@ -175,23 +154,20 @@ final class FrameScanner {
 
     private boolean headerComplete() {
         int opcode = b0 & 0x0F;
-        if (length > maxFrameSize) {
-            return fail(1009, "frame of " + length + " bytes exceeds the limit of " + maxFrameSize);
+        long length = remaining;
+        if (length > rules.maxFrameSize()) {
+            return fail(1009, "frame of " + length + " bytes exceeds the limit of " + rules.maxFrameSize());
         }
         if (opcode < OP_CLOSE) {
             long total = (opcode == OP_CONTINUATION ? messageSize : 0) + length;
-            if (total > maxMessageSize) {
-                return fail(1009, "message of " + total + " bytes exceeds the limit of " + maxMessageSize);
+            if (total > rules.maxMessageSize()) {
+                return fail(1009, "message of " + total + " bytes exceeds the limit of " + rules.maxMessageSize());
             }
             messageSize = total;
             inMessage = (b0 & 0x80) == 0;
-            if (!inMessage) {
-                messages++;
-            }
         }
         closeFrame = opcode == OP_CLOSE;
         headerPos = 0;
-        remaining = length;
         if (remaining == 0) {
             frameComplete();
         }
@@ -213,7 +189,7 @@ final class FrameScanner {
 
     /** @return true if the bytes forwarded so far end at a frame boundary (a held-back partial header counts as not forwarded) */
     boolean atBoundary() {
-        return remaining == 0;
+        return headerPos > 0 || remaining == 0;
     }
 
     /** @return 0, or the close code (1002 or 1009) of the first rule broken */
@@ -229,10 +205,5 @@ final class FrameScanner {
     /** @return true once a complete close frame has passed */
     boolean closeSeen() {
         return closeSeen;
-    }
-
-    /** @return complete data messages seen */
-    long messages() {
-        return messages;
     }
 }

@@ -6,18 +6,28 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every connection of one mounted balancer shares: the balancer, the server's executor, scheduler and
  * buffer pool, the backend connector, and the set of live tunnels (for shutdown and figures).
  */
 public final class ProxyContext {
+
+    /** How long a server stop waits for proxied connections to finish closing, at most. */
+    static final long STOP_GRACE_MILLIS = 1_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyContext.class);
 
     /**
      * Bytes read from a socket at a time; a buffer is held only while data flows. 64 KiB is the largest size the
@@ -32,10 +42,22 @@ public final class ProxyContext {
     private final ByteBufferPool bufferPool;
     private final BackendConnector connector;
     private final Set<WebSocketTunnel> tunnels = ConcurrentHashMap.newKeySet();
+    private final FrameRules[] clientRules;
+    private final FrameRules[] backendRules;
     private final LifeCycle.Listener serverStopping = new LifeCycle.Listener() {
         @Override
         public void lifeCycleStopping(LifeCycle event) {
-            shutdown();
+            // Jetty closes its connectors right after this event when it has no stop timeout: give the tunnels
+            // a moment to write their close frames (a relay busy on a selector thread writes it when it is done).
+            try {
+                shutdown().get(STOP_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                LOG.debug("{} proxied connections still closing when the server stopped", tunnels.size());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                LOG.debug("shutdown failed", e);
+            }
         }
     };
     private volatile boolean shuttingDown;
@@ -49,6 +71,37 @@ public final class ProxyContext {
         this.scheduler = scheduler;
         this.bufferPool = bufferPool;
         this.connector = connector;
+        this.clientRules = ruleSet(true, balancer.maxFrameSize(), balancer.maxMessageSize());
+        this.backendRules = ruleSet(false, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * The shared frame rules of one direction, for the reserved bits that the negotiated extensions allow.
+     *
+     * @param fromClient true for the client-to-backend direction (masked frames, size limits)
+     * @param rsvFirst reserved bits allowed on a message's first frame
+     * @param rsvContinuation reserved bits allowed on continuation frames
+     * @return rules shared by every tunnel with the same extensions
+     */
+    FrameRules rules(boolean fromClient, int rsvFirst, int rsvContinuation) {
+        FrameRules[] set = fromClient ? clientRules : backendRules;
+        for (FrameRules r : set) {
+            if (r.rsvFirstFrame() == rsvFirst && r.rsvContinuation() == rsvContinuation) {
+                return r;
+            }
+        }
+        return fromClient
+            ? new FrameRules(true, balancer.maxFrameSize(), balancer.maxMessageSize(), rsvFirst, rsvContinuation)
+            : new FrameRules(false, Long.MAX_VALUE, Long.MAX_VALUE, rsvFirst, rsvContinuation);
+    }
+
+    private static FrameRules[] ruleSet(boolean fromClient, long maxFrame, long maxMessage) {
+        int[][] extensions = {{0, 0}, {FrameRules.RSV1, 0}, {FrameRules.RSV_ALL, FrameRules.RSV_ALL}};
+        FrameRules[] set = new FrameRules[extensions.length];
+        for (int i = 0; i < extensions.length; i++) {
+            set[i] = new FrameRules(fromClient, maxFrame, maxMessage, extensions[i][0], extensions[i][1]);
+        }
+        return set;
     }
 
     public WebSocketLoadBalancer balancer() {

@@ -305,8 +305,8 @@ public final class UpgradeExchange {
         }
         List<String> extensions = BackendHandshake.extensionNames(backendHeaders.getValuesList(org.eclipse.jetty.http.HttpHeader.SEC_WEBSOCKET_EXTENSIONS));
         int rsvFirst = extensions.isEmpty() ? 0
-            : extensions.stream().allMatch("permessage-deflate"::equals) ? FrameScanner.RSV1 : FrameScanner.RSV_ALL;
-        int rsvContinuation = rsvFirst == FrameScanner.RSV_ALL ? FrameScanner.RSV_ALL : 0;
+            : extensions.stream().allMatch("permessage-deflate"::equals) ? FrameRules.RSV1 : FrameRules.RSV_ALL;
+        int rsvContinuation = rsvFirst == FrameRules.RSV_ALL ? FrameRules.RSV_ALL : 0;
         List<HttpHeader> extra = attempt.route.established();
         EndPoint clientEndPoint = request.getConnectionMetaData().getConnection().getEndPoint();
         WebSocketTunnel created = new WebSocketTunnel(context, attempt.route, clientEndPoint, backendEndPoint, rsvFirst, rsvContinuation);

@@ -47,10 +47,10 @@ final class WebSocketTunnel {
     WebSocketTunnel(ProxyContext context, Route route, EndPoint clientEndPoint, EndPoint backendEndPoint, int rsvFirst, int rsvContinuation) {
         this.context = context;
         this.route = route;
-        this.client = new TunnelLeg(clientEndPoint, context.executor(), this, false);
-        this.backend = new TunnelLeg(backendEndPoint, context.executor(), this, true);
-        FrameScanner fromClient = new FrameScanner(true, context.maxFrameSize(), context.maxMessageSize(), rsvFirst, rsvContinuation);
-        FrameScanner fromBackend = new FrameScanner(false, Long.MAX_VALUE, Long.MAX_VALUE, rsvFirst, rsvContinuation);
+        this.client = new TunnelLeg(clientEndPoint, this, false);
+        this.backend = new TunnelLeg(backendEndPoint, this, true);
+        FrameScanner fromClient = new FrameScanner(context.rules(true, rsvFirst, rsvContinuation));
+        FrameScanner fromBackend = new FrameScanner(context.rules(false, rsvFirst, rsvContinuation));
         client.relay(new Relay(this, client, backend, fromClient, context.bufferPool(), context.bufferSize()));
         backend.relay(new Relay(this, backend, client, fromBackend, context.bufferPool(), context.bufferSize()));
     }
@@ -212,7 +212,7 @@ final class WebSocketTunnel {
         cause.compareAndSet(null, why);
     }
 
-    private TunnelLeg other(TunnelLeg leg) {
+    TunnelLeg other(TunnelLeg leg) {
         return leg == client ? backend : client;
     }
 

@@ -44,7 +44,7 @@ class BackendHandshakeTest {
         var toBackend = CloseFrames.close(1001, "x".repeat(200), true);
         assertThat(toBackend.get(1) & 0x80).as("masked toward the backend").isEqualTo(0x80);
         assertThat(toBackend.get(1) & 0x7F).as("reason cut to fit a control frame").isLessThanOrEqualTo(125);
-        FrameScanner server = new FrameScanner(true, Long.MAX_VALUE, Long.MAX_VALUE, 0, 0);
+        FrameScanner server = new FrameScanner(new FrameRules(true, Long.MAX_VALUE, Long.MAX_VALUE, 0, 0));
         assertThat(server.scan(toBackend)).isEqualTo(toBackend.remaining());
         assertThat(server.closeSeen()).isTrue();
     }
