@@ -8,7 +8,6 @@ import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.BufferUtil;
-import org.eclipse.jetty.util.IteratingCallback;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * from the server's pool and go back to it whenever a read finds nothing, so an idle connection holds none.
  * Everything here is non-blocking and runs on whichever selector thread made progress.
  */
-final class Relay extends IteratingCallback {
+final class Relay extends Pump {
 
     /** What the tunnel asks a relay to do instead of relaying. */
     record CloseRequest(int code, String reason) {
@@ -53,7 +52,6 @@ final class Relay extends IteratingCallback {
     private boolean sinkShut;
     private boolean closeSeenReported;
     private boolean closeSeenWhenClosing;
-    private volatile boolean writing;
     /** The last read returned less than a buffer: the socket was empty then. */
     private boolean drained;
     private volatile long forwarded;
@@ -81,32 +79,33 @@ final class Relay extends IteratingCallback {
      */
     void requestClose(CloseRequest request) {
         if (CLOSE_REQUEST.compareAndSet(this, null, request)) {
-            iterate();
+            wake();
         }
+    }
+
+    /** The source is readable, or the relay has a close request to act on. */
+    void iterate() {
+        wake();
     }
 
     boolean isClosing() {
         return closeRequest != null;
     }
 
-    boolean isWriting() {
-        return writing;
-    }
 
     long forwarded() {
         return forwarded;
     }
 
     @Override
-    protected Action process() {
-        boolean afterWrite = writing;
-        writing = false;
+    protected Step process() {
+        boolean afterWrite = resumedAfterWrite();
         while (true) {
             CloseRequest request = closeRequest;
             if (request != null && !sinkShut) {
-                Action action = closeSink(request);
-                if (action != null) {
-                    return action;
+                Step step = closeSink(request);
+                if (step != null) {
+                    return step;
                 }
             }
             if (afterWrite && drained) {
@@ -114,7 +113,7 @@ final class Relay extends IteratingCallback {
                 // would almost always return nothing (one system call saved per message).
                 release();
                 source.fillInterestedIfNeeded();
-                return Action.IDLE;
+                return Step.IDLE;
             }
             afterWrite = false;
             RetainableByteBuffer held = buffer;
@@ -129,23 +128,23 @@ final class Relay extends IteratingCallback {
                 if (sinkShut) {
                     if (discardUntilClose(bytes)) {
                         release();
-                        return Action.SUCCEEDED;
+                        return Step.DONE;
                     }
                     continue;
                 }
                 if (forward(bytes)) {
-                    return Action.SCHEDULED;
+                    return Step.WRITING;
                 }
                 continue;
             }
             if (filled == 0) {
                 release();
                 source.fillInterestedIfNeeded();
-                return Action.IDLE;
+                return Step.IDLE;
             }
             release();
             if (sinkShut) {
-                return Action.SUCCEEDED;
+                return Step.DONE;
             }
             tunnel.endOfStream(source, scanner.closeSeen());
             if (closeRequest == null) {
@@ -201,7 +200,7 @@ final class Relay extends IteratingCallback {
         }
         bytes.limit(bytes.position() + clean);
         forwarded += clean + (head == null ? 0 : head.remaining());
-        writing = true;
+        writing();
         if (head == null) {
             sink.getEndPoint().write(this, bytes);
         } else {
@@ -211,7 +210,7 @@ final class Relay extends IteratingCallback {
     }
 
     /** Sends the requested close frame if possible, then shuts the sink; null when the source is to be drained. */
-    private @Nullable Action closeSink(CloseRequest request) {
+    private @Nullable Step closeSink(CloseRequest request) {
         carry = null;
         carryLength = 0;
         initial = null;
@@ -219,9 +218,9 @@ final class Relay extends IteratingCallback {
         if (!closeFrameSent && request.code() != 0 && scanner.atBoundary() && out.isOpen() && !out.isOutputShutdown()) {
             closeFrameSent = true;
             release();
-            writing = true;
+            writing();
             out.write(this, CloseFrames.close(request.code(), request.reason(), sink.isBackend()));
-            return Action.SCHEDULED;
+            return Step.WRITING;
         }
         sinkShut = true;
         closeSeenWhenClosing = scanner.closeSeen();
@@ -273,22 +272,16 @@ final class Relay extends IteratingCallback {
     }
 
     @Override
-    protected void onCompleteSuccess() {
+    protected void onDone() {
         release();
         tunnel.relayDone(this);
     }
 
     @Override
-    protected void onCompleteFailure(Throwable cause) {
-        writing = false;
+    protected void onFailed(Throwable cause) {
         release();
         tunnel.writeFailed(this, sink, cause);
         tunnel.relayDone(this);
-    }
-
-    @Override
-    public InvocationType getInvocationType() {
-        return InvocationType.NON_BLOCKING;
     }
 
     TunnelLeg source() {
