@@ -25,16 +25,36 @@ public interface AffinityResolver {
     @Nullable String resolve(HandshakeRequest request);
 
     /**
-     * Headers to add to the client's 101 response once the connection is established, for example a cookie
-     * that carries the key. The default adds none.
+     * A backend that the handshake names itself, already verified (for example by a signed cookie the balancer
+     * issued). It takes precedence over the key and the session store. The default names none.
      *
      * @param request the client's handshake
-     * @param key the key {@link #resolve} returned
+     * @return a backend id, or null
+     */
+    default @Nullable String pinnedBackend(HandshakeRequest request) {
+        return null;
+    }
+
+    /**
+     * Headers to add to the client's 101 response once the connection is established, for example a cookie
+     * that carries the key or names the backend. Called for every established connection. The default adds
+     * none.
+     *
+     * @param request the client's handshake
+     * @param key the key {@link #resolve} returned, or null
      * @param backend the backend that accepted the connection
      * @return headers for the client's 101 response
      */
-    default List<HttpHeader> responseHeaders(HandshakeRequest request, String key, LiveBackend backend) {
+    default List<HttpHeader> responseHeaders(HandshakeRequest request, @Nullable String key, LiveBackend backend) {
         return List.of();
+    }
+
+    /**
+     * @return true if this resolver's keys are looked up in the balancer's {@link SessionStore} (the default);
+     *     false for resolvers that need none (the handshake names its backend, or a strategy hashes the key)
+     */
+    default boolean needsSessionStore() {
+        return true;
     }
 
     /** @return a resolver that never yields a key: every connection is balanced freely */
@@ -53,7 +73,12 @@ enum NoAffinity implements AffinityResolver {
     }
 
     @Override
+    public boolean needsSessionStore() {
+        return false;
+    }
+
+    @Override
     public String toString() {
-        return "AffinityResolver.none()";
+        return "none";
     }
 }

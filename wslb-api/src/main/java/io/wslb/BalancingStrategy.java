@@ -4,9 +4,11 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Picks the backend for a new connection among the eligible ones. The balancer calls it once per attempt,
- * from many threads at once, on a server thread: it must be thread-safe, fast and never block. The built-in
- * algorithms are in {@code io.wslb.strategies.BalancingStrategies} (module {@code wslb-strategies}).
+ * Picks the backend for a new connection among the eligible ones. The balancer calls it once per attempt, on a
+ * server thread, one pick at a time (the pick and the connection count it adds are one step, so a pick sees the
+ * connections of every earlier pick); it must be fast and never block, and thread-safe if one instance serves
+ * several balancers. The built-in algorithms are in {@code io.wslb.strategies.BalancingStrategies} (module
+ * {@code wslb-strategies}).
  *
  * <pre>{@code
  * // Prefer backends labelled "canary" for clients that ask for it, round robin otherwise.

@@ -2,6 +2,7 @@ package io.wslb;
 
 import io.wslb.internal.HeaderValues;
 import io.wslb.internal.SimpleHandshakeRequest;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.List;
@@ -53,6 +54,17 @@ public interface HandshakeRequest {
     boolean secure();
 
     /**
+     * The client's address: the peer's, or, when the peer is a trusted proxy (see {@link TrustedProxies}), the
+     * one that proxy forwarded in {@code X-Forwarded-For} or {@code Forwarded}.
+     *
+     * @return the client's address
+     */
+    default InetAddress clientAddress() {
+        InetAddress peer = remoteAddress().getAddress();
+        return peer != null ? peer : InetAddress.getLoopbackAddress();
+    }
+
+    /**
      * @param name a cookie name, exact case
      * @return the value of the first cookie with that name in the {@code Cookie} headers, or null
      */
@@ -98,6 +110,13 @@ public interface HandshakeRequest {
 
         /** @param secure whether the request came over TLS @return this */
         Builder secure(boolean secure);
+
+        /**
+         * @param proxies the trusted proxies from which {@link HandshakeRequest#clientAddress()} is derived
+         *     (default none: the client address is the remote address)
+         * @return this
+         */
+        Builder trustedProxies(TrustedProxies proxies);
 
         /** @return the request */
         HandshakeRequest build();

@@ -135,24 +135,22 @@ public final class Route {
             throw new IllegalStateException("route " + id + " is not pending");
         }
         List<HttpHeader> headers = List.of();
-        if (affinityKey != null) {
-            SessionStore store = router.store();
-            if (store != null) {
-                try {
-                    store.put(affinityKey, backend.id()).whenComplete((done, failure) -> {
-                        if (failure != null) {
-                            LOG.warn("session store put failed; affinity of this client not recorded", failure);
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    LOG.warn("session store put failed; affinity of this client not recorded", e);
-                }
-            }
+        SessionStore store = router.store();
+        if (affinityKey != null && store != null && router.affinity().needsSessionStore()) {
             try {
-                headers = router.affinity().responseHeaders(request, affinityKey, backend);
+                store.put(affinityKey, backend.id()).whenComplete((done, failure) -> {
+                    if (failure != null) {
+                        LOG.warn("session store put failed; affinity of this client not recorded", failure);
+                    }
+                });
             } catch (RuntimeException e) {
-                LOG.warn("affinity resolver {} failed to produce response headers", router.affinity(), e);
+                LOG.warn("session store put failed; affinity of this client not recorded", e);
             }
+        }
+        try {
+            headers = router.affinity().responseHeaders(request, affinityKey, backend);
+        } catch (RuntimeException e) {
+            LOG.warn("affinity resolver {} failed to produce response headers", router.affinity(), e);
         }
         try {
             router.events().onOpened(this);

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Every {@link Route} handed out counts as one active connection on its backend until the adapter reports
- * the route's end ({@link Route#retry}, {@link Route#abandon} or {@link Route#closed}).
+ * the route's end ({@link Route#retry}, {@link Route#abandon} or {@link Route#closed}). Strategies are called
+ * one at a time: a pick and the count it adds are one step, so concurrent handshakes see each other.
  */
 public final class Router {
 
@@ -43,15 +44,18 @@ public final class Router {
     private final @Nullable SessionStore store;
     private final int maxAttempts;
     private final LoadBalancerListener events;
+    private final AffinityFallback fallback;
+    private final Object pickLock = new Object();
 
     Router(BackendPool pool, BalancingStrategy strategy, AffinityResolver affinity, @Nullable SessionStore store,
-           int maxAttempts, LoadBalancerListener events) {
+           int maxAttempts, LoadBalancerListener events, AffinityFallback fallback) {
         this.pool = pool;
         this.strategy = strategy;
         this.affinity = affinity;
         this.store = store;
         this.maxAttempts = maxAttempts;
         this.events = events;
+        this.fallback = fallback;
     }
 
     /**
@@ -65,13 +69,12 @@ public final class Router {
     public CompletionStage<Route> route(HandshakeRequest request) {
         requireNonNull(request, "request");
         String key = affinityKey(request);
-        if (key == null || store == null) {
-            try {
-                return CompletableFuture.completedFuture(pick(request, key, 1, List.of(), null));
-            } catch (RuntimeException e) {
-                reportIfUnrouted(request, e);
-                return CompletableFuture.failedFuture(e);
-            }
+        String pinned = pinnedBackend(request);
+        if (pinned != null) {
+            return settle(request, () -> routeTo(request, key, pool.get(pinned)));
+        }
+        if (key == null || store == null || !affinity.needsSessionStore()) {
+            return settle(request, () -> pick(request, key, 1, List.of(), null));
         }
         CompletionStage<Optional<String>> lookup;
         try {
@@ -84,12 +87,41 @@ public final class Router {
             if (failure != null) {
                 LOG.warn("session store get failed for an affinity key; balancing freely", failure);
             }
-            LiveBackend pinned = found != null && found.isPresent() ? pool.get(found.get()) : null;
-            if (pinned instanceof PooledBackend member && member.inPool() && member.weight() > 0) {
-                return newRoute(request, key, 1, member, List.of());
+            if (found == null || found.isEmpty()) {
+                return pick(request, key, 1, List.of(), null);
             }
-            return pick(request, key, 1, List.of(), null);
+            return routeTo(request, key, pool.get(found.get()));
         }).whenComplete((route, failure) -> reportIfUnrouted(request, failure));
+    }
+
+    /** Routes to the backend the affinity named, or applies the fallback when it is gone or not eligible. */
+    private Route routeTo(HandshakeRequest request, @Nullable String key, @Nullable LiveBackend named) {
+        if (named instanceof PooledBackend member && member.inPool() && member.weight() > 0) {
+            member.acquire();
+            return newRoute(request, key, 1, member, List.of());
+        }
+        if (fallback == AffinityFallback.REJECT) {
+            throw new RouteException(RejectCause.NO_BACKEND, "the backend of this client's affinity is unavailable");
+        }
+        return pick(request, key, 1, List.of(), null);
+    }
+
+    private CompletionStage<Route> settle(HandshakeRequest request, java.util.function.Supplier<Route> decision) {
+        try {
+            return CompletableFuture.completedFuture(decision.get());
+        } catch (RuntimeException e) {
+            reportIfUnrouted(request, e);
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private @Nullable String pinnedBackend(HandshakeRequest request) {
+        try {
+            return affinity.pinnedBackend(request);
+        } catch (RuntimeException e) {
+            LOG.warn("affinity resolver {} failed; balancing freely", affinity, e);
+            return null;
+        }
     }
 
     /**
@@ -136,22 +168,29 @@ public final class Router {
             throw new RouteException(RejectCause.NO_BACKEND, "no eligible backend in " + pool);
         }
         RoutingContext context = new Context(request, key, attempt);
-        LiveBackend chosen = strategy.pick(candidates, context);
-        if (chosen == null) {
-            if (last != null) {
-                throw last;
+        PooledBackend member;
+        // A pick and the count it adds are one step: concurrent picks see each other's connections, so least
+        // connections never sends two simultaneous clients to the same emptiest backend. Closes stay lock-free.
+        synchronized (pickLock) {
+            LiveBackend chosen = strategy.pick(candidates, context);
+            if (chosen == null) {
+                if (last != null) {
+                    throw last;
+                }
+                throw new RouteException(RejectCause.NO_BACKEND, "strategy " + strategy + " declined all of " + candidates);
             }
-            throw new RouteException(RejectCause.NO_BACKEND, "strategy " + strategy + " declined all of " + candidates);
-        }
-        if (!(chosen instanceof PooledBackend member) || !containsIdentity(candidates, chosen)) {
-            throw new IllegalStateException("strategy " + strategy + " returned " + chosen + ", which is not one of the candidates");
+            if (!(chosen instanceof PooledBackend pooled) || !containsIdentity(candidates, chosen)) {
+                throw new IllegalStateException("strategy " + strategy + " returned " + chosen + ", which is not one of the candidates");
+            }
+            member = pooled;
+            member.acquire();
         }
         return newRoute(request, key, attempt, member, tried);
     }
 
+    /** Makes the route of a backend whose count was already taken. */
     private Route newRoute(HandshakeRequest request, @Nullable String key, int attempt, PooledBackend member,
                            List<String> tried) {
-        member.acquire();
         Route route = new Route(this, request, key, attempt, member, tried);
         try {
             events.onBackendChosen(route);

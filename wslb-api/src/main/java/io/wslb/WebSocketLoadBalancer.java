@@ -53,6 +53,8 @@ public final class WebSocketLoadBalancer {
     private final long maxFrameSize;
     private final long maxMessageSize;
     private final int maxAttempts;
+    private final TrustedProxies trustedProxies;
+    private final AffinityFallback affinityFallback;
 
     private WebSocketLoadBalancer(Builder b, BackendPool pool, BalancingStrategy strategy) {
         this.pool = pool;
@@ -66,7 +68,9 @@ public final class WebSocketLoadBalancer {
         this.maxFrameSize = b.maxFrameSize;
         this.maxMessageSize = b.maxMessageSize;
         this.maxAttempts = b.maxAttempts;
-        this.router = new Router(pool, strategy, affinity, sessionStore, maxAttempts, events);
+        this.trustedProxies = b.trustedProxies;
+        this.affinityFallback = b.affinityFallback;
+        this.router = new Router(pool, strategy, affinity, sessionStore, maxAttempts, events, affinityFallback);
     }
 
     /** @return a new builder */
@@ -134,6 +138,16 @@ public final class WebSocketLoadBalancer {
         return maxAttempts;
     }
 
+    /** @return what happens when a client's affinity names an unavailable backend */
+    public AffinityFallback affinityFallback() {
+        return affinityFallback;
+    }
+
+    /** @return the proxies whose forwarding headers are believed (none by default) */
+    public TrustedProxies trustedProxies() {
+        return trustedProxies;
+    }
+
     @Override
     public String toString() {
         return "WebSocketLoadBalancer{pool=" + pool + ", strategy=" + strategy + ", affinity=" + affinity + "}";
@@ -156,6 +170,8 @@ public final class WebSocketLoadBalancer {
         private long maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         private long maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private TrustedProxies trustedProxies = TrustedProxies.none();
+        private AffinityFallback affinityFallback = AffinityFallback.REPICK;
 
         private Builder() {}
 
@@ -288,6 +304,27 @@ public final class WebSocketLoadBalancer {
         }
 
         /**
+         * @param proxies the proxies in front of the balancer whose {@code X-Forwarded-For} and {@code Forwarded}
+         *     headers are believed: from them the client's address is read (for affinity and forwarding) and the
+         *     chain is extended; from anyone else those headers are replaced. Default: none.
+         * @return this
+         */
+        public Builder trustedProxies(TrustedProxies proxies) {
+            this.trustedProxies = requireNonNull(proxies, "proxies");
+            return this;
+        }
+
+        /**
+         * @param fallback what to do when a client's affinity names a backend that is gone or not eligible:
+         *     {@link AffinityFallback#REPICK} (default) or {@link AffinityFallback#REJECT} (503)
+         * @return this
+         */
+        public Builder affinityFallback(AffinityFallback fallback) {
+            this.affinityFallback = requireNonNull(fallback, "fallback");
+            return this;
+        }
+
+        /**
          * @return the balancer
          * @throws IllegalStateException when the strategy is missing or settings conflict
          */
@@ -298,13 +335,14 @@ public final class WebSocketLoadBalancer {
             if (pool != null && !backends.isEmpty()) {
                 throw new IllegalStateException("set either pool(...) or backend(...), not both");
             }
-            boolean affinityOn = affinity != AffinityResolver.none();
-            if (affinityOn && sessionStore == null) {
+            boolean needsStore = affinity.needsSessionStore();
+            if (needsStore && sessionStore == null) {
                 throw new IllegalStateException("affinity " + affinity + " needs a sessionStore, e.g. "
                     + ".sessionStore(SessionStores.inMemory(Duration.ofHours(1)))");
             }
-            if (!affinityOn && sessionStore != null) {
-                throw new IllegalStateException("sessionStore is set but affinity is none: set an affinity resolver or drop the store");
+            if (!needsStore && sessionStore != null) {
+                throw new IllegalStateException("sessionStore is set but affinity " + affinity
+                    + " stores no keys: drop the store (or choose a resolver whose keys are stored)");
             }
             if (maxMessageSize < maxFrameSize) {
                 throw new IllegalStateException("maxMessageSize (" + maxMessageSize + ") is below maxFrameSize (" + maxFrameSize + ")");

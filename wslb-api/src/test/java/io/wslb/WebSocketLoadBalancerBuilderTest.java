@@ -22,7 +22,7 @@ class WebSocketLoadBalancerBuilderTest {
         assertThatThrownBy(() -> WebSocketLoadBalancer.builder().strategy(FIRST).affinity(r -> "k").build())
             .hasMessageContaining("needs a sessionStore");
         assertThatThrownBy(() -> WebSocketLoadBalancer.builder().strategy(FIRST).sessionStore(new RouterTest.MapStore()).build())
-            .hasMessageContaining("affinity is none");
+            .hasMessageContaining("stores no keys");
     }
 
     @Test

@@ -1,12 +1,15 @@
 package io.wslb.examples;
 
+import io.wslb.AffinityFallback;
 import io.wslb.AffinityResolver;
 import io.wslb.Backend;
 import io.wslb.BalancingStrategy;
+import io.wslb.TrustedProxies;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.WebSocketLoadBalancerHandler;
 import io.wslb.strategies.AffinityResolvers;
 import io.wslb.strategies.BalancingStrategies;
+import io.wslb.strategies.JwtVerifier;
 import io.wslb.strategies.SessionStores;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -34,9 +37,10 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class ProxyLauncher {
 
-    static final Set<String> VALUED = Set.of("listen", "backend", "strategy", "path", "affinity", "session-ttl",
+    static final Set<String> VALUED = Set.of("listen", "backend", "strategy", "hash-balance-factor", "path", "affinity",
+        "affinity-fallback", "cookie-secret-file", "jwt-secret-file", "trusted-proxy", "session-ttl",
         "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts");
-    static final Set<String> FLAGS = Set.of("help");
+    static final Set<String> FLAGS = Set.of("help", "jwt-unverified");
 
     /** How long a stop waits for proxied connections to finish their closing handshakes. */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
@@ -54,10 +58,33 @@ public final class ProxyLauncher {
               --backend URI[;ATTRS]     a backend, ws:// or wss://; repeat for each backend (at least one).
                                         Attributes after ';': weight=N (0-10000, default 1), id=NAME
                                         (default HOST:PORT), e.g. 'ws://127.0.0.1:9101;weight=3'
-              --strategy NAME           round-robin (default) or least-connections
+              --strategy NAME           how a new connection's backend is chosen (default round-robin):
+                                          round-robin                 each backend in turn, weights ignored
+                                          weighted-round-robin        smooth, in proportion to the weights
+                                          random | weighted-random    at random (in proportion to the weights)
+                                          least-connections           fewest open connections
+                                          weighted-least-connections  fewest open connections per unit of weight
+                                          power-of-two                the less loaded of two random backends
+                                          consistent-hash             hash of the affinity key (or client address)
+              --hash-balance-factor F   with consistent-hash: no backend above F x the mean load (F >= 1, e.g. 1.25)
               --path PATH               mount path, e.g. /ws (default /, every path)
-              --affinity KIND           none (default), ip (client address) or cookie[:NAME] (a cookie the
-                                        balancer issues, default name WSLB): the same key reaches the same backend
+              --affinity KIND           keeps a returning client on its backend (default none):
+                                          ip                       the client address (see --trusted-proxy)
+                                          cookie[:NAME]            a signed cookie the balancer issues, naming the
+                                                                   backend (default name WSLB; no session store)
+                                          app-cookie:NAME          the application's own cookie (e.g. JSESSIONID)
+                                          header:NAME | query:NAME a request header or query parameter
+                                          jwt-claim:HEADER:CLAIM   a claim of the JWT in HEADER (needs
+                                                                   --jwt-secret-file or --jwt-unverified)
+              --affinity-fallback WHAT  when the affinity names an unavailable backend: repick (default) or reject
+                                        (503)
+              --cookie-secret-file PATH with --affinity cookie: a file holding the signing secret (32 bytes or
+                                        more), shared by balancer instances; default: a random one per process
+              --jwt-secret-file PATH    with jwt-claim: verify HS256 tokens with the secret in this file
+              --jwt-unverified          with jwt-claim: believe tokens without checking them (only behind a
+                                        gateway that verified them)
+              --trusted-proxy CIDR      a proxy in front of the balancer whose X-Forwarded-For / Forwarded headers
+                                        are believed (repeatable; e.g. 10.0.0.0/8); from others they are replaced
               --session-ttl DURATION    how long an affinity key is remembered after its last use (default 1h)
               --connect-timeout DURATION  TCP/TLS connect to a backend, before trying the next (default 5s)
               --upgrade-timeout DURATION  wait for a backend's 101, before trying the next (default 10s)
@@ -99,7 +126,7 @@ public final class ProxyLauncher {
         InetSocketAddress listen = Options.parseAddress("--listen", options.get("listen", "127.0.0.1:9203"));
         List<Backend> backends = backends(options.all("backend"));
         WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder()
-            .strategy(strategy(options.get("strategy", "round-robin")))
+            .strategy(strategy(options.get("strategy", "round-robin"), options.get("hash-balance-factor", "")))
             .connectTimeout(options.duration("connect-timeout", WebSocketLoadBalancer.DEFAULT_CONNECT_TIMEOUT))
             .upgradeTimeout(options.duration("upgrade-timeout", WebSocketLoadBalancer.DEFAULT_UPGRADE_TIMEOUT))
             .idleTimeout(options.duration("idle-timeout", WebSocketLoadBalancer.DEFAULT_IDLE_TIMEOUT));
@@ -111,11 +138,18 @@ public final class ProxyLauncher {
             throw new Options.UsageException(e.getMessage());
         }
         backends.forEach(builder::backend);
-        AffinityResolver affinity = affinity(options.get("affinity", "none"));
-        if (affinity != AffinityResolver.none()) {
-            builder.affinity(affinity).sessionStore(SessionStores.inMemory(options.duration("session-ttl", Duration.ofHours(1))));
+        AffinityResolver affinity = affinity(options.get("affinity", "none"), options);
+        builder.affinity(affinity);
+        builder.affinityFallback(fallback(options.get("affinity-fallback", "repick")));
+        try {
+            builder.trustedProxies(TrustedProxies.of(options.all("trusted-proxy")));
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException("--trusted-proxy: " + e.getMessage());
+        }
+        if (affinity.needsSessionStore()) {
+            builder.sessionStore(SessionStores.inMemory(options.duration("session-ttl", Duration.ofHours(1))));
         } else if (options.has("session-ttl")) {
-            throw new Options.UsageException("--session-ttl needs --affinity");
+            throw new Options.UsageException("--session-ttl needs an --affinity whose keys are stored (ip, app-cookie, header, query, jwt-claim)");
         }
         String path = options.get("path", "/");
         WebSocketLoadBalancer balancer;
@@ -195,30 +229,120 @@ public final class ProxyLauncher {
         }
     }
 
-    static BalancingStrategy strategy(String name) throws Options.UsageException {
+    static BalancingStrategy strategy(String name, String balanceFactor) throws Options.UsageException {
+        if (!balanceFactor.isEmpty() && !name.equals("consistent-hash")) {
+            throw new Options.UsageException("--hash-balance-factor goes with --strategy consistent-hash");
+        }
         return switch (name) {
             case "round-robin" -> BalancingStrategies.roundRobin();
+            case "weighted-round-robin" -> BalancingStrategies.weightedRoundRobin();
+            case "random" -> BalancingStrategies.random();
+            case "weighted-random" -> BalancingStrategies.weightedRandom();
             case "least-connections" -> BalancingStrategies.leastConnections();
-            default -> throw new Options.UsageException("--strategy: unknown strategy '" + name + "' (round-robin, least-connections)");
+            case "weighted-least-connections" -> BalancingStrategies.weightedLeastConnections();
+            case "power-of-two" -> BalancingStrategies.powerOfTwoChoices();
+            case "consistent-hash" -> balanceFactor.isEmpty() ? BalancingStrategies.consistentHash()
+                : BalancingStrategies.consistentHash(factor(balanceFactor));
+            default -> throw new Options.UsageException("--strategy: unknown strategy '" + name + "' (round-robin, "
+                + "weighted-round-robin, random, weighted-random, least-connections, weighted-least-connections, "
+                + "power-of-two, consistent-hash)");
         };
     }
 
-    static AffinityResolver affinity(String kind) throws Options.UsageException {
-        if (kind.equals("none")) {
-            return AffinityResolver.none();
-        }
-        if (kind.equals("ip")) {
-            return AffinityResolvers.clientIp();
-        }
-        if (kind.equals("cookie") || kind.startsWith("cookie:")) {
-            String name = kind.equals("cookie") ? "WSLB" : kind.substring("cookie:".length());
-            try {
-                return AffinityResolvers.cookie(name);
-            } catch (IllegalArgumentException e) {
-                throw new Options.UsageException("--affinity: " + e.getMessage());
+    private static double factor(String raw) throws Options.UsageException {
+        try {
+            double factor = Double.parseDouble(raw.trim());
+            if (!(factor >= 1.0) || Double.isInfinite(factor)) {
+                throw new NumberFormatException();
             }
+            return factor;
+        } catch (NumberFormatException e) {
+            throw new Options.UsageException("--hash-balance-factor: '" + raw + "' must be a number of at least 1 (e.g. 1.25)");
         }
-        throw new Options.UsageException("--affinity: unknown kind '" + kind + "' (none, ip, cookie[:NAME])");
+    }
+
+    static AffinityFallback fallback(String raw) throws Options.UsageException {
+        return switch (raw) {
+            case "repick" -> AffinityFallback.REPICK;
+            case "reject" -> AffinityFallback.REJECT;
+            default -> throw new Options.UsageException("--affinity-fallback: '" + raw + "' is not repick or reject");
+        };
+    }
+
+    static AffinityResolver affinity(String kind, Options options) throws Options.UsageException {
+        boolean jwt = kind.startsWith("jwt-claim:");
+        if (!jwt && (options.has("jwt-secret-file") || options.has("jwt-unverified"))) {
+            throw new Options.UsageException("--jwt-secret-file and --jwt-unverified go with --affinity jwt-claim:HEADER:CLAIM");
+        }
+        boolean cookie = kind.equals("cookie") || kind.startsWith("cookie:");
+        if (!cookie && options.has("cookie-secret-file")) {
+            throw new Options.UsageException("--cookie-secret-file goes with --affinity cookie[:NAME]");
+        }
+        try {
+            if (kind.equals("none")) {
+                return AffinityResolver.none();
+            }
+            if (kind.equals("ip")) {
+                return AffinityResolvers.clientIp();
+            }
+            if (cookie) {
+                String name = kind.equals("cookie") ? "WSLB" : kind.substring("cookie:".length());
+                String secretFile = options.get("cookie-secret-file", "");
+                return secretFile.isEmpty() ? AffinityResolvers.cookie(name)
+                    : AffinityResolvers.cookie(name, secret("--cookie-secret-file", secretFile));
+            }
+            if (kind.startsWith("app-cookie:")) {
+                return AffinityResolvers.appCookie(nonEmpty(kind, kind.substring("app-cookie:".length())));
+            }
+            if (kind.startsWith("header:")) {
+                return AffinityResolvers.header(nonEmpty(kind, kind.substring("header:".length())));
+            }
+            if (kind.startsWith("query:")) {
+                return AffinityResolvers.queryParameter(nonEmpty(kind, kind.substring("query:".length())));
+            }
+            if (jwt) {
+                String[] parts = kind.split(":", -1);
+                if (parts.length != 3 || parts[1].isEmpty() || parts[2].isEmpty()) {
+                    throw new Options.UsageException("--affinity: '" + kind + "' is not jwt-claim:HEADER:CLAIM");
+                }
+                String secretFile = options.get("jwt-secret-file", "");
+                boolean unverified = options.has("jwt-unverified");
+                if (secretFile.isEmpty() == !unverified) {
+                    throw new Options.UsageException("--affinity jwt-claim needs exactly one of --jwt-secret-file or --jwt-unverified");
+                }
+                JwtVerifier verifier = unverified ? JwtVerifier.acceptUnverified()
+                    : JwtVerifier.hmacSha256(secret("--jwt-secret-file", secretFile));
+                return AffinityResolvers.jwtClaimFromHeader(parts[1], parts[2], verifier);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException("--affinity: " + e.getMessage());
+        }
+        throw new Options.UsageException("--affinity: unknown kind '" + kind
+            + "' (none, ip, cookie[:NAME], app-cookie:NAME, header:NAME, query:NAME, jwt-claim:HEADER:CLAIM)");
+    }
+
+    private static String nonEmpty(String kind, String name) throws Options.UsageException {
+        if (name.isEmpty()) {
+            throw new Options.UsageException("--affinity: '" + kind + "' needs a NAME");
+        }
+        return name;
+    }
+
+    /** Reads a secret file; trailing line breaks are not part of the secret. */
+    private static byte[] secret(String flag, String path) throws Options.UsageException {
+        try {
+            byte[] bytes = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(path));
+            int end = bytes.length;
+            while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r')) {
+                end--;
+            }
+            if (end < 32) {
+                throw new Options.UsageException(flag + ": the secret in " + path + " has " + end + " bytes; at least 32 are needed");
+            }
+            return java.util.Arrays.copyOf(bytes, end);
+        } catch (java.io.IOException e) {
+            throw new Options.UsageException(flag + ": cannot read " + path + " (" + e.getMessage() + ")");
+        }
     }
 
     private static int parseInt(String what, String raw) throws Options.UsageException {

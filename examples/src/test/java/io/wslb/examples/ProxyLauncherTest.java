@@ -44,10 +44,32 @@ class ProxyLauncherTest {
     }
 
     @Test
-    void unknownStrategyAndAffinity_areRejected() {
-        assertThatThrownBy(() -> ProxyLauncher.strategy("fastest")).hasMessageContaining("unknown strategy 'fastest'");
-        assertThatThrownBy(() -> ProxyLauncher.affinity("jwt")).hasMessageContaining("unknown kind 'jwt'");
-        assertThatThrownBy(() -> ProxyLauncher.affinity("cookie:bad name")).hasMessageContaining("token");
+    void unknownStrategyAndAffinity_areRejected() throws Exception {
+        Options none = Options.parse(new String[0], ProxyLauncher.VALUED, ProxyLauncher.FLAGS);
+        assertThatThrownBy(() -> ProxyLauncher.strategy("fastest", "")).hasMessageContaining("unknown strategy 'fastest'");
+        assertThatThrownBy(() -> ProxyLauncher.strategy("round-robin", "1.5")).hasMessageContaining("goes with --strategy consistent-hash");
+        assertThatThrownBy(() -> ProxyLauncher.strategy("consistent-hash", "0.5")).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> ProxyLauncher.affinity("jwt", none)).hasMessageContaining("unknown kind 'jwt'");
+        assertThatThrownBy(() -> ProxyLauncher.affinity("cookie:bad name", none)).hasMessageContaining("token");
+        assertThatThrownBy(() -> ProxyLauncher.affinity("header:", none)).hasMessageContaining("needs a NAME");
+        assertThatThrownBy(() -> ProxyLauncher.affinity("jwt-claim:Authorization:sub", none))
+            .hasMessageContaining("exactly one of --jwt-secret-file or --jwt-unverified");
+        assertThatThrownBy(() -> ProxyLauncher.fallback("maybe")).hasMessageContaining("repick or reject");
+    }
+
+    @Test
+    void everyStrategyAndAffinityKind_isAvailable() throws Exception {
+        Options none = Options.parse(new String[0], ProxyLauncher.VALUED, ProxyLauncher.FLAGS);
+        for (String name : new String[] {"round-robin", "weighted-round-robin", "random", "weighted-random", "least-connections",
+            "weighted-least-connections", "power-of-two", "consistent-hash"}) {
+            assertThat(ProxyLauncher.strategy(name, "").toString()).startsWith(name);
+        }
+        assertThat(ProxyLauncher.strategy("consistent-hash", "1.25").toString()).contains("1.25");
+        for (String kind : new String[] {"none", "ip", "cookie", "cookie:SRV", "app-cookie:JSESSIONID", "header:X-User", "query:room"}) {
+            assertThat(ProxyLauncher.affinity(kind, none)).isNotNull();
+        }
+        Options unverified = Options.parse(new String[] {"--jwt-unverified"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS);
+        assertThat(ProxyLauncher.affinity("jwt-claim:Authorization:sub", unverified).toString()).isEqualTo("jwt-claim:Authorization:sub");
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.wslb.internal;
 import static java.util.Objects.requireNonNull;
 
 import io.wslb.HandshakeRequest;
+import io.wslb.TrustedProxies;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,6 +23,7 @@ public final class SimpleHandshakeRequest implements HandshakeRequest {
     private final Map<String, List<String>> headers;
     private final List<String> names;
     private final InetSocketAddress remoteAddress;
+    private final InetAddress clientAddress;
     private final boolean secure;
 
     private SimpleHandshakeRequest(Builder builder) {
@@ -33,6 +36,8 @@ public final class SimpleHandshakeRequest implements HandshakeRequest {
         this.names = List.copyOf(builder.names);
         this.remoteAddress = builder.remoteAddress;
         this.secure = builder.secure;
+        InetAddress peer = remoteAddress.getAddress() != null ? remoteAddress.getAddress() : InetAddress.getLoopbackAddress();
+        this.clientAddress = builder.proxies.clientAddress(peer, headers("X-Forwarded-For"), headers("Forwarded"));
     }
 
     @Override
@@ -77,6 +82,11 @@ public final class SimpleHandshakeRequest implements HandshakeRequest {
     }
 
     @Override
+    public InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    @Override
     public String toString() {
         return method + " " + path + (query == null ? "" : "?" + query) + " from " + remoteAddress;
     }
@@ -90,6 +100,7 @@ public final class SimpleHandshakeRequest implements HandshakeRequest {
         private final List<String> names = new ArrayList<>();
         private InetSocketAddress remoteAddress = new InetSocketAddress("127.0.0.1", 0);
         private boolean secure;
+        private TrustedProxies proxies = TrustedProxies.none();
 
         @Override
         public Builder method(String method) {
@@ -134,6 +145,12 @@ public final class SimpleHandshakeRequest implements HandshakeRequest {
         @Override
         public Builder secure(boolean secure) {
             this.secure = secure;
+            return this;
+        }
+
+        @Override
+        public Builder trustedProxies(TrustedProxies proxies) {
+            this.proxies = requireNonNull(proxies, "proxies");
             return this;
         }
 

@@ -50,9 +50,11 @@ final class BackendHandshake {
      * @param remainder the client's raw path below the mount point ("" or starting with "/")
      * @param client the client's handshake
      * @param key the client's Sec-WebSocket-Key, forwarded as is
+     * @param trustedPeer whether the peer is a trusted proxy: its X-Forwarded-* and Forwarded values are kept and
+     *     extended; otherwise they are replaced
      * @return the complete upgrade request, ready to write
      */
-    static ByteBuffer request(Backend backend, String remainder, JettyHandshakeRequest client, String key) {
+    static ByteBuffer request(Backend backend, String remainder, JettyHandshakeRequest client, String key, boolean trustedPeer) {
         URI uri = backend.uri();
         StringBuilder head = new StringBuilder(512);
         head.append("GET ").append(target(uri, remainder, client.query())).append(" HTTP/1.1\r\n");
@@ -69,16 +71,26 @@ final class BackendHandshake {
             }
             head.append(name).append(": ").append(client.fieldValue(i)).append("\r\n");
         }
-        String clientIp = address(client.remoteAddress().getAddress());
+        String peerIp = address(client.remoteAddress().getAddress());
         String proto = client.secure() ? "https" : "http";
         String host = client.header("Host");
-        head.append("X-Forwarded-For: ").append(clientIp).append("\r\n");
-        head.append("X-Forwarded-Proto: ").append(proto).append("\r\n");
-        if (host != null) {
-            head.append("X-Forwarded-Host: ").append(host).append("\r\n");
+        List<String> priorFor = trustedPeer ? client.headers("X-Forwarded-For") : List.of();
+        head.append("X-Forwarded-For: ");
+        for (String prior : priorFor) {
+            head.append(prior).append(", ");
         }
-        head.append("Forwarded: for=").append(forwardedNode(client.remoteAddress().getAddress()))
-            .append(";proto=").append(proto);
+        head.append(peerIp).append("\r\n");
+        String priorProto = trustedPeer ? client.header("X-Forwarded-Proto") : null;
+        head.append("X-Forwarded-Proto: ").append(priorProto != null ? priorProto : proto).append("\r\n");
+        String priorHost = trustedPeer ? client.header("X-Forwarded-Host") : null;
+        if (priorHost != null || host != null) {
+            head.append("X-Forwarded-Host: ").append(priorHost != null ? priorHost : host).append("\r\n");
+        }
+        head.append("Forwarded: ");
+        for (String prior : trustedPeer ? client.headers("Forwarded") : List.<String>of()) {
+            head.append(prior).append(", ");
+        }
+        head.append("for=").append(forwardedNode(client.remoteAddress().getAddress())).append(";proto=").append(proto);
         if (host != null) {
             head.append(";host=\"").append(host.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
         }

@@ -1,6 +1,8 @@
 package io.wslb.jetty.internal;
 
 import io.wslb.HandshakeRequest;
+import io.wslb.TrustedProxies;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -25,9 +27,10 @@ final class JettyHandshakeRequest implements HandshakeRequest {
     /** Header names and values, alternating, in the order received. */
     private final String[] fields;
     private final InetSocketAddress remoteAddress;
+    private final InetAddress clientAddress;
     private final boolean secure;
 
-    JettyHandshakeRequest(Request request) {
+    JettyHandshakeRequest(Request request, TrustedProxies proxies) {
         this.method = request.getMethod();
         String rawPath = request.getHttpURI().getPath();
         this.path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
@@ -43,6 +46,18 @@ final class JettyHandshakeRequest implements HandshakeRequest {
         SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
         this.remoteAddress = remote instanceof InetSocketAddress inet ? inet : new InetSocketAddress(0);
         this.secure = request.isSecure();
+        InetAddress peer = remoteAddress.getAddress() != null ? remoteAddress.getAddress() : InetAddress.getLoopbackAddress();
+        this.clientAddress = proxies.isEmpty() ? peer : proxies.clientAddress(peer, headers("X-Forwarded-For"), headers("Forwarded"));
+    }
+
+    @Override
+    public InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    /** @return true if the peer is one of the trusted proxies (its forwarding headers are extended, not replaced) */
+    boolean peerIsTrustedProxy(TrustedProxies proxies) {
+        return proxies.contains(remoteAddress.getAddress());
     }
 
     @Override

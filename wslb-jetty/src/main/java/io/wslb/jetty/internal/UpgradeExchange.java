@@ -96,7 +96,7 @@ public final class UpgradeExchange {
      */
     public static void handle(ProxyContext context, Request request, Response response, Callback callback,
                               @Nullable String remainder) {
-        JettyHandshakeRequest handshake = new JettyHandshakeRequest(request);
+        JettyHandshakeRequest handshake = new JettyHandshakeRequest(request, context.balancer().trustedProxies());
         if (context.isShuttingDown()) {
             context.balancer().router().reject(handshake, RejectCause.SHUTTING_DOWN, 503);
             ErrorResponses.write(response, callback, RejectCause.SHUTTING_DOWN, 503, "the balancer is stopping");
@@ -215,7 +215,8 @@ public final class UpgradeExchange {
         }
         ByteBuffer upgrade;
         try {
-            upgrade = BackendHandshake.request(route.backend().backend(), remainder, handshake, key);
+            upgrade = BackendHandshake.request(route.backend().backend(), remainder, handshake, key,
+                handshake.peerIsTrustedProxy(context.balancer().trustedProxies()));
         } catch (RuntimeException e) {
             route.abandon(RejectCause.BAD_HANDSHAKE, 400);
             answerError(RejectCause.BAD_HANDSHAKE, 400, "request cannot be forwarded");

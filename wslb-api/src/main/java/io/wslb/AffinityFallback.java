@@ -1,0 +1,20 @@
+package io.wslb;
+
+/**
+ * What happens when a client's affinity names a backend that is gone or not eligible (removed, weight 0,
+ * unhealthy, full).
+ *
+ * <pre>{@code
+ * WebSocketLoadBalancer.builder()
+ *     .affinity(AffinityResolvers.appCookie("JSESSIONID"))
+ *     .sessionStore(SessionStores.inMemory(Duration.ofHours(1)))
+ *     .affinityFallback(AffinityFallback.REJECT)   // the session state lives on that backend only
+ *     ...
+ * }</pre>
+ */
+public enum AffinityFallback {
+    /** Pick another backend with the strategy and record it for the key (the default). */
+    REPICK,
+    /** Answer 503: the client must not land anywhere else (its state exists on that backend only). */
+    REJECT
+}

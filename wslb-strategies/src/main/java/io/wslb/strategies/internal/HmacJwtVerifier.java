@@ -1,0 +1,81 @@
+package io.wslb.strategies.internal;
+
+import io.wslb.strategies.JwtVerifier;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/** HS256 tokens: algorithm pinned, signature compared in constant time, exp and nbf checked. */
+public final class HmacJwtVerifier implements JwtVerifier {
+
+    private final SecretKeySpec key;
+    private final Clock clock;
+    private final ThreadLocal<Mac> macs;
+
+    public HmacJwtVerifier(byte[] secret, Clock clock) {
+        this.key = new SecretKeySpec(secret, "HmacSHA256");
+        this.clock = clock;
+        this.macs = ThreadLocal.withInitial(this::newMac);
+    }
+
+    private Mac newMac() {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
+        }
+    }
+
+    @Override
+    public boolean verify(String token) {
+        int first = token.indexOf('.');
+        int second = token.indexOf('.', first + 1);
+        if (first <= 0 || second <= first + 1 || second == token.length() - 1 || token.indexOf('.', second + 1) >= 0) {
+            return false;
+        }
+        String header = Jwt.decode(token.substring(0, first));
+        if (header == null || !"HS256".equals(JsonClaims.member(header, "alg"))) {
+            return false;
+        }
+        byte[] signature;
+        try {
+            signature = Base64.getUrlDecoder().decode(token.substring(second + 1));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        byte[] expected = macs.get().doFinal(token.substring(0, second).getBytes(StandardCharsets.US_ASCII));
+        if (!MessageDigest.isEqual(expected, signature)) {
+            return false;
+        }
+        String payload = Jwt.decode(token.substring(first + 1, second));
+        if (payload == null) {
+            return false;
+        }
+        long now = clock.instant().getEpochSecond();
+        Long exp = seconds(JsonClaims.member(payload, "exp"));
+        Long nbf = seconds(JsonClaims.member(payload, "nbf"));
+        return (exp == null || now < exp) && (nbf == null || now >= nbf);
+    }
+
+    private static Long seconds(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return (long) Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            return Long.MIN_VALUE; // malformed: fails both checks
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "HS256";
+    }
+}
