@@ -15,10 +15,19 @@ import java.util.concurrent.CompletionStage;
  *     .thenAccept(id -> System.out.println(id.orElse("none"))); // chat-2
  * }</pre>
  *
- * <p>Contract for implementations: thread-safe; never block the calling thread; complete the returned stage
- * from any thread; complete it exceptionally on a store failure (the balancer then treats a {@code get} as a
- * miss and a {@code put} as not stored, logs it, and still serves the client). A {@code put} refreshes the
- * key's time to live.
+ * <p>Contract for implementations (the test class {@code SessionStoreContract} of {@code wslb-strategies} checks
+ * it; extend it for a store of your own):
+ * <ul>
+ *   <li>thread-safe; never block the calling thread, which is a server thread: do the I/O elsewhere and complete
+ *       the returned stage from any thread;</li>
+ *   <li>keys and backend ids are compared exactly (case, Unicode);</li>
+ *   <li>{@code put} overwrites and refreshes the key's time to live; reads may refresh it too (the in-memory store
+ *       expires a key after a time without reads or writes);</li>
+ *   <li>on a failure, complete the stage exceptionally: the balancer then treats a {@code get} as a miss and a
+ *       {@code put} as not stored, logs it, and still serves the client;</li>
+ *   <li>the balancer waits for {@code get} before it picks a backend (a slow store delays handshakes), and does
+ *       not wait for {@code put}.</li>
+ * </ul>
  */
 public interface SessionStore {
 
