@@ -33,4 +33,13 @@ public interface BalancingStrategy {
      * @return one of {@code candidates}, or null to decline (the client then gets 503)
      */
     @Nullable LiveBackend pick(List<LiveBackend> candidates, RoutingContext context);
+
+    /**
+     * @return true if this strategy places clients by their affinity key itself (consistent hashing), so that
+     *     a key-based {@link AffinityResolver} gives stickiness without a {@link SessionStore}; false (the
+     *     default) for strategies that ignore the key
+     */
+    default boolean usesAffinityKey() {
+        return false;
+    }
 }

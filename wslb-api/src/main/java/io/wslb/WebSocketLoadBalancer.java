@@ -217,7 +217,10 @@ public final class WebSocketLoadBalancer {
         }
 
         /**
-         * @param sessionStore where affinity keys map to backends; required when {@link #affinity} is set
+         * @param sessionStore where affinity keys map to backends; required when the {@link #affinity} resolver
+         *     yields keys ({@link AffinityResolver#needsSessionStore()}), unless the strategy hashes the key
+         *     itself ({@link BalancingStrategy#usesAffinityKey()}). With both, the store wins: a key stays on the
+         *     backend it was first placed on, even when the hash ring would now put it elsewhere.
          * @return this
          */
         public Builder sessionStore(SessionStore sessionStore) {
@@ -336,9 +339,10 @@ public final class WebSocketLoadBalancer {
                 throw new IllegalStateException("set either pool(...) or backend(...), not both");
             }
             boolean needsStore = affinity.needsSessionStore();
-            if (needsStore && sessionStore == null) {
+            if (needsStore && sessionStore == null && !strategy.usesAffinityKey()) {
                 throw new IllegalStateException("affinity " + affinity + " needs a sessionStore, e.g. "
-                    + ".sessionStore(SessionStores.inMemory(Duration.ofHours(1)))");
+                    + ".sessionStore(SessionStores.inMemory(Duration.ofHours(1))), or a strategy that hashes the key, "
+                    + "e.g. BalancingStrategies.consistentHash()");
             }
             if (!needsStore && sessionStore != null) {
                 throw new IllegalStateException("sessionStore is set but affinity " + affinity

@@ -26,6 +26,25 @@ class WebSocketLoadBalancerBuilderTest {
     }
 
     @Test
+    void aKeyResolver_needsNoStore_whenTheStrategyHashesTheKey() {
+        BalancingStrategy hashing = new BalancingStrategy() {
+            @Override
+            public LiveBackend pick(java.util.List<LiveBackend> candidates, RoutingContext context) {
+                return candidates.get(Math.floorMod(String.valueOf(context.affinityKey()).hashCode(), candidates.size()));
+            }
+
+            @Override
+            public boolean usesAffinityKey() {
+                return true;
+            }
+        };
+        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(hashing).affinity(r -> r.header("X-User")).build();
+        assertThat(lb.sessionStore()).isNull();
+        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().strategy(FIRST).affinity(r -> "k").build())
+            .hasMessageContaining("or a strategy that hashes the key");
+    }
+
+    @Test
     void poolAndBackends_together_areRejected() {
         assertThatThrownBy(() -> WebSocketLoadBalancer.builder().strategy(FIRST)
             .pool(BackendPool.of()).backend(Backend.of("a", URI.create("ws://h:1"))).build())

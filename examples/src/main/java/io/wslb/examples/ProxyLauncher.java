@@ -85,7 +85,8 @@ public final class ProxyLauncher {
                                         gateway that verified them)
               --trusted-proxy CIDR      a proxy in front of the balancer whose X-Forwarded-For / Forwarded headers
                                         are believed (repeatable; e.g. 10.0.0.0/8); from others they are replaced
-              --session-ttl DURATION    how long an affinity key is remembered after its last use (default 1h)
+              --session-ttl DURATION    how long an affinity key is remembered after its last use (default 1h).
+                                        With consistent-hash, keys are hashed, not remembered, unless this is given
               --connect-timeout DURATION  TCP/TLS connect to a backend, before trying the next (default 5s)
               --upgrade-timeout DURATION  wait for a backend's 101, before trying the next (default 10s)
               --idle-timeout DURATION   close a connection idle both ways for this long (default 5m)
@@ -125,8 +126,9 @@ public final class ProxyLauncher {
     static Server start(Options options) throws Exception {
         InetSocketAddress listen = Options.parseAddress("--listen", options.get("listen", "127.0.0.1:9203"));
         List<Backend> backends = backends(options.all("backend"));
+        BalancingStrategy builderStrategy = strategy(options.get("strategy", "round-robin"), options.get("hash-balance-factor", ""));
         WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder()
-            .strategy(strategy(options.get("strategy", "round-robin"), options.get("hash-balance-factor", "")))
+            .strategy(builderStrategy)
             .connectTimeout(options.duration("connect-timeout", WebSocketLoadBalancer.DEFAULT_CONNECT_TIMEOUT))
             .upgradeTimeout(options.duration("upgrade-timeout", WebSocketLoadBalancer.DEFAULT_UPGRADE_TIMEOUT))
             .idleTimeout(options.duration("idle-timeout", WebSocketLoadBalancer.DEFAULT_IDLE_TIMEOUT));
@@ -146,7 +148,8 @@ public final class ProxyLauncher {
         } catch (IllegalArgumentException e) {
             throw new Options.UsageException("--trusted-proxy: " + e.getMessage());
         }
-        if (affinity.needsSessionStore()) {
+        BalancingStrategy strategy = builderStrategy;
+        if (affinity.needsSessionStore() && (!strategy.usesAffinityKey() || options.has("session-ttl"))) {
             builder.sessionStore(SessionStores.inMemory(options.duration("session-ttl", Duration.ofHours(1))));
         } else if (options.has("session-ttl")) {
             throw new Options.UsageException("--session-ttl needs an --affinity whose keys are stored (ip, app-cookie, header, query, jwt-claim)");

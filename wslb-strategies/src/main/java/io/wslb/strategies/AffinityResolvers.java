@@ -14,8 +14,10 @@ import java.util.List;
 
 /**
  * The built-in {@link AffinityResolver affinity resolvers}: how a client is recognised when it comes back, so that
- * it reaches the same backend. Resolvers that yield a key need a {@link io.wslb.SessionStore} (the key is
- * looked up there); {@link #cookie} names the backend itself and needs none.
+ * it reaches the same backend. Resolvers that yield a key need either a {@link io.wslb.SessionStore} (the key is
+ * looked up there and the first choice remembered) or a strategy that hashes the key
+ * ({@link BalancingStrategies#consistentHash()}: no memory at all, few keys move when the pool changes);
+ * {@link #cookie} names the backend itself and needs neither.
  *
  * <pre>{@code
  * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
@@ -62,8 +64,10 @@ public final class AffinityResolvers {
 
     /**
      * Cookie insert with a given secret: the cookie names the backend and carries an HMAC-SHA256 of it, so a
-     * client cannot choose its backend by forging one. A forged, damaged or stale cookie (its backend gone or
-     * not eligible) leads to a fresh pick and a new cookie, never to an error.
+     * client cannot choose its backend by forging one. The 101 sets it when the client has none or it names
+     * another backend. A forged or damaged cookie is ignored (a fresh pick and a new cookie, never an error); a
+     * stale one (its backend gone or not eligible) is re-picked likewise under {@link io.wslb.AffinityFallback#REPICK}
+     * (the default) and answered 503 under {@link io.wslb.AffinityFallback#REJECT}.
      *
      * @param name the cookie name, an RFC 9110 token
      * @param secret at least 32 bytes, the same for every balancer instance that should honour the cookies

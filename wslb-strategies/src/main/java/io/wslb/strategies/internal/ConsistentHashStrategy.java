@@ -137,6 +137,11 @@ public final class ConsistentHashStrategy implements BalancingStrategy {
     }
 
     @Override
+    public boolean usesAffinityKey() {
+        return true;
+    }
+
+    @Override
     public String toString() {
         return balanceFactor > 0 ? "consistent-hash(balance " + balanceFactor + ")" : "consistent-hash";
     }

@@ -58,19 +58,20 @@ public final class HmacJwtVerifier implements JwtVerifier {
             return false;
         }
         long now = clock.instant().getEpochSecond();
-        Long exp = seconds(JsonClaims.member(payload, "exp"));
-        Long nbf = seconds(JsonClaims.member(payload, "nbf"));
-        return (exp == null || now < exp) && (nbf == null || now >= nbf);
+        String exp = JsonClaims.member(payload, "exp");
+        String nbf = JsonClaims.member(payload, "nbf");
+        if ((exp != null && !isNumber(exp)) || (nbf != null && !isNumber(nbf))) {
+            return false; // a time claim that is not a number cannot hold
+        }
+        return (exp == null || now < (long) Double.parseDouble(exp)) && (nbf == null || now >= (long) Double.parseDouble(nbf));
     }
 
-    private static Long seconds(String value) {
-        if (value == null) {
-            return null;
-        }
+    private static boolean isNumber(String value) {
         try {
-            return (long) Double.parseDouble(value);
+            double d = Double.parseDouble(value);
+            return !Double.isNaN(d) && !Double.isInfinite(d) && !value.startsWith("\"");
         } catch (NumberFormatException e) {
-            return Long.MIN_VALUE; // malformed: fails both checks
+            return false;
         }
     }
 
