@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of one pick of a strategy among N eligible backends, as the router calls it. Every backend holds a
- * random number (1 to 100) of open connections, so that least connections really compares them.
+ * random number (1 to 100) of open connections, so that least connections really compares them, and a
+ * weight from 1 to 10; the affinity key (for consistent hashing) changes at every pick, as it does between clients.
  *
  * <pre>{@code java -jar wslb-jmh/target/wslb-jmh.jar StrategyBenchmark -prof gc}</pre>
  */
@@ -39,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class StrategyBenchmark {
 
-    @Param({"round-robin", "least-connections"})
+    @Param({"round-robin", "weighted-round-robin", "random", "weighted-random", "least-connections",
+        "weighted-least-connections", "power-of-two", "consistent-hash", "consistent-hash-bounded", "lowest-score"})
     public String strategy;
 
     @Param({"1", "10", "100", "1000"})
@@ -47,18 +49,25 @@ public class StrategyBenchmark {
 
     private BalancingStrategy pick;
     private List<LiveBackend> candidates;
-    private RoutingContext context;
+    private String[] keys;
+    private Context[] contexts;
+    private int next;
 
     @Setup
     public void setUp() {
         pick = Strategies.byName(strategy);
         WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(BalancingStrategies.roundRobin());
         for (int i = 0; i < backends; i++) {
-            builder.backend(Backend.of("b" + i, URI.create("ws://10.0.0." + (i % 250 + 1) + ":" + (3000 + i))));
+            builder.backend(Backend.of("b" + i, URI.create("ws://10.0.0." + (i % 250 + 1) + ":" + (3000 + i)))
+                .withWeight(1 + (i * 7) % 10));
         }
         WebSocketLoadBalancer lb = builder.build();
         HandshakeRequest request = HandshakeRequest.builder().path("/ws").build();
         SplittableRandom random = new SplittableRandom(42);
+        keys = new String[1024];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = "user-" + random.nextInt(1_000_000);
+        }
         // Open 1..100 connections on each backend through the real router (round robin over the pool).
         int total = 0;
         int[] wanted = new int[backends];
@@ -77,7 +86,10 @@ public class StrategyBenchmark {
             }
         }
         candidates = lb.pool().eligible();
-        context = new Context(request);
+        contexts = new Context[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            contexts[i] = new Context(request, keys[i]);
+        }
         if (total <= 0 || candidates.size() != backends) {
             throw new IllegalStateException("set-up failed");
         }
@@ -85,15 +97,11 @@ public class StrategyBenchmark {
 
     @Benchmark
     public LiveBackend pick() {
+        RoutingContext context = contexts[next++ & (contexts.length - 1)];
         return pick.pick(candidates, context);
     }
 
-    record Context(HandshakeRequest request) implements RoutingContext {
-        @Override
-        public @Nullable String affinityKey() {
-            return null;
-        }
-
+    record Context(HandshakeRequest request, @Nullable String affinityKey) implements RoutingContext {
         @Override
         public int attempt() {
             return 1;

@@ -17,6 +17,15 @@ import org.junit.jupiter.api.Timeout;
  * The behaviour every {@link SessionStore} owes the balancer, as tests: extend this class and implement
  * {@link #newStore()} to check a store of your own (the Redis store does). Each test gets a fresh store, with a
  * time to live of at least a minute.
+ *
+ * <p>It ships in the test jar of {@code wslb-strategies}: depend on {@code io.wslb:wslb-strategies} with
+ * {@code <type>test-jar</type>} and {@code <scope>test</scope>}, then
+ *
+ * <pre>{@code
+ * class MyStoreContractTest extends SessionStoreContract {
+ *     protected SessionStore newStore() { return new MyStore(Duration.ofMinutes(5)); }
+ * }
+ * }</pre>
  */
 @Timeout(30)
 public abstract class SessionStoreContract {
