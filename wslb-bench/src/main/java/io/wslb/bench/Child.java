@@ -4,6 +4,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +19,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A server process started by {@code compare}. It runs under coreutils {@code timeout}, so it ends by itself even if
- * the bench is killed without running its shutdown hook; its merged stdout/stderr goes to a log file, and it counts
- * as ready when it has printed the expected number of {@code listening on ws://HOST:PORT} lines.
+ * A server process started by {@code compare} or {@code soak}. It runs under coreutils {@code timeout}, so it ends by
+ * itself even if the bench is killed without running its shutdown hook; its merged stdout/stderr goes to a log file,
+ * and it counts as ready when it has printed the expected number of {@code listening on ws://HOST:PORT} lines (Java
+ * servers), or when its port accepts connections (NGINX, HAProxy).
  */
 final class Child implements AutoCloseable {
     static final Pattern LISTENING = Pattern.compile("listening on ws://([^\\s:/]+):(\\d+)");
@@ -41,6 +44,8 @@ final class Child implements AutoCloseable {
     final List<Integer> ports = new ArrayList<>();
     private final LinkedBlockingQueue<Integer> readyPorts = new LinkedBlockingQueue<>();
     private volatile long pid = -1;
+    private volatile Watched watched;
+    private final List<Runnable> onClose = new ArrayList<>();
 
     private Child(String name, Process process, Path log) {
         this.name = name;
@@ -84,6 +89,80 @@ final class Child implements AutoCloseable {
         return child;
     }
 
+    /**
+     * Starts a server that prints nothing in particular (NGINX, HAProxy) and counts it as ready when 127.0.0.1:{@code
+     * port} accepts a TCP connection.
+     */
+    static Child startUntilPort(String name, List<String> command, Duration lifetime, Path logDir, int port,
+                                Duration readyTimeout) throws IOException, InterruptedException {
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve(name + ".log");
+        List<String> cmd = new ArrayList<>(List.of("timeout", "-k", "10", Long.toString(Math.max(1, lifetime.toSeconds()))));
+        cmd.addAll(command);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        Child child = new Child(name, p, log);
+        synchronized (LIVE) {
+            LIVE.add(child);
+        }
+        Thread pump = new Thread(child::pump, "log-" + name);
+        pump.setDaemon(true);
+        pump.start();
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        while (!accepts(port)) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                child.close();
+                throw new IOException(name + " did not become ready (" + (p.isAlive() ? "timeout" : "exited")
+                    + "); command: " + String.join(" ", command) + "; see " + log);
+            }
+            Thread.sleep(50);
+        }
+        child.ports.add(port);
+        child.pid = process0(p);
+        return child;
+    }
+
+    private static long process0(Process wrapper) {
+        return wrapper.toHandle().children().findFirst().map(ProcessHandle::pid).orElse(wrapper.pid());
+    }
+
+    static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException x) {
+            return false;
+        }
+    }
+
+    /** Runs {@code r} when this child is closed (after the process is gone), e.g. to delete its temporary files. */
+    void onClose(Runnable r) {
+        synchronized (onClose) {
+            onClose.add(r);
+        }
+    }
+
+    /**
+     * Takes (again) the set of processes to measure: the command under the {@code timeout} wrapper and its
+     * descendants (NGINX: master and workers). Call it once the server has answered a request, so that the workers
+     * exist.
+     */
+    Watched snapshotWatched() {
+        long root = process0(process);
+        Watched w = Watched.of(name, root);
+        if (!w.isJvm() && pid != root) {
+            w = new Watched(name, w.pids(), pid);
+        }
+        watched = w;
+        return w;
+    }
+
+    /** The processes to measure (see {@link #snapshotWatched()}). */
+    Watched watched() {
+        Watched w = watched;
+        return w != null ? w : snapshotWatched();
+    }
+
     /** The process to measure: the deepest {@code java} descendant of the {@code timeout} wrapper. */
     private long findJvmPid() {
         ProcessHandle best = null;
@@ -109,6 +188,11 @@ final class Child implements AutoCloseable {
 
     long pid() {
         return pid;
+    }
+
+    /** Whether the server is still running (the wrapper and the process under it). */
+    boolean alive() {
+        return process.isAlive() && ProcessHandle.of(process0(process)).map(ProcessHandle::isAlive).orElse(false);
     }
 
     int port() {
@@ -138,6 +222,7 @@ final class Child implements AutoCloseable {
             LIVE.remove(this);
         }
         if (!process.isAlive()) {
+            runOnClose();
             return;
         }
         // SIGTERM to `timeout`, which forwards it to the command; then make sure every descendant is gone.
@@ -153,6 +238,22 @@ final class Child implements AutoCloseable {
         for (ProcessHandle d : descendants) {
             if (d.isAlive()) {
                 d.destroyForcibly();
+            }
+        }
+        runOnClose();
+    }
+
+    private void runOnClose() {
+        List<Runnable> rs;
+        synchronized (onClose) {
+            rs = new ArrayList<>(onClose);
+            onClose.clear();
+        }
+        for (Runnable r : rs) {
+            try {
+                r.run();
+            } catch (RuntimeException x) {
+                System.err.println("cleanup of " + name + " failed: " + x);
             }
         }
     }

@@ -1,10 +1,7 @@
 package io.wslb.bench;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -15,257 +12,611 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import org.HdrHistogram.Histogram;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Side-by-side comparison: echo backends in their own JVM, each target proxy in its own JVM, targets alternated
- * A B C A B C for the rounds, then an idle-memory comparison with a fresh backend and proxy process per figure.
+ * The side-by-side run: echo backends in their own JVM, each proxy target in its own process, every scenario run
+ * with the targets alternated A B C D, A B C D, ... for the rounds; then the idle-memory scenario with a fresh backend
+ * and proxy process per target. One summary table per scenario, with ratios to {@code direct}; the figures go to a
+ * results directory as CSV and JSON, and a chart is drawn from them.
  */
 final class Compare {
-    /**
-     * Flags of every Java server process (backends and proxies alike). ParallelGC: the least GC CPU per operation
-     * (no concurrent refinement or marking threads competing for the 2 cores), and {@code GC.run} is a full,
-     * compacting collection, so the heap-after-GC figure is exact. A fixed, pre-touched 1 GiB heap (Xms = Xmx, so
-     * adaptive sizing cannot commit more) keeps the heap's pages out of the RSS delta: the RSS delta then shows
-     * off-heap growth only (pooled direct buffers, code cache, metaspace, thread stacks, malloc) and the heap delta
-     * shows live Java objects; the two add up to the memory a connection costs.
-     */
-    static final String DEFAULT_JVM_FLAGS = "-Xms1g -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch";
+    static final List<String> ALL_SCENARIOS = List.of("echo-64", "echo-64k", "rate", "connect", "idle");
+    static final String DEFAULT_TARGETS = "direct,wslb,nginx,haproxy";
 
-    private static final String FRAME_RELAY_TEMPLATE =
-        "{java} {jvm} -cp {jar} io.wslb.bench.Main frame-relay --listen 127.0.0.1:{port} {backends} --max-lifetime {lifetime}";
-    private static final String WSLB_TEMPLATE =
-        "{java} {jvm} -jar {wslb-jar} proxy --listen 127.0.0.1:{port} {backends}";
-
-    record Target(String name, String template) {
-        boolean direct() {
-            return template == null;
+    /** An echo scenario: C connections x W in flight x P bytes. */
+    record EchoSpec(String name, int connections, int inflight, int payload) {
+        String describe() {
+            return connections + " connections x " + inflight + " in flight x " + sizeName(payload) + " binary";
         }
     }
 
-    private final List<String> jvmFlags;
-    private final Path benchJar;
-    private final Path wslbJar;
-    private final Path logDir;
-    private final Duration lifetime;
-    private int childSeq;
+    private final Lab lab;
+    private final Results results = new Results();
+    private final int rounds;
+    private final Duration warmup;
+    private final Duration duration;
+    private final Duration pause;
+    private final int clientThreads;
+    private final int maxPending;
+    private final double maxOthers;
+    private final int retries;
+    private final Duration warmupPass;
+    private final Set<String> dead = new java.util.HashSet<>();
+    private Path resultsDir;
+    private Child backends;
 
-    private Compare(List<String> jvmFlags, Path benchJar, Path wslbJar, Path logDir, Duration lifetime) {
-        this.jvmFlags = jvmFlags;
-        this.benchJar = benchJar;
-        this.wslbJar = wslbJar;
-        this.logDir = logDir;
-        this.lifetime = lifetime;
+    private Compare(Lab lab, int rounds, Duration warmup, Duration duration, Duration pause, int clientThreads,
+                    int maxPending, double maxOthers, int retries, Duration warmupPass) {
+        this.lab = lab;
+        this.maxOthers = maxOthers;
+        this.retries = retries;
+        this.warmupPass = warmupPass;
+        this.rounds = rounds;
+        this.warmup = warmup;
+        this.duration = duration;
+        this.pause = pause;
+        this.clientThreads = clientThreads;
+        this.maxPending = maxPending;
     }
 
     static int run(String[] argv) throws Exception {
-        Args a = Args.parse(argv, Set.of("skip-echo", "skip-idle")).allow("targets", "target", "connections", "inflight",
-            "payload", "rounds", "duration", "warmup", "idle", "hold", "skip-echo", "skip-idle", "jvm-flags", "wslb-jar",
-            "log-dir", "client-threads", "max-pending");
-        List<String> jvm = splitWords(a.str("jvm-flags", DEFAULT_JVM_FLAGS));
-        Path benchJar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path wslbJar = resolveWslbJar(a.str("wslb-jar", null), benchJar);
-        Path logDir = a.has("log-dir") ? Path.of(a.str("log-dir", null))
-            : (benchJar.getParent() != null ? benchJar.getParent() : Path.of(".")).resolve("bench-logs")
-                .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-
-        int connections = a.integer("connections", 100);
-        int inflight = a.integer("inflight", 4);
-        int payload = a.size("payload", 64);
-        int rounds = a.integer("rounds", 3);
-        Duration duration = a.duration("duration", Duration.ofSeconds(10));
-        Duration warmup = a.duration("warmup", Duration.ofSeconds(5));
-        Duration hold = a.duration("hold", Duration.ofSeconds(10));
+        List<String> known = new ArrayList<>(List.of("targets", "target", "scenarios", "quick", "rounds", "duration",
+            "warmup", "echo-64", "echo-64k", "connections", "inflight", "payload", "rate", "rate-connections",
+            "rate-payload", "connect", "connect-concurrency", "connect-warmup", "idle", "hold", "skip-echo", "skip-idle",
+            "results", "no-chart", "client-threads", "max-pending", "pause", "max-others", "retries", "warmup-pass"));
+        known.addAll(List.of(Lab.OPTIONS));
+        Args a = Args.parse(argv, Set.of("skip-echo", "skip-idle", "quick", "no-chart"))
+            .allow(known.toArray(new String[0]));
+        boolean quick = a.flag("quick");
+        int rounds = a.integer("rounds", quick ? 1 : 3);
+        Duration duration = a.duration("duration", quick ? Duration.ofSeconds(3) : Duration.ofSeconds(10));
+        Duration warmup = a.duration("warmup", quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5));
+        Duration hold = a.duration("hold", quick ? Duration.ofSeconds(3) : Duration.ofSeconds(10));
+        Duration pause = a.duration("pause", Duration.ofSeconds(1));
         int clientThreads = a.integer("client-threads", 1);
         int maxPending = a.integer("max-pending", 200);
-        boolean skipEcho = a.flag("skip-echo");
-        boolean skipIdle = a.flag("skip-idle");
+        double maxOthers = Double.parseDouble(a.str("max-others", "0.3"));
+        int retries = a.integer("retries", 2);
+        Duration warmupPass = a.duration("warmup-pass", quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5));
+
+        // scenarios
+        List<String> scenarios = new ArrayList<>();
+        for (String s : a.str("scenarios", String.join(",", ALL_SCENARIOS)).split(",")) {
+            String name = s.trim();
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!ALL_SCENARIOS.contains(name) && !name.equals("echo")) {
+                throw new IllegalArgumentException("unknown scenario '" + name + "' (known: " + ALL_SCENARIOS + ")");
+            }
+            scenarios.add(name);
+        }
+        if (a.flag("skip-echo")) {
+            scenarios.removeIf(s -> s.startsWith("echo"));
+        }
+        if (a.flag("skip-idle")) {
+            scenarios.remove("idle");
+        }
+        List<EchoSpec> echoSpecs = new ArrayList<>();
+        if (a.has("connections") || a.has("inflight") || a.has("payload")) {
+            // the pre-scenario options: one echo scenario with these figures instead of echo-64 and echo-64k
+            int payload = a.size("payload", 64);
+            if (scenarios.stream().anyMatch(s -> s.startsWith("echo"))) {
+                echoSpecs.add(new EchoSpec("echo-" + sizeName(payload).replace(" ", "").toLowerCase().replace("kib", "k"),
+                    a.integer("connections", 100), a.integer("inflight", 4), payload));
+            }
+        } else {
+            if (scenarios.contains("echo-64") || scenarios.contains("echo")) {
+                int[] cw = parseCxW(a.str("echo-64", "100x4"));
+                echoSpecs.add(new EchoSpec("echo-64", cw[0], cw[1], 64));
+            }
+            if (scenarios.contains("echo-64k") || scenarios.contains("echo")) {
+                int[] cw = parseCxW(a.str("echo-64k", "10x2"));
+                echoSpecs.add(new EchoSpec("echo-64k", cw[0], cw[1], 65536));
+            }
+        }
+        boolean doRate = scenarios.contains("rate");
+        boolean doConnect = scenarios.contains("connect");
+        boolean doIdle = scenarios.contains("idle");
+        double rate = Double.parseDouble(a.str("rate", "5000"));
+        int rateConnections = a.integer("rate-connections", 100);
+        int ratePayload = a.size("rate-payload", 64);
+        int connectCount = a.integer("connect", quick ? 1000 : 3000);
+        int connectConcurrency = a.integer("connect-concurrency", 50);
+        int connectWarmup = a.integer("connect-warmup", Math.min(300, connectCount / 5));
         List<Integer> idleCounts = new ArrayList<>();
-        for (String s : a.str("idle", "2000,5000").split(",")) {
+        for (String s : a.str("idle", quick ? "2000" : "8000").split(",")) {
             if (!s.isBlank()) {
                 idleCounts.add(Integer.parseInt(s.trim()));
             }
         }
 
-        List<Target> targets = new ArrayList<>();
-        for (String name : a.str("targets", a.has("target") ? "direct" : "direct,frame-relay,wslb").split(",")) {
-            switch (name.trim()) {
-                case "" -> { }
-                case "direct" -> targets.add(new Target("direct", null));
-                case "frame-relay" -> targets.add(new Target("frame-relay", FRAME_RELAY_TEMPLATE));
-                case "wslb" -> {
-                    String why = wslbUnavailable(wslbJar);
-                    if (why == null) {
-                        targets.add(new Target("wslb", WSLB_TEMPLATE));
-                    } else {
-                        System.out.println("skipping target wslb: " + why);
-                    }
-                }
-                default -> throw new IllegalArgumentException("unknown built-in target '" + name + "'");
-            }
+        // where things go
+        Path benchJar = Lab.benchJar();
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path resultsDir = a.has("results") ? Path.of(a.str("results", null))
+            : (benchJar.getParent() != null ? benchJar.getParent() : Path.of(".")).resolve("bench-results").resolve(stamp);
+        Path logDir = resultsDir.resolve("logs");
+
+        List<String> customTargets = a.all("target");
+        String targetList = a.str("targets", customTargets.isEmpty() ? DEFAULT_TARGETS : "direct");
+        int targetCount = targetList.split(",").length + customTargets.size();
+        long perRun = warmup.toSeconds() + duration.toSeconds() + pause.toSeconds() + 20;
+        long loadSeconds = (long) rounds * targetCount * ((echoSpecs.size() + (doRate ? 1 : 0)) * perRun
+            + (doConnect ? 60 : 0));
+        long idleSeconds = doIdle ? idleCounts.size() * targetCount * (hold.toSeconds() + 90) : 0;
+        Duration life = Duration.ofSeconds(600 + 2 * (loadSeconds + idleSeconds));
+        Lab lab = Lab.fromArgs(a, logDir, life);
+        List<Lab.Target> targets = lab.targets(targetList, customTargets);
+
+        Compare c = new Compare(lab, rounds, warmup, duration, pause, clientThreads, maxPending, maxOthers, retries,
+            warmupPass);
+        c.resultsDir = resultsDir;
+        c.header(targets, argv, resultsDir);
+        Results res = c.results;
+        for (EchoSpec e : echoSpecs) {
+            res.facts.put("scenario." + e.name(), e.describe());
         }
-        for (String t : a.all("target")) {
-            int eq = t.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--target needs name=command-template, got '" + t + "'");
-            }
-            targets.add(new Target(t.substring(0, eq).trim(), t.substring(eq + 1).trim()));
+        if (doRate) {
+            res.facts.put("scenario.rate", String.format("%.0f msg/s open loop over %d connections, %s", rate,
+                rateConnections, sizeName(ratePayload)));
         }
-        if (targets.stream().noneMatch(Target::direct)) {
-            targets.add(0, new Target("direct", null));
+        if (doConnect) {
+            res.facts.put("scenario.connect", connectCount + " x (upgrade, one echo, close), " + connectConcurrency
+                + " at a time, after " + connectWarmup + " warm-up cycles");
+        }
+        if (doIdle) {
+            res.facts.put("scenario.idle", idleCounts + " connections held " + hold.toSeconds() + " s");
         }
 
-        long perEchoRound = warmup.toSeconds() + duration.toSeconds() + 15;
-        long idleSeconds = idleCounts.size() * targets.size() * (hold.toSeconds() + 60);
-        Duration life = Duration.ofSeconds(600 + (skipEcho ? 0 : rounds * targets.size() * perEchoRound)
-            + (skipIdle ? 0 : idleSeconds));
-
-        Compare c = new Compare(jvm, benchJar, wslbJar, logDir, life);
-        System.out.printf("wslb-bench compare: %d cores, CLK_TCK %d, %s %s%n", Runtime.getRuntime().availableProcessors(),
-            ProcStats.clockTicksPerSecond(), System.getProperty("java.vm.name"), System.getProperty("java.version"));
-        System.out.println("server JVM flags: " + String.join(" ", jvm));
-        System.out.println("client (this JVM): " + ProcessHandle.current().info().arguments().map(Arrays::toString)
-            .orElse("?") + ", " + clientThreads + " I/O thread(s)");
-        System.out.println("logs: " + logDir);
-        System.out.println("targets: " + targets.stream().map(Target::name).toList());
-        if (!skipEcho) {
-            c.echoPhase(targets, new Bench.EchoParams(List.of(), connections, inflight, payload, warmup, duration,
-                clientThreads, maxPending), rounds);
+        if (!echoSpecs.isEmpty() || doRate || doConnect) {
+            c.loadScenarios(targets, echoSpecs,
+                doRate ? new Bench.RateParams(List.of(), rateConnections, rate, ratePayload, warmup, duration,
+                    clientThreads, maxPending) : null,
+                doConnect ? new Bench.ConnectParams(List.of(), connectCount, connectConcurrency, 64, connectWarmup,
+                    clientThreads) : null);
         }
-        if (!skipIdle) {
-            c.idlePhase(targets, idleCounts, hold, clientThreads, maxPending);
+        if (doIdle) {
+            c.idleScenario(targets, idleCounts, hold);
+        }
+
+        res.write(resultsDir);
+        System.out.println();
+        System.out.println("results: " + resultsDir.toAbsolutePath() + " (summary.csv, rounds.csv, results.json,"
+            + " tables.txt, tables.md)");
+        if (!a.flag("no-chart")) {
+            Path png = resultsDir.resolve("chart.png");
+            Chart.write(res, png);
+            System.out.println("chart: " + png.toAbsolutePath());
         }
         return 0;
     }
 
-    // ------------------------------------------------------------------ echo phase
+    private void header(List<Lab.Target> targets, String[] argv, Path resultsDir) {
+        Map<String, String> f = results.facts;
+        f.put("date", LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME));
+        f.put("machine", Machine.describe());
+        f.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        f.put("server_jvm_flags", String.join(" ", lab.jvmFlags));
+        f.put("client_jvm", ProcessHandle.current().info().arguments().map(Arrays::toString).orElse("?") + ", "
+            + clientThreads + " I/O thread(s)");
+        f.put("wslb_jar", Lab.wslbJarProvenance(lab.wslbJar));
+        f.put("command", "compare " + String.join(" ", argv));
+        f.put("rounds", rounds + " x (" + warmup.toSeconds() + " s warm-up + " + duration.toSeconds() + " s measured)"
+            + "; a round with more than " + maxOthers + " cores used by other processes is repeated (at most " + retries
+            + " times)");
+        for (Lab.Target t : targets) {
+            f.put("target." + t.name(), lab.describe(t));
+        }
+        System.out.println("wslb-bench compare: " + f.get("machine") + "; " + f.get("jdk") + "; CLK_TCK "
+            + ProcStats.clockTicksPerSecond());
+        System.out.println("server JVM flags: " + f.get("server_jvm_flags"));
+        System.out.println("client (this JVM): " + f.get("client_jvm"));
+        System.out.println("wslb jar: " + f.get("wslb_jar"));
+        for (Lab.Target t : targets) {
+            System.out.println("target " + lab.describe(t));
+        }
+        System.out.println("results and logs: " + resultsDir.toAbsolutePath());
+    }
 
-    private void echoPhase(List<Target> targets, Bench.EchoParams base, int rounds) throws Exception {
-        System.out.printf("%n== echo: %d connections x %d in flight x %d B binary, %d rounds of %ds warm-up + %ds measured,"
-                + " targets alternated%n", base.connections(), base.inflight(), base.payload(), rounds,
-            base.warmup().toSeconds(), base.duration().toSeconds());
-        Map<String, List<Bench.EchoReport>> results = new LinkedHashMap<>();
-        List<Target> live = new ArrayList<>();
-        Map<String, Child> proxies = new LinkedHashMap<>();
-        try (Child backends = startBackends()) {
-            List<URI> backendUrls = backendUrls(backends);
+    // ------------------------------------------------------------------ echo, rate, connect
+
+    private void loadScenarios(List<Lab.Target> targets, List<EchoSpec> echoSpecs, Bench.RateParams rate,
+                               Bench.ConnectParams connect) throws Exception {
+        Map<String, Lab.Proxy> proxies = new LinkedHashMap<>();
+        List<Lab.Target> live = new ArrayList<>();
+        try (Child backends = lab.startBackends()) {
+            List<URI> backendUrls = Lab.backendUrls(backends);
+            Watched backendW = backends.watched();
             try {
-                for (Target t : targets) {
+                for (Lab.Target t : targets) {
                     if (!t.direct()) {
                         try {
-                            proxies.put(t.name(), startProxy(t, backendUrls));
+                            proxies.put(t.name(), lab.startProxy(t, backendUrls));
                         } catch (IOException x) {
                             System.out.println("target " + t.name() + " did not start: " + x.getMessage());
                             continue;
                         }
                     }
                     live.add(t);
-                    results.put(t.name(), new ArrayList<>());
                 }
-                for (int r = 1; r <= rounds; r++) {
-                    for (Target t : live) {
-                        Child proxy = proxies.get(t.name());
-                        List<URI> urls = proxy == null ? backendUrls : List.of(URI.create("ws://127.0.0.1:" + proxy.port() + "/"));
-                        List<Long> pids = proxy == null ? List.of(backends.pid()) : List.of(proxy.pid(), backends.pid());
-                        Bench.EchoParams p = new Bench.EchoParams(urls, base.connections(), base.inflight(), base.payload(),
-                            base.warmup(), base.duration(), base.clientThreads(), base.maxPending());
-                        Bench.EchoReport rep = Bench.echo(p, pids);
-                        results.get(t.name()).add(rep);
-                        printRound(r, rounds, t, rep, proxy != null);
+                if (!warmupPass.isZero()) {
+                    System.out.printf("%nwarm-up pass (not measured): %ds of echo (100 x 4 x 64 B, then 10 x 2 x 64 KiB) and"
+                        + " 200 connect cycles through each target%n", warmupPass.toSeconds());
+                    for (Lab.Target t : live) {
+                        Lab.Proxy proxy = proxies.get(t.name());
+                        List<URI> urls = urlsFor(proxy, backendUrls);
+                        Duration half = warmupPass.dividedBy(2);
+                        Bench.echo(new Bench.EchoParams(urls, 100, 4, 64, half, Duration.ofMillis(100), clientThreads,
+                            maxPending), List.of());
+                        Bench.echo(new Bench.EchoParams(urls, 10, 2, 65536, half, Duration.ofMillis(100), clientThreads,
+                            maxPending), List.of());
+                        Bench.connect(new Bench.ConnectParams(urls, 200, 50, 64, 0, clientThreads), List.of());
                     }
+                    pause();
                 }
+                this.backends = backends;
+                for (EchoSpec e : echoSpecs) {
+                    echoScenario(e, live, proxies, backendUrls, backendW);
+                }
+                if (rate != null) {
+                    rateScenario(rate, live, proxies, backendUrls, backendW);
+                }
+                if (connect != null) {
+                    connectScenario(connect, live, proxies, backendUrls, backendW);
+                }
+            } catch (IOException x) {
+                System.out.println("comparison stopped: " + x.getMessage());
             } finally {
-                proxies.values().forEach(Child::close);
+                proxies.values().forEach(Lab.Proxy::close);
             }
         }
-        printEchoTable(live, results, base);
     }
 
-    private static void printRound(int r, int rounds, Target t, Bench.EchoReport rep, boolean proxied) {
-        if (rep.upgraded() < rep.requested()) {
-            System.out.printf("round %d/%d %-12s FAILED: %d/%d upgraded (%s)%n", r, rounds, t.name(), rep.upgraded(),
-                rep.requested(), rep.firstFailure());
-            return;
+    /**
+     * Before a run: the backends must still be running (else the comparison is over), and a proxy that has exited is
+     * reported and skipped from then on.
+     */
+    private static boolean ready(Child backends, Lab.Target t, Lab.Proxy proxy, Set<String> dead) throws IOException {
+        if (!backends.alive()) {
+            throw new IOException("the echo backends (pid " + backends.pid() + ") have exited; killed from outside? see "
+                + backends.log);
         }
-        int b = proxied ? 1 : 0;
-        System.out.printf("round %d/%d %-12s %9.0f rt/s  p50 %.3f ms  p99 %.3f ms  proxy %s  backend %.1f us/rt  "
-                + "client %.2f cores  machine busy %.0f%% (others %.2f cores)%s%n",
-            r, rounds, t.name(), rep.perSecond(), Bench.ms(rep.rtt(), 50), Bench.ms(rep.rtt(), 99),
-            proxied ? String.format("%.1f us/rt (%.2f cores)", rep.cpuMicrosPerRoundTrip(0), rep.cores(rep.pidTicks()[0])) : "-",
-            rep.cpuMicrosPerRoundTrip(b), rep.clientCores(), rep.machineBusy() * 100, rep.otherCores(),
-            rep.lengthErrors() + rep.closedByPeer() > 0
-                ? "  ERRORS: " + rep.lengthErrors() + " length, " + rep.closedByPeer() + " closed by peer" : "");
+        if (dead.contains(t.name())) {
+            return false;
+        }
+        if (proxy != null && !proxy.child().alive()) {
+            dead.add(t.name());
+            System.out.println("target " + t.name() + " has exited; skipping it from now on; see " + proxy.child().log);
+            return false;
+        }
+        return true;
     }
 
-    private static void printEchoTable(List<Target> targets, Map<String, List<Bench.EchoReport>> results, Bench.EchoParams p) {
-        System.out.printf("%n== echo summary: %d connections x %d in flight x %d B (median of rounds; percentiles over all"
-            + " measured round trips)%n", p.connections(), p.inflight(), p.payload());
-        System.out.printf("%-12s %10s %9s %8s %8s %9s %12s %14s %13s %13s %7s %7s%n", "target", "rt/s", "vs direct",
-            "p50 ms", "p99 ms", "p99.9 ms", "proxy us/rt", "backend us/rt", "client cores", "machine busy", "others", "errors");
+    private static List<URI> urlsFor(Lab.Proxy proxy, List<URI> backendUrls) {
+        return proxy == null ? backendUrls : List.of(proxy.url());
+    }
+
+    private static List<Watched> watchedFor(Lab.Proxy proxy, Watched backends) {
+        return proxy == null ? List.of(backends) : List.of(proxy.watched(), backends);
+    }
+
+    private void pause() throws InterruptedException {
+        Thread.sleep(pause.toMillis());
+    }
+
+    private void echoScenario(EchoSpec e, List<Lab.Target> live, Map<String, Lab.Proxy> proxies, List<URI> backendUrls,
+                              Watched backendW) throws Exception {
+        System.out.printf("%n== %s: %s, %d round(s) of %ds warm-up + %ds measured, targets alternated%n", e.name(),
+            e.describe(), rounds, warmup.toSeconds(), duration.toSeconds());
+        Map<String, List<Bench.EchoReport>> byTarget = new LinkedHashMap<>();
+        live.forEach(t -> byTarget.put(t.name(), new ArrayList<>()));
+        Bench.EchoParams base = new Bench.EchoParams(List.of(), e.connections(), e.inflight(), e.payload(), warmup,
+            duration, clientThreads, maxPending);
+        for (int r = 1; r <= rounds; r++) {
+            for (Lab.Target t : live) {
+                Lab.Proxy proxy = proxies.get(t.name());
+                if (!ready(backends, t, proxy, dead)) {
+                    continue;
+                }
+                Bench.EchoReport rep = repeatIfDisturbed(t, () -> Bench.echo(base.withUrls(urlsFor(proxy, backendUrls)),
+                    watchedFor(proxy, backendW)), x -> x.cpu());
+                byTarget.get(t.name()).add(rep);
+                int b = proxy != null ? 1 : 0;
+                results.round(e.name(), t.name(), r, "rt_per_s", rep.perSecond());
+                results.round(e.name(), t.name(), r, "p50_ms", Stats.ms(rep.rtt(), 50));
+                results.round(e.name(), t.name(), r, "p99_ms", Stats.ms(rep.rtt(), 99));
+                results.round(e.name(), t.name(), r, "proxy_us_per_rt", proxy != null ? rep.cpuMicrosPerRoundTrip(0) : Double.NaN);
+                results.round(e.name(), t.name(), r, "backend_us_per_rt", rep.cpuMicrosPerRoundTrip(b));
+                results.round(e.name(), t.name(), r, "client_cores", rep.cpu().clientCores());
+                results.round(e.name(), t.name(), r, "others_cores", rep.cpu().otherCores());
+                results.round(e.name(), t.name(), r, "errors", rep.errors());
+                if (rep.upgraded() < rep.requested()) {
+                    System.out.printf("round %d/%d %-12s FAILED: %d/%d upgraded (%s)%n", r, rounds, t.name(),
+                        rep.upgraded(), rep.requested(), rep.firstFailure());
+                } else {
+                    System.out.printf("round %d/%d %-12s %9.0f rt/s  p50 %.3f ms  p99 %.3f ms  proxy %s  backend %.1f us/rt"
+                            + "  client %.2f cores  machine busy %.0f%% (others %.2f cores)%s%s%n",
+                        r, rounds, t.name(), rep.perSecond(), Stats.ms(rep.rtt(), 50), Stats.ms(rep.rtt(), 99),
+                        proxy != null ? String.format("%.1f us/rt (%.2f cores)", rep.cpuMicrosPerRoundTrip(0),
+                            rep.cpu().cores(0)) : "-",
+                        rep.cpuMicrosPerRoundTrip(b), rep.cpu().clientCores(), rep.cpu().machineBusy() * 100,
+                        rep.cpu().otherCores(),
+                        rep.errors() > 0 ? "  ERRORS: " + rep.lengthErrors() + " length, " + rep.closedByPeer()
+                            + " closed by peer" : "", Bench.clientSaturationNote(rep.cpu()));
+                }
+                pause();
+            }
+        }
+        Table table = new Table("target", "rt/s", "vs direct", "p50 ms", "p99 ms", "p99.9 ms", "proxy us/rt",
+            "proxy cores", "backend us/rt", "client cores", "others", "errors");
         double directRate = Double.NaN;
-        for (Target t : targets) {
-            List<Bench.EchoReport> ok = results.get(t.name()).stream().filter(r -> r.roundTrips() > 0).toList();
+        for (Lab.Target t : live) {
+            List<Bench.EchoReport> all = byTarget.get(t.name());
+            List<Bench.EchoReport> ok = all.stream().filter(x -> x.roundTrips() > 0).toList();
+            long errors = all.stream().mapToLong(Bench.EchoReport::errors).sum();
             if (ok.isEmpty()) {
-                System.out.printf("%-12s %12s%n", t.name(), "no result");
+                table.row(t.name(), "no result", "", "", "", "", "", "", "", "", "", errors);
                 continue;
             }
-            double rate = median(ok.stream().mapToDouble(Bench.EchoReport::perSecond).toArray());
+            double rate = median(ok, Bench.EchoReport::perSecond);
             if (t.direct()) {
                 directRate = rate;
             }
-            Histogram all = new Histogram(3);
-            long errors = 0;
-            for (Bench.EchoReport r : ok) {
-                all.add(r.rtt());
-                errors += r.lengthErrors() + r.closedByPeer();
-            }
+            double p50 = median(ok, x -> Stats.ms(x.rtt(), 50));
+            double p99 = median(ok, x -> Stats.ms(x.rtt(), 99));
+            double p999 = median(ok, x -> Stats.ms(x.rtt(), 99.9));
             boolean proxied = !t.direct();
-            String proxyCpu = proxied
-                ? String.format("%.1f", median(ok.stream().mapToDouble(r -> r.cpuMicrosPerRoundTrip(0)).toArray())) : "-";
-            double backendCpu = median(ok.stream().mapToDouble(r -> r.cpuMicrosPerRoundTrip(proxied ? 1 : 0)).toArray());
-            double clientCores = median(ok.stream().mapToDouble(Bench.EchoReport::clientCores).toArray());
-            double busy = median(ok.stream().mapToDouble(Bench.EchoReport::machineBusy).toArray());
-            double others = median(ok.stream().mapToDouble(Bench.EchoReport::otherCores).toArray());
-            System.out.printf("%-12s %10.0f %9.2f %8.3f %8.3f %9.3f %12s %14.1f %13.2f %12.0f%% %7.2f %7d%n", t.name(),
-                rate, rate / directRate, Bench.ms(all, 50), Bench.ms(all, 99), Bench.ms(all, 99.9), proxyCpu, backendCpu,
-                clientCores, busy * 100, others, errors);
+            double proxyUs = proxied ? median(ok, x -> x.cpuMicrosPerRoundTrip(0)) : Double.NaN;
+            double proxyCores = proxied ? median(ok, x -> x.cpu().cores(0)) : Double.NaN;
+            double backendUs = median(ok, x -> x.cpuMicrosPerRoundTrip(proxied ? 1 : 0));
+            double client = median(ok, x -> x.cpu().clientCores());
+            double others = median(ok, x -> x.cpu().otherCores());
+            double ratio = Stats.ratio(rate, directRate);
+            String s = e.name();
+            String n = t.name();
+            results.summary(s, n, "rt_per_s", rate);
+            results.summary(s, n, "ratio", ratio);
+            results.summary(s, n, "p50_ms", p50);
+            results.summary(s, n, "p99_ms", p99);
+            results.summary(s, n, "p999_ms", p999);
+            results.summary(s, n, "proxy_us_per_rt", proxyUs);
+            results.summary(s, n, "proxy_cores", proxyCores);
+            results.summary(s, n, "backend_us_per_rt", backendUs);
+            results.summary(s, n, "client_cores", client);
+            results.summary(s, n, "others_cores", others);
+            results.summary(s, n, "errors", errors);
+            table.row(n, Table.num(rate, 0), Table.num(ratio, 2), Table.num(p50, 3), Table.num(p99, 3),
+                Table.num(p999, 3), Table.num(proxyUs, 1), Table.num(proxyCores, 2), Table.num(backendUs, 1),
+                Table.num(client, 2), Table.num(others, 2), errors);
         }
+        printTable(e.name() + " summary: " + e.describe() + " (every figure: the median of the " + rounds
+            + " round(s))", table);
     }
 
-    // ------------------------------------------------------------------ idle phase
+    private void rateScenario(Bench.RateParams base, List<Lab.Target> live, Map<String, Lab.Proxy> proxies,
+                              List<URI> backendUrls, Watched backendW) throws Exception {
+        String s = "rate";
+        System.out.printf("%n== rate: %.0f msg/s open loop over %d connections (%.1f msg/s each), %s binary, %d round(s)"
+                + " of %ds warm-up + %ds measured; latency from the intended send time%n", base.rate(), base.connections(),
+            base.rate() / base.connections(), sizeName(base.payload()), rounds, warmup.toSeconds(), duration.toSeconds());
+        Map<String, List<Bench.RateReport>> byTarget = new LinkedHashMap<>();
+        live.forEach(t -> byTarget.put(t.name(), new ArrayList<>()));
+        for (int r = 1; r <= rounds; r++) {
+            for (Lab.Target t : live) {
+                Lab.Proxy proxy = proxies.get(t.name());
+                if (!ready(backends, t, proxy, dead)) {
+                    continue;
+                }
+                Bench.RateReport rep = repeatIfDisturbed(t, () -> Bench.rate(base.withUrls(urlsFor(proxy, backendUrls)),
+                    watchedFor(proxy, backendW)), x -> x.cpu());
+                byTarget.get(t.name()).add(rep);
+                LoadClient.RateWindow w = rep.window();
+                if (w == null) {
+                    System.out.printf("round %d/%d %-12s FAILED: %d/%d upgraded (%s)%n", r, rounds, t.name(),
+                        rep.upgraded(), rep.requested(), rep.firstFailure());
+                    results.round(s, t.name(), r, "errors", rep.errors());
+                    pause();
+                    continue;
+                }
+                results.round(s, t.name(), r, "sent_per_s", w.achievedRate());
+                results.round(s, t.name(), r, "p50_ms", Stats.ms(w.latency(), 50));
+                results.round(s, t.name(), r, "p99_ms", Stats.ms(w.latency(), 99));
+                results.round(s, t.name(), r, "p999_ms", Stats.ms(w.latency(), 99.9));
+                results.round(s, t.name(), r, "send_lag_p99_us", Stats.us(w.sendLag(), 99));
+                results.round(s, t.name(), r, "proxy_us_per_msg", proxy != null ? rep.cpuMicrosPerMessage(0) : Double.NaN);
+                results.round(s, t.name(), r, "errors", rep.errors());
+                System.out.printf("round %d/%d %-12s sent %6.0f msg/s  p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  send lag"
+                        + " p99 %.0f us  lost %d  proxy %s  client %.2f cores  others %.2f cores%s%n", r, rounds, t.name(),
+                    w.achievedRate(), Stats.ms(w.latency(), 50), Stats.ms(w.latency(), 99), Stats.ms(w.latency(), 99.9),
+                    Stats.us(w.sendLag(), 99), w.lost(),
+                    proxy != null ? String.format("%.1f us/msg", rep.cpuMicrosPerMessage(0)) : "-",
+                    rep.cpu().clientCores(), rep.cpu().otherCores(),
+                    rep.errors() > 0 ? "  ERRORS: " + rep.errors() + " (lost " + w.lost() + ", send " + w.sendErrors()
+                        + ", length " + w.lengthErrors() + ", closed " + rep.closedByPeer() + ")" : "");
+                pause();
+            }
+        }
+        Table table = new Table("target", "sent/s", "p50 ms", "p99 ms", "p99.9 ms", "+p50 ms", "+p99 ms", "+p99.9 ms",
+            "p50 vs direct", "p99 vs direct", "send lag p99 us", "proxy us/msg", "lost", "errors");
+        double[] direct = null;
+        for (Lab.Target t : live) {
+            List<Bench.RateReport> all = byTarget.get(t.name());
+            List<Bench.RateReport> ok = all.stream().filter(x -> x.window() != null && x.window().received() > 0).toList();
+            long errors = all.stream().mapToLong(Bench.RateReport::errors).sum();
+            long lost = ok.stream().mapToLong(x -> x.window().lost()).sum();
+            if (ok.isEmpty()) {
+                table.row(t.name(), "no result", "", "", "", "", "", "", "", "", "", "", lost, errors);
+                continue;
+            }
+            double[] pct = {
+                median(ok, x -> Stats.ms(x.window().latency(), 50)),
+                median(ok, x -> Stats.ms(x.window().latency(), 99)),
+                median(ok, x -> Stats.ms(x.window().latency(), 99.9))};
+            if (t.direct()) {
+                direct = pct;
+            }
+            double lag = median(ok, x -> Stats.us(x.window().sendLag(), 99));
+            double sent = median(ok, x -> x.window().achievedRate());
+            double proxyUs = t.direct() ? Double.NaN : median(ok, x -> x.cpuMicrosPerMessage(0));
+            String n = t.name();
+            double add50 = direct == null ? Double.NaN : pct[0] - direct[0];
+            double add99 = direct == null ? Double.NaN : pct[1] - direct[1];
+            double add999 = direct == null ? Double.NaN : pct[2] - direct[2];
+            double r50 = direct == null ? Double.NaN : Stats.ratio(pct[0], direct[0]);
+            double r99 = direct == null ? Double.NaN : Stats.ratio(pct[1], direct[1]);
+            results.summary(s, n, "sent_per_s", sent);
+            results.summary(s, n, "p50_ms", pct[0]);
+            results.summary(s, n, "p99_ms", pct[1]);
+            results.summary(s, n, "p999_ms", pct[2]);
+            results.summary(s, n, "added_p50_ms", add50);
+            results.summary(s, n, "added_p99_ms", add99);
+            results.summary(s, n, "added_p999_ms", add999);
+            results.summary(s, n, "p50_ratio", r50);
+            results.summary(s, n, "p99_ratio", r99);
+            results.summary(s, n, "send_lag_p99_us", lag);
+            results.summary(s, n, "proxy_us_per_msg", proxyUs);
+            results.summary(s, n, "lost", lost);
+            results.summary(s, n, "errors", errors);
+            table.row(n, Table.num(sent, 0), Table.num(pct[0], 3), Table.num(pct[1], 3), Table.num(pct[2], 3),
+                t.direct() ? "-" : Table.signed(add50, 3), t.direct() ? "-" : Table.signed(add99, 3),
+                t.direct() ? "-" : Table.signed(add999, 3), Table.num(r50, 2), Table.num(r99, 2), Table.num(lag, 0),
+                Table.num(proxyUs, 1), lost, errors);
+        }
+        printTable("rate summary: " + String.format("%.0f", base.rate()) + " msg/s over " + base.connections()
+            + " connections, " + sizeName(base.payload()) + " (latency from the intended send time; every figure: the"
+            + " median of the " + rounds + " round(s); +: added over direct)", table);
+    }
 
-    private void idlePhase(List<Target> targets, List<Integer> counts, Duration hold, int clientThreads, int maxPending)
-        throws Exception {
-        System.out.printf("%n== idle: memory per idle connection, held %ds; fresh backend and proxy JVMs per line, 200"
-            + " connections opened and closed first as warm-up%n", hold.toSeconds());
-        System.out.println("   (direct measures the backend JVM: 2 echo servers, one WebSocket connection each;"
-            + " proxies: the proxy JVM, two sockets per connection)");
-        System.out.printf("%-12s %7s %9s %9s %16s %17s %15s %8s %12s%n", "target", "conns", "upgraded", "held",
-            "RSS delta B/conn", "heap delta B/conn", "sum B/conn", "threads", "fds");
+    private void connectScenario(Bench.ConnectParams base, List<Lab.Target> live, Map<String, Lab.Proxy> proxies,
+                                 List<URI> backendUrls, Watched backendW) throws Exception {
+        String s = "connect";
+        System.out.printf("%n== connect: %d x (TCP connect, upgrade, one %s echo, close handshake), %d at a time, after %d"
+            + " warm-up cycles; %d round(s)%n", base.count(), sizeName(base.payload()), base.concurrency(),
+            base.warmupCount(), rounds);
+        Map<String, List<Bench.ConnectReport>> byTarget = new LinkedHashMap<>();
+        live.forEach(t -> byTarget.put(t.name(), new ArrayList<>()));
+        for (int r = 1; r <= rounds; r++) {
+            for (Lab.Target t : live) {
+                Lab.Proxy proxy = proxies.get(t.name());
+                if (!ready(backends, t, proxy, dead)) {
+                    continue;
+                }
+                Bench.ConnectReport rep = repeatIfDisturbed(t, () -> Bench.connect(base.withUrls(urlsFor(proxy,
+                    backendUrls)), watchedFor(proxy, backendW)), x -> x.cpu());
+                byTarget.get(t.name()).add(rep);
+                LoadClient.CycleRun c = rep.run();
+                results.round(s, t.name(), r, "upgrades_per_s", c.upgradesPerSecond());
+                results.round(s, t.name(), r, "handshake_p50_ms", Stats.ms(c.handshake(), 50));
+                results.round(s, t.name(), r, "handshake_p99_ms", Stats.ms(c.handshake(), 99));
+                results.round(s, t.name(), r, "proxy_us_per_conn", proxy != null ? rep.cpuMicrosPerConnection(0) : Double.NaN);
+                results.round(s, t.name(), r, "errors", c.errors());
+                System.out.printf("round %d/%d %-12s %7.0f upgrades/s  handshake p50 %.3f ms  p99 %.3f ms  cycle p50 %.3f"
+                        + " ms  proxy %s  client %.2f cores  others %.2f cores  errors %d%s%n", r, rounds, t.name(),
+                    c.upgradesPerSecond(), Stats.ms(c.handshake(), 50), Stats.ms(c.handshake(), 99),
+                    Stats.ms(c.cycle(), 50),
+                    proxy != null ? String.format("%.0f us/conn", rep.cpuMicrosPerConnection(0)) : "-",
+                    rep.cpu().clientCores(), rep.cpu().otherCores(), c.errors(),
+                    c.errors() > 0 ? " (handshake " + c.handshakeErrors() + ", echo " + c.echoErrors() + ", close "
+                        + c.closeErrors() + ", unfinished " + (c.requested() - c.completed()) + "; first: "
+                        + c.firstError() + ")" : "");
+                pause();
+            }
+        }
+        Table table = new Table("target", "upgrades/s", "vs direct", "handshake p50 ms", "handshake p99 ms",
+            "cycle p50 ms", "proxy us/conn", "client cores", "errors", "no FIN 1s");
+        double directRate = Double.NaN;
+        for (Lab.Target t : live) {
+            List<Bench.ConnectReport> all = byTarget.get(t.name());
+            long errors = all.stream().mapToLong(x -> x.run().errors()).sum();
+            long noEof = all.stream().mapToLong(x -> x.run().noEofAfterClose()).sum();
+            List<Bench.ConnectReport> ok = all.stream().filter(x -> x.run().ok() > 0).toList();
+            if (ok.isEmpty()) {
+                table.row(t.name(), "no result", "", "", "", "", "", "", errors, noEof);
+                continue;
+            }
+            double rate = median(ok, x -> x.run().upgradesPerSecond());
+            if (t.direct()) {
+                directRate = rate;
+            }
+            double hs50 = median(ok, x -> Stats.ms(x.run().handshake(), 50));
+            double hs99 = median(ok, x -> Stats.ms(x.run().handshake(), 99));
+            double cy50 = median(ok, x -> Stats.ms(x.run().cycle(), 50));
+            double proxyUs = t.direct() ? Double.NaN : median(ok, x -> x.cpuMicrosPerConnection(0));
+            double client = median(ok, x -> x.cpu().clientCores());
+            double ratio = Stats.ratio(rate, directRate);
+            String n = t.name();
+            results.summary(s, n, "upgrades_per_s", rate);
+            results.summary(s, n, "ratio", ratio);
+            results.summary(s, n, "handshake_p50_ms", hs50);
+            results.summary(s, n, "handshake_p99_ms", hs99);
+            results.summary(s, n, "cycle_p50_ms", cy50);
+            results.summary(s, n, "proxy_us_per_conn", proxyUs);
+            results.summary(s, n, "client_cores", client);
+            results.summary(s, n, "errors", errors);
+            results.summary(s, n, "no_fin_after_close", noEof);
+            table.row(n, Table.num(rate, 0), Table.num(ratio, 2), Table.num(hs50, 3), Table.num(hs99, 3),
+                Table.num(cy50, 3), Table.num(proxyUs, 0),
+                Table.num(client, 2), errors, noEof);
+        }
+        printTable("connect summary: " + base.count() + " cycles, " + base.concurrency() + " at a time (every figure:"
+            + " the median of the " + rounds + " round(s); handshake = TCP connect to 101 read)", table);
+    }
+
+    // ------------------------------------------------------------------ idle
+
+    private void idleScenario(List<Lab.Target> targets, List<Integer> counts, Duration hold) throws Exception {
+        System.out.printf("%n== idle: memory per idle connection, held %ds; a fresh backend and proxy process per line;"
+            + " the same number of connections opened and closed first as warm-up%n", hold.toSeconds());
+        System.out.println("   direct measures the backend JVM (one WebSocket per connection); a proxy target measures"
+            + " all of its processes (two sockets per connection); heap only for JVMs");
         for (int n : counts) {
-            for (Target t : targets) {
-                try (Child backends = startBackends()) {
-                    List<URI> backendUrls = backendUrls(backends);
-                    Child proxy = null;
+            String s = "idle-" + n;
+            Table table = new Table("target", "conns", "upgraded", "held", "RSS B/conn", "heap B/conn", "sum B/conn",
+                "vs direct", "threads", "fds before", "fds after", "max fds/process");
+            double direct = Double.NaN;
+            for (Lab.Target t : targets) {
+                try (Child backends = lab.startBackends()) {
+                    List<URI> backendUrls = Lab.backendUrls(backends);
+                    Lab.Proxy proxy = null;
                     try {
                         if (!t.direct()) {
                             try {
-                                proxy = startProxy(t, backendUrls);
+                                proxy = lab.startProxy(t, backendUrls);
                             } catch (IOException x) {
                                 System.out.printf("%-12s %7d did not start: %s%n", t.name(), n, x.getMessage());
+                                table.row(t.name(), n, "did not start", "", "", "", "", "", "", "", "", "");
                                 continue;
                             }
                         }
-                        List<URI> urls = proxy == null ? backendUrls : List.of(URI.create("ws://127.0.0.1:" + proxy.port() + "/"));
-                        long pid = proxy == null ? backends.pid() : proxy.pid();
-                        warmUpConnections(urls, clientThreads, maxPending);
-                        Bench.IdleReport r = Bench.idle(urls, n, hold, pid, clientThreads, maxPending);
-                        double sum = r.rssBytesPerConnection() + (r.hasHeap() ? r.heapBytesPerConnection() : 0);
-                        System.out.printf("%-12s %7d %9d %9d %16.0f %17s %15.0f %8d %5d->%-6d%s%n", t.name(), n,
+                        List<URI> urls = urlsFor(proxy, backendUrls);
+                        Watched w = proxy == null ? backends.watched() : proxy.watched();
+                        warmUpConnections(urls, n);
+                        Bench.IdleReport r = Bench.idle(urls, n, hold, w, clientThreads, maxPending);
+                        double sum = r.sumBytesPerConnection();
+                        if (t.direct()) {
+                            direct = sum;
+                        }
+                        double ratio = Stats.ratio(sum, direct);
+                        String name = t.name();
+                        results.summary(s, name, "held", r.stillOpen());
+                        results.summary(s, name, "rss_b_per_conn", r.rssBytesPerConnection());
+                        results.summary(s, name, "heap_b_per_conn", r.heapBytesPerConnection());
+                        results.summary(s, name, "sum_b_per_conn", sum);
+                        results.summary(s, name, "ratio", ratio);
+                        results.summary(s, name, "threads", r.threadsAfter());
+                        results.summary(s, name, "fds", r.fdsAfter());
+                        results.summary(s, name, "max_fds_per_process", r.maxFdsPerProcess());
+                        results.summary(s, name, "errors", (n - r.upgraded()) + (r.upgraded() - r.stillOpen()));
+                        table.row(name, n, r.upgraded(), r.stillOpen(), Table.num(r.rssBytesPerConnection(), 0),
+                            r.hasHeap() ? Table.num(r.heapBytesPerConnection(), 0) : "n/a", Table.num(sum, 0),
+                            Table.num(ratio, 2), r.threadsAfter(), r.fdsBefore(), r.fdsAfter(), r.maxFdsPerProcess());
+                        System.out.printf("%-12s %d connections: %d upgraded, %d held; RSS %+.0f B/conn, heap %s B/conn,"
+                                + " sum %.0f B/conn; %d threads; fds %d -> %d (max %d in one process)%s%n", name, n,
                             r.upgraded(), r.stillOpen(), r.rssBytesPerConnection(),
-                            r.hasHeap() ? String.format("%.0f", r.heapBytesPerConnection()) : "n/a", sum,
-                            r.threadsAfter(), r.fdsBefore(), r.fdsAfter(),
+                            r.hasHeap() ? Table.num(r.heapBytesPerConnection(), 0) : "n/a", sum, r.threadsAfter(),
+                            r.fdsBefore(), r.fdsAfter(), r.maxFdsPerProcess(),
                             r.upgraded() < n ? "  INCOMPLETE: " + r.firstFailure() : "");
                     } finally {
                         if (proxy != null) {
@@ -273,131 +624,81 @@ final class Compare {
                         }
                     }
                 }
+                pause();
             }
+            printTable(s + " summary: memory per idle connection with " + n + " held (RSS delta of all the target's"
+                + " processes + heap-after-full-GC delta for JVMs, per connection)", table);
         }
     }
 
-    private static void warmUpConnections(List<URI> urls, int clientThreads, int maxPending) throws Exception {
+    /**
+     * Opens and closes as many connections as the measurement will hold. The first time a process holds N
+     * connections it also grows what it keeps afterwards whatever the load: compiled code for the connection path,
+     * metaspace, malloc arenas, the buckets of its buffer and object pools, the selector's key tables. Measuring
+     * after one full cycle gives what each further held connection costs, the same way for every target.
+     */
+    private void warmUpConnections(List<URI> urls, int count) throws Exception {
         try (LoadClient client = new LoadClient(urls, clientThreads)) {
-            client.connect(200, maxPending, Duration.ofSeconds(30));
+            client.connect(count, maxPending, Duration.ofSeconds(60));
             client.closeAll(Duration.ofSeconds(5));
         }
         Thread.sleep(1000);
     }
 
-    // ------------------------------------------------------------------ processes
+    // ------------------------------------------------------------------ helpers
 
-    private Child startBackends() throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(javaExe());
-        cmd.addAll(jvmFlags);
-        cmd.addAll(List.of("-cp", benchJar.toString(), "io.wslb.bench.Main", "echo-server", "--port", "0", "--count", "2",
-            "--max-lifetime", lifetime.toSeconds() + "s"));
-        return Child.start(String.format("%02d-backends", ++childSeq), cmd, lifetime, logDir, 2, Duration.ofSeconds(60));
+    /** A measurement that may be repeated. */
+    interface Run<T> {
+        T run() throws Exception;
     }
 
-    private static List<URI> backendUrls(Child backends) {
-        List<URI> urls = new ArrayList<>();
-        for (int port : backends.ports) {
-            urls.add(URI.create("ws://127.0.0.1:" + port + "/"));
-        }
-        return urls;
-    }
-
-    private Child startProxy(Target t, List<URI> backendUrls) throws IOException, InterruptedException {
-        int port = freePort();
-        List<String> backendArgs = new ArrayList<>();
-        for (URI u : backendUrls) {
-            backendArgs.add("--backend");
-            backendArgs.add("ws://127.0.0.1:" + u.getPort());
-        }
-        Map<String, List<String>> vars = new LinkedHashMap<>();
-        vars.put("{java}", List.of(javaExe()));
-        vars.put("{jvm}", jvmFlags);
-        vars.put("{jar}", List.of(benchJar.toString()));
-        vars.put("{wslb-jar}", List.of(wslbJar == null ? "wslb-examples.jar" : wslbJar.toString()));
-        vars.put("{port}", List.of(Integer.toString(port)));
-        vars.put("{backends}", backendArgs);
-        vars.put("{lifetime}", List.of(lifetime.toSeconds() + "s"));
-        for (int i = 0; i < backendUrls.size(); i++) {
-            vars.put("{backend" + (i + 1) + "}", List.of("ws://127.0.0.1:" + backendUrls.get(i).getPort()));
-        }
-        List<String> cmd = expand(t.template(), vars);
-        Files.createDirectories(logDir);
-        Files.writeString(logDir.resolve("commands.txt"), t.name() + ": " + String.join(" ", cmd) + "\n",
-            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        Child child = Child.start(String.format("%02d-%s", ++childSeq, t.name()), cmd, lifetime, logDir, 1,
-            Duration.ofSeconds(60));
-        return child;
-    }
-
-    static List<String> expand(String template, Map<String, List<String>> vars) {
-        List<String> out = new ArrayList<>();
-        for (String token : splitWords(template)) {
-            List<String> whole = vars.get(token);
-            if (whole != null) {
-                out.addAll(whole);
-                continue;
-            }
-            String s = token;
-            for (Map.Entry<String, List<String>> e : vars.entrySet()) {
-                if (s.contains(e.getKey())) {
-                    s = s.replace(e.getKey(), String.join(",", e.getValue()));
-                }
-            }
-            out.add(s);
-        }
-        return out;
-    }
-
-    private static String javaExe() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
-    }
-
-    private static Path resolveWslbJar(String given, Path benchJar) {
-        if (given != null) {
-            return Path.of(given).toAbsolutePath();
-        }
-        List<Path> candidates = new ArrayList<>();
-        candidates.add(Path.of("examples/target/wslb-examples.jar").toAbsolutePath());
-        Path moduleTarget = benchJar.getParent();
-        if (moduleTarget != null && moduleTarget.getParent() != null && moduleTarget.getParent().getParent() != null) {
-            candidates.add(moduleTarget.getParent().getParent().resolve("examples/target/wslb-examples.jar"));
-        }
-        for (Path p : candidates) {
-            if (Files.isRegularFile(p)) {
-                return p;
+    /**
+     * Runs a measurement; while other processes used more than {@code --max-others} cores during its window (the
+     * machine is shared, e.g. with a build), waits a little and repeats it, at most {@code --retries} times, keeping
+     * the least disturbed result.
+     */
+    private <T> T repeatIfDisturbed(Lab.Target t, Run<T> run, java.util.function.Function<T, CpuWindow.Cpu> cpu)
+        throws Exception {
+        T best = run.run();
+        for (int i = 0; i < retries && cpu.apply(best).otherCores() > maxOthers; i++) {
+            System.out.printf("  (%s: other processes used %.2f cores during the window; repeating in 5 s)%n", t.name(),
+                cpu.apply(best).otherCores());
+            Thread.sleep(5000);
+            T again = run.run();
+            if (cpu.apply(again).otherCores() < cpu.apply(best).otherCores()) {
+                best = again;
             }
         }
-        return candidates.get(candidates.size() - 1);
+        return best;
     }
 
-    /** Null if {@code java -jar JAR proxy --help} looks like a launcher with a proxy command, else the reason. */
-    private static String wslbUnavailable(Path jar) {
-        if (jar == null || !Files.isRegularFile(jar)) {
-            return "no jar at " + jar;
+    private void printTable(String title, Table table) throws IOException {
+        System.out.printf("%n== %s%n%s", title, table.render());
+        results.tables.add(new Results.Titled(title, table));
+        results.write(resultsDir); // after every scenario, so an interrupted run keeps what it measured
+    }
+
+    private static <T> double median(List<T> items, ToDoubleFunction<T> f) {
+        return Stats.median(items.stream().mapToDouble(f).toArray());
+    }
+
+    /** "100x4" (connections x in flight). */
+    static int[] parseCxW(String s) {
+        String[] p = s.toLowerCase().split("x");
+        if (p.length != 2) {
+            throw new IllegalArgumentException("expected CONNECTIONSxINFLIGHT like 100x4, got '" + s + "'");
         }
-        try {
-            Process p = new ProcessBuilder("timeout", "30", javaExe(), "-jar", jar.toString(), "proxy", "--help")
-                .redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes());
-            int rc = p.waitFor();
-            if (out.contains("--listen")) {
-                return null;
-            }
-            String first = out.lines().findFirst().orElse("");
-            return "'" + jar + " proxy --help' exited " + rc + " without mentioning --listen: " + first;
-        } catch (IOException | InterruptedException x) {
-            return x.toString();
+        return new int[] {Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim())};
+    }
+
+    static String sizeName(int bytes) {
+        if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0) {
+            return bytes / (1024 * 1024) + " MiB";
         }
+        if (bytes >= 1024 && bytes % 1024 == 0) {
+            return bytes / 1024 + " KiB";
+        }
+        return bytes + " B";
     }
 
     static List<String> splitWords(String s) {
@@ -411,9 +712,6 @@ final class Compare {
     }
 
     static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n == 0 ? Double.NaN : n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        return Stats.median(v);
     }
 }

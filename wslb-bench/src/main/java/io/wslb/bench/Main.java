@@ -13,13 +13,24 @@ public final class Main {
           echo-server  --port N (0 = ephemeral) [--count K] [--max-threads 16] [--idle-timeout 10m] [--max-lifetime 2h]
           frame-relay  --listen 127.0.0.1:PORT --backend ws://... [--backend ...] [--max-threads 16]
                        [--idle-timeout 10m] [--connect-timeout 5s] [--max-lifetime 2h]
+
+          load client modes (--pid PID: watch that process and its descendants; repeatable):
           echo         --url ws://... [--url ...] --connections C --inflight W --payload P --duration D --warmup Wd
                        [--pid PID ...] [--client-threads 1] [--max-pending 200]
+          rate         --url ws://... --connections 100 --rate 5000 --payload 64 --duration 10s --warmup 5s [--pid PID ...]
+          connect      --url ws://... --count 3000 --concurrency 50 [--payload 64] [--warmup-count 300] [--pid PID ...]
           idle         --url ws://... [--url ...] --connections N --hold S --pid PID [--client-threads 1]
-          compare      [--targets direct,frame-relay,wslb] [--target name=COMMAND-TEMPLATE ...]
-                       [--connections 100 --inflight 4 --payload 64 --rounds 3 --duration 10s --warmup 5s]
-                       [--idle 2000,5000 --hold 10s] [--skip-echo] [--skip-idle]
-                       [--jvm-flags "..."] [--wslb-jar examples/target/wslb-examples.jar] [--log-dir DIR]
+
+          compare      [--targets direct,wslb,nginx,haproxy] [--target name=COMMAND-TEMPLATE ...]
+                       [--scenarios echo-64,echo-64k,rate,connect,idle] [--quick]
+                       [--rounds 3] [--duration 10s] [--warmup 5s] [--pause 1s]
+                       [--echo-64 100x4] [--echo-64k 10x2] [--rate 5000 --rate-connections 100 --rate-payload 64]
+                       [--connect 3000 --connect-concurrency 50 --connect-warmup 300] [--idle 8000 --hold 10s]
+                       [--results DIR] [--no-chart] [--jvm-flags "..."] [--wslb-jar PATH]
+                       [--nginx-conf FILE] [--haproxy-conf FILE] [--client-threads 1]
+          soak         --target wslb|direct|nginx|haproxy|frame-relay [--duration 10m] [--sample 10s] [--warmup 10s]
+                       [--connections 100 --inflight 4 --payload 64] [--heap after-gc|used] [--results DIR]
+          chart        --results DIR [--out FILE]     (redraws DIR/chart.png from DIR/summary.csv)
 
         Durations: 10, 10s, 500ms, 2m. Sizes: 64, 1k, 64KiB, 2m. See wslb-bench/README.md.
         """;
@@ -39,8 +50,12 @@ public final class Main {
                 case "echo-server" -> EchoServer.run(rest);
                 case "frame-relay" -> FrameRelayProxy.run(rest);
                 case "echo" -> Bench.runEcho(rest);
+                case "rate" -> Bench.runRate(rest);
+                case "connect" -> Bench.runConnect(rest);
                 case "idle" -> Bench.runIdle(rest);
                 case "compare" -> Compare.run(rest);
+                case "soak" -> Soak.run(rest);
+                case "chart" -> Chart.run(rest);
                 default -> {
                     System.err.println("unknown command '" + args[0] + "'");
                     System.err.print(USAGE);

@@ -42,6 +42,24 @@ final class ProcStats {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
     }
 
+    /** {@link #cpuTicks} or 0 if the process has gone away. */
+    static long cpuTicksOrZero(long pid) {
+        try {
+            return cpuTicks(pid);
+        } catch (RuntimeException x) {
+            return 0;
+        }
+    }
+
+    /** A numeric field of {@code /proc/PID/status} (e.g. {@code VmRSS:} in KiB), or 0 if the process has gone away. */
+    static long statusFieldOrZero(long pid, String name) {
+        try {
+            return statusField(pid, name);
+        } catch (RuntimeException x) {
+            return 0;
+        }
+    }
+
     static long selfCpuTicks() {
         return cpuTicks(-1);
     }
@@ -75,7 +93,14 @@ final class ProcStats {
      * space excluded).
      */
     static long heapUsedAfterFullGcKb(long pid) throws IOException {
-        jcmd(pid, "GC.run");
+        return heapUsedKb(pid, true);
+    }
+
+    /** Java heap in use ({@code jcmd PID GC.heap_info}), optionally right after a full GC ({@code GC.run}). */
+    static long heapUsedKb(long pid, boolean fullGcFirst) throws IOException {
+        if (fullGcFirst) {
+            jcmd(pid, "GC.run");
+        }
         String info = jcmd(pid, "GC.heap_info");
         long total = 0;
         boolean any = false;

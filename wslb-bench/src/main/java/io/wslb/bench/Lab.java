@@ -1,0 +1,434 @@
+package io.wslb.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The processes of a comparison: the echo backends (one JVM, two servers) and the proxy targets, each in its own
+ * process under {@code timeout}, with their logs in one directory. Shared by {@code compare} and {@code soak}.
+ */
+final class Lab {
+    /**
+     * Flags of every Java server process (backends and proxies alike). ParallelGC: the least GC CPU per operation
+     * (no concurrent refinement or marking threads competing for the 2 cores), and {@code GC.run} is a full,
+     * compacting collection, so the heap-after-GC figure is exact. A fixed, pre-touched 1 GiB heap (Xms = Xmx, so
+     * adaptive sizing cannot commit more) keeps the heap's pages out of the RSS delta: the RSS delta then shows
+     * off-heap growth only (pooled direct buffers, code cache, metaspace, thread stacks, malloc) and the heap delta
+     * shows live Java objects; the two add up to the memory a connection costs.
+     */
+    static final String DEFAULT_JVM_FLAGS = "-Xms1g -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch";
+
+    static final String FRAME_RELAY_TEMPLATE =
+        "{java} {jvm} -cp {jar} io.wslb.bench.Main frame-relay --listen 127.0.0.1:{port} {backends} --max-lifetime {lifetime}";
+    static final String WSLB_TEMPLATE = "{java} {jvm} -jar {wslb-jar} proxy --listen 127.0.0.1:{port} {backends}";
+
+    enum Kind { DIRECT, COMMAND, NGINX, HAPROXY }
+
+    /** A target: no proxy ({@code direct}), a command template printing its listening line, NGINX or HAProxy. */
+    record Target(String name, Kind kind, String template) {
+        boolean direct() {
+            return kind == Kind.DIRECT;
+        }
+    }
+
+    /** A started proxy: its process, the URL clients connect to, and the processes to measure. */
+    record Proxy(Target target, Child child, URI url, Watched watched) implements AutoCloseable {
+        @Override
+        public void close() {
+            child.close();
+        }
+    }
+
+    final List<String> jvmFlags;
+    final Path benchJar;
+    final Path wslbJar;
+    final Path logDir;
+    final Duration lifetime;
+    final Path nginxTemplate;
+    final Path haproxyTemplate;
+    private int childSeq;
+
+    Lab(List<String> jvmFlags, Path benchJar, Path wslbJar, Path logDir, Duration lifetime, Path nginxTemplate,
+        Path haproxyTemplate) {
+        this.jvmFlags = List.copyOf(jvmFlags);
+        this.benchJar = benchJar;
+        this.wslbJar = wslbJar;
+        this.logDir = logDir;
+        this.lifetime = lifetime;
+        this.nginxTemplate = nginxTemplate;
+        this.haproxyTemplate = haproxyTemplate;
+    }
+
+    /** The options every command using a Lab understands. */
+    static final String[] OPTIONS = {"jvm-flags", "wslb-jar", "nginx-conf", "haproxy-conf", "log-dir"};
+
+    static Lab fromArgs(Args a, Path defaultLogDir, Duration lifetime) throws Exception {
+        Path benchJar = benchJar();
+        return new Lab(Compare.splitWords(a.str("jvm-flags", DEFAULT_JVM_FLAGS)), benchJar,
+            resolveWslbJar(a.str("wslb-jar", null), benchJar),
+            a.has("log-dir") ? Path.of(a.str("log-dir", null)) : defaultLogDir, lifetime,
+            a.has("nginx-conf") ? Path.of(a.str("nginx-conf", null)) : null,
+            a.has("haproxy-conf") ? Path.of(a.str("haproxy-conf", null)) : null);
+    }
+
+    static Path benchJar() throws Exception {
+        return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+
+    // ------------------------------------------------------------------ targets
+
+    /**
+     * The targets named in {@code list} (built-in: direct, frame-relay, wslb, nginx, haproxy) plus the custom
+     * {@code name=TEMPLATE} ones; a built-in that cannot run here is skipped with a message. {@code direct} is always
+     * included, first.
+     */
+    List<Target> targets(String list, List<String> custom) {
+        List<Target> targets = new ArrayList<>();
+        for (String raw : list.split(",")) {
+            String name = raw.trim();
+            switch (name) {
+                case "" -> { }
+                case "direct" -> targets.add(new Target("direct", Kind.DIRECT, null));
+                case "frame-relay" -> targets.add(new Target("frame-relay", Kind.COMMAND, FRAME_RELAY_TEMPLATE));
+                case "wslb" -> {
+                    String why = wslbUnavailable(wslbJar);
+                    if (why == null) {
+                        targets.add(new Target("wslb", Kind.COMMAND, WSLB_TEMPLATE));
+                    } else {
+                        System.out.println("skipping target wslb: " + why);
+                    }
+                }
+                case "nginx", "haproxy" -> {
+                    Path exe = findExecutable(name);
+                    if (exe == null) {
+                        System.out.println("skipping target " + name + ": not installed (no '" + name + "' on PATH or in"
+                            + " /usr/sbin; on Debian/Ubuntu: apt-get install -y " + name + ")");
+                    } else {
+                        targets.add(new Target(name, name.equals("nginx") ? Kind.NGINX : Kind.HAPROXY, exe.toString()));
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown built-in target '" + name
+                    + "' (built-in: direct, frame-relay, wslb, nginx, haproxy; or --target name=COMMAND)");
+            }
+        }
+        for (String t : custom) {
+            int eq = t.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--target needs name=command-template, got '" + t + "'");
+            }
+            targets.add(new Target(t.substring(0, eq).trim(), Kind.COMMAND, t.substring(eq + 1).trim()));
+        }
+        if (targets.stream().noneMatch(Target::direct)) {
+            targets.add(0, new Target("direct", Kind.DIRECT, null));
+        }
+        return targets;
+    }
+
+    /** A line describing what a target runs (versions of NGINX/HAProxy, the wslb jar). */
+    String describe(Target t) {
+        return switch (t.kind()) {
+            case DIRECT -> "direct: no proxy, connections split over the 2 backends";
+            case NGINX -> "nginx: " + versionOf(Path.of(t.template())) + ", " + Runtime.getRuntime().availableProcessors()
+                + " worker processes, config " + (nginxTemplate != null ? nginxTemplate : "built-in (see nginx.conf in the logs)");
+            case HAPROXY -> "haproxy: " + versionOf(Path.of(t.template())) + ", nbthread "
+                + Runtime.getRuntime().availableProcessors() + ", config "
+                + (haproxyTemplate != null ? haproxyTemplate : "built-in (see haproxy.cfg in the logs)");
+            case COMMAND -> t.name() + ": " + t.template().replace("{wslb-jar}", String.valueOf(wslbJar));
+        };
+    }
+
+    static Path findExecutable(String name) {
+        List<String> dirs = new ArrayList<>();
+        String path = System.getenv("PATH");
+        if (path != null) {
+            dirs.addAll(List.of(path.split(File.pathSeparator)));
+        }
+        dirs.addAll(List.of("/usr/sbin", "/usr/local/sbin", "/sbin"));
+        for (String d : dirs) {
+            if (d.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(d, name);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    static String versionOf(Path exe) {
+        try {
+            String out = ProcStats.run(List.of(exe.toString(), "-v"), 10);
+            return out.lines().filter(l -> !l.isBlank()).findFirst().orElse("?").trim();
+        } catch (IOException | RuntimeException x) {
+            return "version unknown (" + x.getMessage() + ")";
+        }
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    Child startBackends() throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaExe());
+        cmd.addAll(jvmFlags);
+        // "--count 2 --port 0" rather than "--port 0 --count 2": scripts that stop their own echo servers with
+        // pkill -f 'echo-server --port 0 --count 2' must not hit the bench's
+        cmd.addAll(List.of("-cp", benchJar.toString(), "io.wslb.bench.Main", "echo-server", "--count", "2", "--port", "0",
+            "--max-lifetime", lifetime.toSeconds() + "s"));
+        Child c = Child.start(String.format("%02d-backends", ++childSeq), cmd, lifetime, logDir, 2, Duration.ofSeconds(60));
+        c.snapshotWatched();
+        return c;
+    }
+
+    static List<URI> backendUrls(Child backends) {
+        List<URI> urls = new ArrayList<>();
+        for (int port : backends.ports) {
+            urls.add(URI.create("ws://127.0.0.1:" + port + "/"));
+        }
+        return urls;
+    }
+
+    /**
+     * Starts a proxy target in front of the backends, waits until it is ready, checks that one WebSocket upgrade
+     * through it works, and then takes the set of its processes to measure.
+     */
+    Proxy startProxy(Target t, List<URI> backendUrls) throws IOException, InterruptedException {
+        int port = freePort();
+        List<Integer> backendPorts = backendUrls.stream().map(URI::getPort).toList();
+        String name = String.format("%02d-%s", ++childSeq, t.name());
+        Files.createDirectories(logDir);
+        Child child = switch (t.kind()) {
+            case COMMAND -> {
+                List<String> cmd = expand(t.template(), vars(port, backendPorts));
+                record(t.name() + ": " + String.join(" ", cmd));
+                yield Child.start(name, cmd, lifetime, logDir, 1, Duration.ofSeconds(60));
+            }
+            case NGINX -> startNginx(t, name, port, backendPorts);
+            case HAPROXY -> startHaproxy(t, name, port, backendPorts);
+            case DIRECT -> throw new IllegalArgumentException("direct has no proxy");
+        };
+        URI url = URI.create("ws://127.0.0.1:" + child.port() + "/");
+        try {
+            probe(url);
+        } catch (IOException x) {
+            child.close();
+            throw new IOException(t.name() + " started but a WebSocket upgrade through it failed: " + x.getMessage()
+                + "; see " + child.log, x);
+        }
+        return new Proxy(t, child, url, child.snapshotWatched());
+    }
+
+    private Child startNginx(Target t, String name, int port, List<Integer> backendPorts)
+        throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("wslb-bench-nginx-");
+        Path errorLog = logDir.toAbsolutePath().resolve(name + "-error.log");
+        String conf = Templates.nginx(Templates.load(Templates.NGINX_RESOURCE, nginxTemplate), port, backendPorts, dir,
+            errorLog, Runtime.getRuntime().availableProcessors());
+        Path confFile = dir.resolve("nginx.conf");
+        Files.writeString(confFile, conf, StandardCharsets.UTF_8);
+        Files.writeString(logDir.resolve(name + "-nginx.conf"), conf, StandardCharsets.UTF_8);
+        List<String> cmd = List.of(t.template(), "-p", dir.toString(), "-e", errorLog.toString(), "-c",
+            confFile.toString(), "-g", "daemon off;");
+        record(t.name() + ": " + String.join(" ", cmd).replace("daemon off;", "'daemon off;'"));
+        Child c;
+        try {
+            c = Child.startUntilPort(name, cmd, lifetime, logDir, port, Duration.ofSeconds(30));
+        } catch (IOException x) {
+            deleteTree(dir);
+            throw x;
+        }
+        c.onClose(() -> deleteTree(dir));
+        return c;
+    }
+
+    private Child startHaproxy(Target t, String name, int port, List<Integer> backendPorts)
+        throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("wslb-bench-haproxy-");
+        String cfg = Templates.haproxy(Templates.load(Templates.HAPROXY_RESOURCE, haproxyTemplate), port, backendPorts,
+            Runtime.getRuntime().availableProcessors());
+        Path cfgFile = dir.resolve("haproxy.cfg");
+        Files.writeString(cfgFile, cfg, StandardCharsets.UTF_8);
+        Files.writeString(logDir.resolve(name + "-haproxy.cfg"), cfg, StandardCharsets.UTF_8);
+        List<String> cmd = List.of(t.template(), "-f", cfgFile.toString(), "-db");
+        record(t.name() + ": " + String.join(" ", cmd));
+        Child c;
+        try {
+            c = Child.startUntilPort(name, cmd, lifetime, logDir, port, Duration.ofSeconds(30));
+        } catch (IOException x) {
+            deleteTree(dir);
+            throw x;
+        }
+        c.onClose(() -> deleteTree(dir));
+        return c;
+    }
+
+    /** One WebSocket upgrade through {@code url}, then a clean close. */
+    static void probe(URI url) throws IOException, InterruptedException {
+        try (LoadClient client = new LoadClient(List.of(url), 1)) {
+            int up = client.connect(1, 1, Duration.ofSeconds(10));
+            String failure = client.firstFailure.get();
+            client.closeAll(Duration.ofSeconds(2));
+            if (up != 1) {
+                throw new IOException(failure != null ? failure : "no 101 within 10 s");
+            }
+        }
+    }
+
+    private Map<String, List<String>> vars(int port, List<Integer> backendPorts) {
+        List<String> backendArgs = new ArrayList<>();
+        for (int p : backendPorts) {
+            backendArgs.add("--backend");
+            backendArgs.add("ws://127.0.0.1:" + p);
+        }
+        Map<String, List<String>> vars = new LinkedHashMap<>();
+        vars.put("{java}", List.of(javaExe()));
+        vars.put("{jvm}", jvmFlags);
+        vars.put("{jar}", List.of(benchJar.toString()));
+        vars.put("{wslb-jar}", List.of(wslbJar == null ? "wslb-examples.jar" : wslbJar.toString()));
+        vars.put("{port}", List.of(Integer.toString(port)));
+        vars.put("{backends}", backendArgs);
+        vars.put("{lifetime}", List.of(lifetime.toSeconds() + "s"));
+        for (int i = 0; i < backendPorts.size(); i++) {
+            vars.put("{backend" + (i + 1) + "}", List.of("ws://127.0.0.1:" + backendPorts.get(i)));
+        }
+        return vars;
+    }
+
+    private void record(String line) throws IOException {
+        Files.writeString(logDir.resolve("commands.txt"), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
+    }
+
+    static List<String> expand(String template, Map<String, List<String>> vars) {
+        List<String> out = new ArrayList<>();
+        for (String token : Compare.splitWords(template)) {
+            List<String> whole = vars.get(token);
+            if (whole != null) {
+                out.addAll(whole);
+                continue;
+            }
+            String s = token;
+            for (Map.Entry<String, List<String>> e : vars.entrySet()) {
+                if (s.contains(e.getKey())) {
+                    s = s.replace(e.getKey(), String.join(",", e.getValue()));
+                }
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    static String javaExe() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException x) {
+            System.err.println("could not delete " + dir + ": " + x);
+        }
+    }
+
+    static Path resolveWslbJar(String given, Path benchJar) {
+        if (given != null) {
+            return Path.of(given).toAbsolutePath();
+        }
+        List<Path> candidates = new ArrayList<>();
+        candidates.add(Path.of("examples/target/wslb-examples.jar").toAbsolutePath());
+        Path moduleTarget = benchJar.getParent();
+        if (moduleTarget != null && moduleTarget.getParent() != null && moduleTarget.getParent().getParent() != null) {
+            candidates.add(moduleTarget.getParent().getParent().resolve("examples/target/wslb-examples.jar"));
+        }
+        for (Path p : candidates) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        return candidates.get(candidates.size() - 1);
+    }
+
+    /** Null if {@code java -jar JAR proxy --help} looks like a launcher with a proxy command, else the reason. */
+    static String wslbUnavailable(Path jar) {
+        if (jar == null || !Files.isRegularFile(jar)) {
+            return "no jar at " + jar;
+        }
+        try {
+            Process p = new ProcessBuilder("timeout", "30", javaExe(), "-jar", jar.toString(), "proxy", "--help")
+                .redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int rc = p.waitFor();
+            if (out.contains("--listen")) {
+                return null;
+            }
+            String first = out.lines().findFirst().orElse("");
+            return "'" + jar + " proxy --help' exited " + rc + " without mentioning --listen: " + first;
+        } catch (IOException x) {
+            return x.toString();
+        } catch (InterruptedException x) {
+            Thread.currentThread().interrupt();
+            return x.toString();
+        }
+    }
+
+    /** Where the wslb jar comes from: its modification time and the git commit of the checkout it sits in. */
+    static String wslbJarProvenance(Path jar) {
+        if (jar == null || !Files.isRegularFile(jar)) {
+            return "none";
+        }
+        StringBuilder b = new StringBuilder(jar.toString());
+        try {
+            b.append(", built ").append(Files.getLastModifiedTime(jar));
+        } catch (IOException ignored) {
+            // no time then
+        }
+        String commit = gitCommit(jar.getParent());
+        if (commit != null) {
+            b.append(", checkout at commit ").append(commit);
+        }
+        return b.toString();
+    }
+
+    /**
+     * {@code git log -1} of the checkout holding {@code dir}: short hash and commit time, plus a note if the work tree
+     * differs from it outside {@code wslb-bench/} and {@code docs/} (the bench's own files do not go into the jar).
+     */
+    static String gitCommit(Path dir) {
+        if (dir == null) {
+            return null;
+        }
+        try {
+            String head = ProcStats.run(List.of("git", "-C", dir.toString(), "log", "-1", "--format=%h (committed %cI)"),
+                10).trim();
+            String dirty = ProcStats.run(List.of("git", "-C", dir.toString(), "status", "--porcelain",
+                "--untracked-files=no", "--", ":(top,exclude)wslb-bench", ":(top,exclude)docs"), 10).trim();
+            return head + (dirty.isEmpty() ? "" : ", work tree has uncommitted changes");
+        } catch (IOException | RuntimeException x) {
+            return null;
+        }
+    }
+}

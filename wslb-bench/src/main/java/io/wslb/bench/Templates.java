@@ -1,0 +1,110 @@
+package io.wslb.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Configuration templates of the non-Java targets (NGINX, HAProxy): text with {@code {{name}}} placeholders (a syntax
+ * neither NGINX nor HAProxy uses), shipped as resources next to this class and rendered with the ports of a run.
+ */
+final class Templates {
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z0-9_]+)}}");
+    static final String NGINX_RESOURCE = "nginx.conf";
+    static final String HAPROXY_RESOURCE = "haproxy.cfg";
+    /** Open files one process may have on the bench machine; the NGINX/HAProxy settings stay inside it. */
+    static final int OPEN_FILES_LIMIT = 20_000;
+
+    private Templates() {
+    }
+
+    /** Replaces every {@code {{name}}}; fails on a placeholder without a value, so no template goes out half-filled. */
+    static String render(String template, Map<String, String> vars) {
+        Matcher m = PLACEHOLDER.matcher(template);
+        StringBuilder out = new StringBuilder();
+        List<String> missing = new ArrayList<>();
+        while (m.find()) {
+            String v = vars.get(m.group(1));
+            if (v == null) {
+                missing.add(m.group(1));
+                v = m.group();
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(out);
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("template placeholders without a value: " + missing);
+        }
+        return out.toString();
+    }
+
+    /** The shipped template {@code name}, or the file {@code override} if given. */
+    static String load(String name, Path override) throws IOException {
+        if (override != null) {
+            return Files.readString(override, StandardCharsets.UTF_8);
+        }
+        try (InputStream in = Templates.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("resource " + name + " missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * NGINX configuration: one worker per core; worker_connections and the open-files limit sized for 8,000+
+     * proxied connections while each process stays under the machine's limit.
+     */
+    static String nginx(String template, int port, List<Integer> backendPorts, Path dir, Path errorLog, int workers) {
+        StringBuilder servers = new StringBuilder();
+        for (int p : backendPorts) {
+            servers.append("        server 127.0.0.1:").append(p).append(";\n");
+        }
+        Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("port", Integer.toString(port));
+        vars.put("workers", Integer.toString(workers));
+        vars.put("worker_connections", Integer.toString(OPEN_FILES_LIMIT - 1000));
+        vars.put("rlimit_nofile", Integer.toString(OPEN_FILES_LIMIT));
+        vars.put("dir", dir.toString());
+        vars.put("error_log", errorLog.toString());
+        vars.put("upstream_servers", stripLastNewline(servers));
+        for (int i = 0; i < backendPorts.size(); i++) {
+            vars.put("backend" + (i + 1), Integer.toString(backendPorts.get(i)));
+        }
+        return render(template, vars);
+    }
+
+    /** HAProxy configuration: one thread per core, maxconn sized for 8,000+ proxied connections (two fds each). */
+    static String haproxy(String template, int port, List<Integer> backendPorts, int threads) {
+        StringBuilder servers = new StringBuilder();
+        for (int i = 0; i < backendPorts.size(); i++) {
+            servers.append("    server b").append(i + 1).append(" 127.0.0.1:").append(backendPorts.get(i)).append('\n');
+        }
+        Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("port", Integer.toString(port));
+        vars.put("threads", Integer.toString(threads));
+        vars.put("maxconn", Integer.toString(haproxyMaxconn()));
+        vars.put("servers", stripLastNewline(servers));
+        for (int i = 0; i < backendPorts.size(); i++) {
+            vars.put("backend" + (i + 1), Integer.toString(backendPorts.get(i)));
+        }
+        return render(template, vars);
+    }
+
+    /** Two fds per proxied connection plus HAProxy's own (listeners, pollers, pipes): stay under the limit. */
+    static int haproxyMaxconn() {
+        return (OPEN_FILES_LIMIT - 1000) / 2;
+    }
+
+    private static String stripLastNewline(StringBuilder b) {
+        return b.length() > 0 && b.charAt(b.length() - 1) == '\n' ? b.substring(0, b.length() - 1) : b.toString();
+    }
+}
