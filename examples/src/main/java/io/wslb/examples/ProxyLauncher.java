@@ -6,6 +6,7 @@ import io.wslb.Backend;
 import io.wslb.BalancingStrategy;
 import io.wslb.TrustedProxies;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.ProxyServerConnector;
 import io.wslb.jetty.WebSocketLoadBalancerHandler;
 import io.wslb.strategies.AffinityResolvers;
 import io.wslb.strategies.BalancingStrategies;
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -167,7 +167,7 @@ public final class ProxyLauncher {
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("wslb");
         Server server = new Server(threads);
-        ServerConnector connector = new ServerConnector(server);
+        ProxyServerConnector connector = new ProxyServerConnector(server);
         connector.setHost(listen.getHostString());
         connector.setPort(listen.getPort());
         server.addConnector(connector);

@@ -23,7 +23,7 @@ public final class Main {
 
           compare      [--targets direct,wslb,nginx,haproxy] [--target name=COMMAND-TEMPLATE ...]
                        [--scenarios echo-64,echo-64k,rate,connect,idle] [--quick]
-                       [--rounds 3] [--duration 10s] [--warmup 5s] [--pause 1s]
+                       [--rounds 3] [--duration 10s] [--warmup 5s] [--pause 1s] [--warmup-pass 5s] [--warmup-connects 30000]
                        [--echo-64 100x4] [--echo-64k 10x2] [--rate 5000 --rate-connections 100 --rate-payload 64]
                        [--connect 3000 --connect-concurrency 50 --connect-warmup 300] [--idle 8000 --hold 10s]
                        [--results DIR] [--no-chart] [--jvm-flags "..."] [--wslb-jar PATH]

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.wslb.LiveBackend;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.ProxyServerConnector;
 import io.wslb.jetty.WebSocketLoadBalancerHandler;
 import io.wslb.jetty.WebSocketLoadBalancerServlet;
 import java.net.URI;
@@ -43,7 +44,10 @@ public final class LoadBalancerProxy implements AutoCloseable {
     }
 
     private static ServerConnector connector(Server server) {
-        ServerConnector connector = new ServerConnector(server, 1, 1);
+        return listening(server, new ServerConnector(server, 1, 1));
+    }
+
+    private static ServerConnector listening(Server server, ServerConnector connector) {
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
@@ -61,6 +65,26 @@ public final class LoadBalancerProxy implements AutoCloseable {
         WebSocketLoadBalancerHandler handler = WebSocketLoadBalancerHandler.at(path, balancer);
         server.setHandler(handler);
         return started(new LoadBalancerProxy(server, connector, balancer, handler));
+    }
+
+    /**
+     * Like {@link #handler}, listening on a {@link ProxyServerConnector} instead of a plain one.
+     *
+     * @param path the mount path of {@link WebSocketLoadBalancerHandler#at}
+     * @param balancer the balancer
+     * @return a started proxy
+     */
+    public static LoadBalancerProxy handlerOnProxyConnector(String path, WebSocketLoadBalancer balancer) throws Exception {
+        Server server = newServer();
+        ServerConnector connector = listening(server, new ProxyServerConnector(server));
+        WebSocketLoadBalancerHandler handler = WebSocketLoadBalancerHandler.at(path, balancer);
+        server.setHandler(handler);
+        return started(new LoadBalancerProxy(server, connector, balancer, handler));
+    }
+
+    /** @return the connector the proxy listens on */
+    public ServerConnector connector() {
+        return connector;
     }
 
     /**
