@@ -215,7 +215,9 @@ final class Relay extends Pump {
         carryLength = 0;
         initial = null;
         EndPoint out = sink.getEndPoint();
-        if (!closeFrameSent && request.code() != 0 && scanner.atBoundary() && out.isOpen() && !out.isOutputShutdown()) {
+        // No close frame of the proxy's own after the source's close frame went through: one per direction.
+        if (!closeFrameSent && request.code() != 0 && scanner.atBoundary() && !scanner.closeSeen() && out.isOpen()
+            && !out.isOutputShutdown()) {
             closeFrameSent = true;
             release();
             writing();

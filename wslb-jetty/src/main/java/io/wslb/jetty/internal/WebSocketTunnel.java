@@ -150,8 +150,10 @@ final class WebSocketTunnel {
      */
     void end(CloseCause why, String reason) {
         decide(why);
-        client.relay().requestClose(new Relay.CloseRequest(why.backendCloseCode(), reason));
+        // The client's close frame first: the backend answers the one it gets at once, and that answer must not
+        // reach the client ahead of the proxy's own code.
         backend.relay().requestClose(new Relay.CloseRequest(why.clientCloseCode(), reason));
+        client.relay().requestClose(new Relay.CloseRequest(why.backendCloseCode(), reason));
     }
 
     /** A relay shut its sink: from now on the connection ends within the linger time. */
