@@ -10,12 +10,15 @@ import java.util.regex.Pattern;
 
 /**
  * One WebSocket server that the balancer can send connections to: an id, a {@code ws://} or {@code wss://}
- * URI, a weight and free-form metadata. Immutable; the {@code with...} methods return a copy.
+ * URI, a weight, a connection cap, whether it is a backup, and free-form metadata. Immutable; the
+ * {@code with...} methods return a copy.
  *
  * <pre>{@code
  * Backend chat1 = Backend.of("chat-1", URI.create("ws://10.0.0.1:3000/ws"))
  *     .withWeight(2)
+ *     .withMaxConnections(20_000)
  *     .withMetadata("zone", "eu-west-1a");
+ * Backend spare = Backend.of("spare", URI.create("ws://10.0.9.1:3000/ws")).asBackup();
  * }</pre>
  *
  * <p>The URI's path is the prefix that the client's path (below the mount point) is appended to; its query,
@@ -25,8 +28,12 @@ import java.util.regex.Pattern;
  * @param uri where the backend accepts WebSocket upgrades
  * @param weight relative share for weighted strategies, 0 to 10,000; 0 means "no new connections"
  * @param metadata free-form labels, for custom strategies and for figures
+ * @param maxConnections the most connections it is given at once, 0 for no limit; when every eligible
+ *     backend is full, a new client gets 503 with {@code Retry-After}
+ * @param backup a backup only takes a new connection when no primary (non-backup) backend can: every primary is
+ *     unhealthy, draining, full, or already failed this connection's earlier attempts
  */
-public record Backend(String id, URI uri, int weight, Map<String, String> metadata) {
+public record Backend(String id, URI uri, int weight, Map<String, String> metadata, int maxConnections, boolean backup) {
 
     /** The largest accepted weight. */
     public static final int MAX_WEIGHT = 10_000;
@@ -60,6 +67,9 @@ public record Backend(String id, URI uri, int weight, Map<String, String> metada
         if (weight < 0 || weight > MAX_WEIGHT) {
             throw new IllegalArgumentException("backend " + id + ": weight must be 0.." + MAX_WEIGHT + ", got " + weight);
         }
+        if (maxConnections < 0) {
+            throw new IllegalArgumentException("backend " + id + ": maxConnections must be 0 (no limit) or more, got " + maxConnections);
+        }
         metadata = Map.copyOf(metadata);
     }
 
@@ -71,7 +81,7 @@ public record Backend(String id, URI uri, int weight, Map<String, String> metada
      * @return the backend
      */
     public static Backend of(String id, URI uri) {
-        return new Backend(id, uri, 1, Map.of());
+        return new Backend(id, uri, 1, Map.of(), 0, false);
     }
 
     /**
@@ -86,7 +96,7 @@ public record Backend(String id, URI uri, int weight, Map<String, String> metada
         requireNonNull(uri, "uri");
         String host = uri.getHost() == null ? "" : stripBrackets(uri.getHost());
         int port = uri.getPort() > 0 ? uri.getPort() : "wss".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-        return new Backend(host + ":" + port, uri, 1, Map.of());
+        return new Backend(host + ":" + port, uri, 1, Map.of(), 0, false);
     }
 
     /**
@@ -94,7 +104,25 @@ public record Backend(String id, URI uri, int weight, Map<String, String> metada
      * @return a copy with this weight
      */
     public Backend withWeight(int weight) {
-        return new Backend(id, uri, weight, metadata);
+        return new Backend(id, uri, weight, metadata, maxConnections, backup);
+    }
+
+    /**
+     * @param maxConnections the most connections at once, 0 for no limit
+     * @return a copy with this cap
+     */
+    public Backend withMaxConnections(int maxConnections) {
+        return new Backend(id, uri, weight, metadata, maxConnections, backup);
+    }
+
+    /** @return a copy that is a backup: it takes new connections only while no primary backend can */
+    public Backend asBackup() {
+        return new Backend(id, uri, weight, metadata, maxConnections, true);
+    }
+
+    /** @return a copy that is a primary backend */
+    public Backend asPrimary() {
+        return new Backend(id, uri, weight, metadata, maxConnections, false);
     }
 
     /**
@@ -107,7 +135,7 @@ public record Backend(String id, URI uri, int weight, Map<String, String> metada
         requireNonNull(value, "value");
         Map<String, String> copy = new HashMap<>(metadata);
         copy.put(key, value);
-        return new Backend(id, uri, weight, copy);
+        return new Backend(id, uri, weight, copy, maxConnections, backup);
     }
 
     /** @return true for {@code wss://} */

@@ -30,7 +30,12 @@ public enum CloseCause {
     /** The backend broke the WebSocket protocol (a masked frame...); it gets 1002, the client 1011. */
     BACKEND_PROTOCOL_ERROR(false, 1011, 1002),
     /** The balancer is stopping; both get 1001. */
-    SHUTDOWN(true, 1001, 1001);
+    SHUTDOWN(true, 1001, 1001),
+    /**
+     * Its backend is draining (or being removed): the client gets 1012 ("service restart", reconnect and be
+     * sent elsewhere), the backend 1001.
+     */
+    DRAINED(true, 1012, 1001);
 
     private final boolean clean;
     private final int clientCode;

@@ -38,4 +38,16 @@ public interface LiveBackend {
 
     /** @return false once the backend has been removed from its pool */
     boolean inPool();
+
+    /** @return its health: healthy, failed its active check, or ejected by outlier detection */
+    BackendHealth health();
+
+    /** @return true while it is draining: it takes no new connection, and its open ones are being closed */
+    boolean draining();
+
+    /** @return true when it has a connection cap and has reached it */
+    default boolean full() {
+        int max = backend().maxConnections();
+        return max > 0 && activeConnections() >= max;
+    }
 }

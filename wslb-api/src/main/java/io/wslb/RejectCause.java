@@ -20,6 +20,11 @@ public enum RejectCause {
     NOT_AN_UPGRADE(426, false),
     /** No backend is eligible, or the strategy declined (503, with {@code Retry-After}). */
     NO_BACKEND(503, true),
+    /**
+     * Every eligible backend is at its connection cap, or the balancer at its own (503, with
+     * {@code Retry-After}).
+     */
+    AT_CAPACITY(503, false),
     /** Every attempted backend refused or dropped the TCP or TLS connection (502). */
     BACKEND_UNREACHABLE(502, true),
     /** The last attempted backend did not connect or answer the upgrade in time (504). */

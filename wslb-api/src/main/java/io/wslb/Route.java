@@ -100,6 +100,7 @@ public final class Route {
      */
     public Route retry(RejectCause reason, Throwable failure) {
         end(PENDING, "retry");
+        router.failed(backend);
         RouteException exhausted = new RouteException(reason,
             "backend " + backend.id() + " failed (" + reason + ") on attempt " + attempt + " of " + router.maxAttempts(),
             failure);
@@ -134,6 +135,7 @@ public final class Route {
         if (!STATE.compareAndSet(this, PENDING, ESTABLISHED)) {
             throw new IllegalStateException("route " + id + " is not pending");
         }
+        router.succeeded(backend);
         List<HttpHeader> headers = List.of();
         SessionStore store = router.store();
         if (affinityKey != null && store != null && router.affinity().needsSessionStore()) {
@@ -169,7 +171,10 @@ public final class Route {
      */
     public void abandon(RejectCause cause, int status) {
         if (STATE.compareAndSet(this, PENDING, ENDED)) {
-            backend.release();
+            router.released(backend);
+            if (cause.isBackendFault()) {
+                router.failed(backend);
+            }
             router.reject(request, cause, status);
         }
     }
@@ -183,7 +188,7 @@ public final class Route {
      */
     public void closed(CloseCause cause, long bytesFromClient, long bytesFromBackend) {
         if (STATE.compareAndSet(this, ESTABLISHED, ENDED)) {
-            backend.release();
+            router.released(backend);
             try {
                 router.events().onClosed(this, cause, bytesFromClient, bytesFromBackend);
             } catch (RuntimeException e) {
@@ -196,7 +201,7 @@ public final class Route {
         if (!STATE.compareAndSet(this, expected, ENDED)) {
             throw new IllegalStateException("cannot " + action + " route " + id + ": it is not pending");
         }
-        backend.release();
+        router.released(backend);
     }
 
     @Override

@@ -3,12 +3,15 @@ package io.wslb;
 import static java.util.Objects.requireNonNull;
 
 import io.wslb.internal.PooledBackend;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,10 +48,24 @@ public final class Router {
     private final int maxAttempts;
     private final LoadBalancerListener events;
     private final AffinityFallback fallback;
+    private final Limits limits;
     private final Object pickLock = new Object();
+    /** Connections counted on any backend (from the pick to the route's end); guarded by pickLock for increments. */
+    private final AtomicInteger open = new AtomicInteger();
+
+    /** What bounds and shapes the picks: connection caps, outlier detection, slow start. */
+    record Limits(int maxConnections, OutlierDetection outliers, Duration slowStart) {
+        static final Limits NONE = new Limits(0, OutlierDetection.disabled(), Duration.ZERO);
+    }
 
     Router(BackendPool pool, BalancingStrategy strategy, AffinityResolver affinity, @Nullable SessionStore store,
            int maxAttempts, LoadBalancerListener events, AffinityFallback fallback) {
+        this(pool, strategy, affinity, store, maxAttempts, events, fallback, Limits.NONE);
+    }
+
+    Router(BackendPool pool, BalancingStrategy strategy, AffinityResolver affinity, @Nullable SessionStore store,
+           int maxAttempts, LoadBalancerListener events, AffinityFallback fallback, Limits limits) {
+        this.limits = limits;
         this.pool = pool;
         this.strategy = strategy;
         this.affinity = affinity;
@@ -96,9 +113,15 @@ public final class Router {
 
     /** Routes to the backend the affinity named, or applies the fallback when it is gone or not eligible. */
     private Route routeTo(HandshakeRequest request, @Nullable String key, @Nullable LiveBackend named) {
-        if (named instanceof PooledBackend member && member.inPool() && member.weight() > 0) {
-            member.acquire();
-            return newRoute(request, key, 1, member, List.of());
+        pool.refresh();
+        if (named instanceof PooledBackend member && (member.accepting() || pool.panic() && member.acceptingInPanic())) {
+            synchronized (pickLock) {
+                if (!member.full()) {
+                    checkBalancerCapacity();
+                    take(member);
+                    return newRoute(request, key, 1, member, List.of());
+                }
+            }
         }
         if (fallback == AffinityFallback.REJECT) {
             throw new RouteException(RejectCause.NO_BACKEND, "the backend of this client's affinity is unavailable");
@@ -151,41 +174,153 @@ public final class Router {
     /** Picks among eligible backends except {@code tried}; throws RouteException when none is left. */
     Route pick(HandshakeRequest request, @Nullable String key, int attempt, List<String> tried,
                @Nullable RouteException last) {
-        List<LiveBackend> candidates = pool.eligible();
-        if (!tried.isEmpty()) {
-            List<LiveBackend> untried = new ArrayList<>(candidates.size());
-            for (LiveBackend candidate : candidates) {
-                if (!tried.contains(candidate.id())) {
-                    untried.add(candidate);
-                }
-            }
-            candidates = List.copyOf(untried);
-        }
-        if (candidates.isEmpty()) {
-            if (last != null) {
-                throw last;
-            }
-            throw new RouteException(RejectCause.NO_BACKEND, "no eligible backend in " + pool);
-        }
+        pool.refresh();
         RoutingContext context = new Context(request, key, attempt);
         PooledBackend member;
         // A pick and the count it adds are one step: concurrent picks see each other's connections, so least
-        // connections never sends two simultaneous clients to the same emptiest backend. Closes stay lock-free.
+        // connections never sends two simultaneous clients to the same emptiest backend, and no cap is exceeded.
+        // Closes stay lock-free.
         synchronized (pickLock) {
-            LiveBackend chosen = strategy.pick(candidates, context);
-            if (chosen == null) {
+            List<LiveBackend> eligible = pool.eligible();
+            List<LiveBackend> candidates = eligible;
+            boolean someFull = false;
+            if (!tried.isEmpty() || hasFull(eligible)) {
+                candidates = available(eligible, tried);
+                someFull = hasFull(eligible);
+            }
+            if (candidates.isEmpty() && !pool.standby().isEmpty()) {
+                // Every primary was tried or is full: the backups take the overflow.
+                List<LiveBackend> standby = pool.standby();
+                candidates = available(standby, tried);
+                someFull |= hasFull(standby);
+            }
+            if (candidates.isEmpty()) {
                 if (last != null) {
                     throw last;
                 }
-                throw new RouteException(RejectCause.NO_BACKEND, "strategy " + strategy + " declined all of " + candidates);
+                if (someFull) {
+                    throw new RouteException(RejectCause.AT_CAPACITY, "every eligible backend is at its connection cap");
+                }
+                throw new RouteException(RejectCause.NO_BACKEND, "no eligible backend in " + pool);
             }
-            if (!(chosen instanceof PooledBackend pooled) || !containsIdentity(candidates, chosen)) {
-                throw new IllegalStateException("strategy " + strategy + " returned " + chosen + ", which is not one of the candidates");
-            }
-            member = pooled;
-            member.acquire();
+            checkBalancerCapacity();
+            member = choose(candidates, context, last);
+            take(member);
         }
         return newRoute(request, key, attempt, member, tried);
+    }
+
+    /** Asks the strategy; under slow start, a backend still ramping up is passed over in proportion. */
+    private PooledBackend choose(List<LiveBackend> candidates, RoutingContext context, @Nullable RouteException last) {
+        PooledBackend chosen = ask(candidates, context, last);
+        if (candidates.size() > 1 && !limits.slowStart().isZero()) {
+            double share = rampShare(chosen);
+            if (share < 1 && ThreadLocalRandom.current().nextDouble() >= share) {
+                List<LiveBackend> others = new ArrayList<>(candidates);
+                others.remove(chosen);
+                try {
+                    return ask(List.copyOf(others), context, null);
+                } catch (RouteException declined) {
+                    return chosen;
+                }
+            }
+        }
+        return chosen;
+    }
+
+    private PooledBackend ask(List<LiveBackend> candidates, RoutingContext context, @Nullable RouteException last) {
+        LiveBackend chosen = strategy.pick(candidates, context);
+        if (chosen == null) {
+            if (last != null) {
+                throw last;
+            }
+            throw new RouteException(RejectCause.NO_BACKEND, "strategy " + strategy + " declined all of " + candidates);
+        }
+        if (!(chosen instanceof PooledBackend pooled) || !containsIdentity(candidates, chosen)) {
+            throw new IllegalStateException("strategy " + strategy + " returned " + chosen + ", which is not one of the candidates");
+        }
+        return pooled;
+    }
+
+    /**
+     * @return the share of its normal traffic a backend takes now: from 10 % when it became eligible, rising in a
+     *     straight line to 100 % at the end of the slow-start window
+     */
+    double rampShare(PooledBackend member) {
+        long since = member.eligibleSinceNanos();
+        long window = limits.slowStart().toNanos();
+        if (since == Long.MIN_VALUE || window == 0) {
+            return 1;
+        }
+        long elapsed = pool.ticker().nanos() - since;
+        if (elapsed >= window) {
+            return 1;
+        }
+        return 0.1 + 0.9 * Math.max(0, elapsed) / (double) window;
+    }
+
+    /** @return the members that are not full and not tried yet */
+    private static List<LiveBackend> available(List<LiveBackend> members, List<String> tried) {
+        List<LiveBackend> open = new ArrayList<>(members.size());
+        for (LiveBackend member : members) {
+            if (!member.full() && !tried.contains(member.id())) {
+                open.add(member);
+            }
+        }
+        return List.copyOf(open);
+    }
+
+    private static boolean hasFull(List<LiveBackend> candidates) {
+        for (int i = 0, n = candidates.size(); i < n; i++) {
+            if (candidates.get(i).full()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Called under pickLock. */
+    private void checkBalancerCapacity() {
+        int max = limits.maxConnections();
+        if (max > 0 && open.get() >= max) {
+            throw new RouteException(RejectCause.AT_CAPACITY, "the balancer is at its cap of " + max + " connections");
+        }
+    }
+
+    /** Called under pickLock. */
+    private void take(PooledBackend member) {
+        member.acquire();
+        open.incrementAndGet();
+    }
+
+    /** A route's count ends (closed, abandoned or retried). */
+    void released(PooledBackend member) {
+        member.release();
+        open.decrementAndGet();
+    }
+
+    /** A connect or upgrade failed on this backend: counts toward its ejection. */
+    void failed(PooledBackend member) {
+        OutlierDetection outliers = limits.outliers();
+        if (!outliers.enabled()) {
+            return;
+        }
+        Duration ejection = member.failed(outliers, pool.ticker().nanos());
+        if (ejection != null) {
+            pool.eject(member, ejection, outliers);
+        }
+    }
+
+    /** The backend answered 101. */
+    void succeeded(PooledBackend member) {
+        if (limits.outliers().enabled()) {
+            member.succeeded();
+        }
+    }
+
+    /** @return connections counted on all backends right now */
+    public int openConnections() {
+        return open.get();
     }
 
     /** Makes the route of a backend whose count was already taken. */

@@ -55,6 +55,9 @@ public final class WebSocketLoadBalancer {
     private final int maxAttempts;
     private final TrustedProxies trustedProxies;
     private final AffinityFallback affinityFallback;
+    private final int maxConnections;
+    private final OutlierDetection outlierDetection;
+    private final Duration slowStart;
 
     private WebSocketLoadBalancer(Builder b, BackendPool pool, BalancingStrategy strategy) {
         this.pool = pool;
@@ -70,7 +73,12 @@ public final class WebSocketLoadBalancer {
         this.maxAttempts = b.maxAttempts;
         this.trustedProxies = b.trustedProxies;
         this.affinityFallback = b.affinityFallback;
-        this.router = new Router(pool, strategy, affinity, sessionStore, maxAttempts, events, affinityFallback);
+        this.maxConnections = b.maxConnections;
+        this.outlierDetection = b.outlierDetection;
+        this.slowStart = b.slowStart;
+        pool.useTicker(b.ticker);
+        this.router = new Router(pool, strategy, affinity, sessionStore, maxAttempts, events, affinityFallback,
+            new Router.Limits(maxConnections, outlierDetection, slowStart));
     }
 
     /** @return a new builder */
@@ -148,6 +156,21 @@ public final class WebSocketLoadBalancer {
         return trustedProxies;
     }
 
+    /** @return the most proxied connections at once over all backends, 0 for no limit */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** @return the passive health policy */
+    public OutlierDetection outlierDetection() {
+        return outlierDetection;
+    }
+
+    /** @return how long a new or recovered backend takes to reach its full share; zero when off */
+    public Duration slowStart() {
+        return slowStart;
+    }
+
     @Override
     public String toString() {
         return "WebSocketLoadBalancer{pool=" + pool + ", strategy=" + strategy + ", affinity=" + affinity + "}";
@@ -172,6 +195,10 @@ public final class WebSocketLoadBalancer {
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private TrustedProxies trustedProxies = TrustedProxies.none();
         private AffinityFallback affinityFallback = AffinityFallback.REPICK;
+        private int maxConnections;
+        private OutlierDetection outlierDetection = OutlierDetection.defaults();
+        private Duration slowStart = Duration.ZERO;
+        private Ticker ticker = Ticker.system();
 
         private Builder() {}
 
@@ -324,6 +351,54 @@ public final class WebSocketLoadBalancer {
          */
         public Builder affinityFallback(AffinityFallback fallback) {
             this.affinityFallback = requireNonNull(fallback, "fallback");
+            return this;
+        }
+
+        /**
+         * @param connections the most proxied connections at once over all backends (each backend also has its
+         *     own {@link Backend#maxConnections()}); beyond it clients get 503 with {@code Retry-After}; 0 (the
+         *     default) for no limit
+         * @return this
+         */
+        public Builder maxConnections(int connections) {
+            if (connections < 0) {
+                throw new IllegalArgumentException("maxConnections must be 0 (no limit) or more, got " + connections);
+            }
+            this.maxConnections = connections;
+            return this;
+        }
+
+        /**
+         * @param policy passive health: when consecutive connect or upgrade failures eject a backend;
+         *     {@link OutlierDetection#defaults()} unless set, {@link OutlierDetection#disabled()} to turn it off
+         * @return this
+         */
+        public Builder outlierDetection(OutlierDetection policy) {
+            this.outlierDetection = requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * @param window how long a backend that was just added, resumed or became healthy again takes to reach
+         *     its full share of new connections, rising from 10 %; zero (the default) for at once
+         * @return this
+         */
+        public Builder slowStart(Duration window) {
+            requireNonNull(window, "window");
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("slowStart must not be negative, got " + window);
+            }
+            this.slowStart = window;
+            return this;
+        }
+
+        /**
+         * @param ticker the clock of ejections and slow starts; {@link Ticker#system()} unless set (tests pass a
+         *     fake one)
+         * @return this
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = requireNonNull(ticker, "ticker");
             return this;
         }
 

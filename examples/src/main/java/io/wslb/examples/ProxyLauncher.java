@@ -4,6 +4,7 @@ import io.wslb.AffinityFallback;
 import io.wslb.AffinityResolver;
 import io.wslb.Backend;
 import io.wslb.BalancingStrategy;
+import io.wslb.OutlierDetection;
 import io.wslb.TrustedProxies;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.ProxyServerConnector;
@@ -39,7 +40,8 @@ public final class ProxyLauncher {
 
     static final Set<String> VALUED = Set.of("listen", "backend", "strategy", "hash-balance-factor", "path", "affinity",
         "affinity-fallback", "cookie-secret-file", "jwt-secret-file", "trusted-proxy", "session-ttl",
-        "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts");
+        "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts",
+        "max-connections", "max-connections-per-backend", "slow-start", "eject-after", "ejection-time");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified");
 
     /** How long a stop waits for proxied connections to finish their closing handshakes. */
@@ -57,7 +59,9 @@ public final class ProxyLauncher {
               --listen HOST:PORT        address to listen on; port 0 picks a free port (default 127.0.0.1:9203)
               --backend URI[;ATTRS]     a backend, ws:// or wss://; repeat for each backend (at least one).
                                         Attributes after ';': weight=N (0-10000, default 1), id=NAME
-                                        (default HOST:PORT), e.g. 'ws://127.0.0.1:9101;weight=3'
+                                        (default HOST:PORT), max-connections=N (0: no cap), backup (takes
+                                        connections only while no primary backend is healthy),
+                                        e.g. 'ws://127.0.0.1:9101;weight=3' or 'ws://10.0.0.9:80;backup'
               --strategy NAME           how a new connection's backend is chosen (default round-robin):
                                           round-robin                 each backend in turn, weights ignored
                                           weighted-round-robin        smooth, in proportion to the weights
@@ -93,6 +97,18 @@ public final class ProxyLauncher {
               --max-frame-size SIZE     largest frame a client may send, else close 1009 (default 16MiB)
               --max-message-size SIZE   largest message a client may send, else close 1009 (default 64MiB)
               --max-attempts N          backends one connection may try before its 101 (1-10, default 3)
+              --max-connections N       most proxied connections at once; beyond: 503 + Retry-After (default 0:
+                                        no limit)
+              --max-connections-per-backend N
+                                        default cap of each backend (a ;max-connections=N above 0 wins); when every
+                                        healthy backend is full: 503 + Retry-After (default 0: no cap)
+              --slow-start DURATION     a backend added or back to health ramps from 10% to its full share of new
+                                        connections over this time (default 0: at once)
+              --eject-after N           connect/upgrade failures in a row that eject a backend (passive health;
+                                        default 5; 0: never eject)
+              --ejection-time DURATION  how long a first ejection lasts; doubles on each repeat, up to 10x
+                                        (default 30s). At most half of the backends are ejected at once; with
+                                        none healthy, all are offered (panic mode, logged)
               --help                    this text
 
             DURATION: 500ms, 30s, 5m, 2h or ISO-8601 (PT30S). SIZE: bytes, or with KiB/MiB/GiB.
@@ -135,7 +151,20 @@ public final class ProxyLauncher {
         try {
             builder.maxFrameSize(options.bytes("max-frame-size", WebSocketLoadBalancer.DEFAULT_MAX_FRAME_SIZE))
                 .maxMessageSize(options.bytes("max-message-size", WebSocketLoadBalancer.DEFAULT_MAX_MESSAGE_SIZE))
-                .maxAttempts(parseInt("--max-attempts", options.get("max-attempts", "3")));
+                .maxAttempts(parseInt("--max-attempts", options.get("max-attempts", "3")))
+                .maxConnections(parseInt("--max-connections", options.get("max-connections", "0")))
+                .slowStart(options.duration("slow-start", Duration.ZERO));
+            int ejectAfter = parseInt("--eject-after", options.get("eject-after", "5"));
+            Duration ejection = options.duration("ejection-time", OutlierDetection.defaults().baseEjectionTime());
+            builder.outlierDetection(ejectAfter == 0 ? OutlierDetection.disabled()
+                : OutlierDetection.of(ejectAfter, ejection, ejection.multipliedBy(10), 0.5));
+            int perBackend = parseInt("--max-connections-per-backend", options.get("max-connections-per-backend", "0"));
+            if (perBackend < 0) {
+                throw new IllegalArgumentException("--max-connections-per-backend must be 0 (no cap) or more, got " + perBackend);
+            }
+            if (perBackend > 0) {
+                backends.replaceAll(b -> b.maxConnections() == 0 ? b.withMaxConnections(perBackend) : b);
+            }
         } catch (IllegalArgumentException e) {
             throw new Options.UsageException(e.getMessage());
         }
@@ -211,13 +240,18 @@ public final class ProxyLauncher {
         Map<String, String> attributes = new HashMap<>();
         for (int i = 1; i < parts.length; i++) {
             String attribute = parts[i].trim();
+            if (attribute.equals("backup")) {
+                attributes.put("backup", "true");
+                continue;
+            }
             int eq = attribute.indexOf('=');
             if (eq <= 0) {
                 throw new Options.UsageException("--backend " + spec + ": attribute '" + attribute + "' is not NAME=VALUE");
             }
             String name = attribute.substring(0, eq).trim();
-            if (!name.equals("weight") && !name.equals("id")) {
-                throw new Options.UsageException("--backend " + spec + ": unknown attribute '" + name + "' (known: weight, id)");
+            if (!name.equals("weight") && !name.equals("id") && !name.equals("max-connections")) {
+                throw new Options.UsageException("--backend " + spec + ": unknown attribute '" + name
+                    + "' (known: weight, id, max-connections, backup)");
             }
             attributes.put(name, attribute.substring(eq + 1).trim());
         }
@@ -225,6 +259,13 @@ public final class ProxyLauncher {
             Backend backend = attributes.containsKey("id") ? Backend.of(attributes.get("id"), uri) : Backend.of(uri);
             if (attributes.containsKey("weight")) {
                 backend = backend.withWeight(parseInt("--backend " + spec + ": weight", attributes.get("weight")));
+            }
+            if (attributes.containsKey("max-connections")) {
+                backend = backend.withMaxConnections(parseInt("--backend " + spec + ": max-connections",
+                    attributes.get("max-connections")));
+            }
+            if (attributes.containsKey("backup")) {
+                backend = backend.asBackup();
             }
             return backend;
         } catch (IllegalArgumentException e) {

@@ -33,6 +33,17 @@ class ProxyLauncherTest {
     }
 
     @Test
+    void backendSpec_takesMaxConnectionsAndBackup() throws Exception {
+        Backend capped = ProxyLauncher.backend("ws://127.0.0.1:9103;max-connections=500;backup");
+
+        assertThat(capped.maxConnections()).isEqualTo(500);
+        assertThat(capped.backup()).isTrue();
+        assertThat(ProxyLauncher.backend("ws://127.0.0.1:9103").backup()).isFalse();
+        assertThatThrownBy(() -> ProxyLauncher.backend("ws://127.0.0.1:1;max-connections=-1"))
+            .hasMessageContaining("maxConnections must be 0 (no limit) or more");
+    }
+
+    @Test
     void badBackendSpecs_getAClearMessage() {
         assertThatThrownBy(() -> ProxyLauncher.backend("http://127.0.0.1:1")).hasMessageContaining("ws:// or wss://");
         assertThatThrownBy(() -> ProxyLauncher.backend("ws://127.0.0.1:1;speed=3")).hasMessageContaining("unknown attribute 'speed'");

@@ -1,9 +1,13 @@
 package io.wslb.internal;
 
 import io.wslb.Backend;
+import io.wslb.BackendHealth;
 import io.wslb.LiveBackend;
+import io.wslb.OutlierDetection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A pool member: the current configuration and the counters, kept in plain volatile fields updated through
@@ -29,6 +33,16 @@ public final class PooledBackend implements LiveBackend {
     private volatile int active;
     private volatile long total;
     private volatile boolean removed;
+    private volatile BackendHealth health = BackendHealth.HEALTHY;
+    private volatile boolean draining;
+    /** Outlier detection, guarded by this: failures in a row, ejections in a row, and when the last one ended. */
+    private int failuresInARow;
+    private int ejectionsInARow;
+    private long lastEjectionEndNanos;
+    /** When an ejection ends (valid while EJECTED). */
+    private volatile long ejectedUntilNanos;
+    /** When it last became able to take connections, for slow start; Long.MIN_VALUE: since the start. */
+    private volatile long eligibleSinceNanos = Long.MIN_VALUE;
 
     public PooledBackend(Backend backend) {
         this.id = backend.id();
@@ -65,6 +79,106 @@ public final class PooledBackend implements LiveBackend {
         return !removed;
     }
 
+    @Override
+    public BackendHealth health() {
+        return health;
+    }
+
+    @Override
+    public boolean draining() {
+        return draining;
+    }
+
+    /** @return true if it may take new connections: weight above 0, healthy, not draining, in the pool */
+    public boolean accepting() {
+        return !removed && !draining && health == BackendHealth.HEALTHY && backend.weight() > 0;
+    }
+
+    /** @return true if it could take connections in panic mode: weight above 0, not draining, in the pool */
+    public boolean acceptingInPanic() {
+        return !removed && !draining && backend.weight() > 0;
+    }
+
+    /**
+     * Sets the health; the pool republishes its eligible set after.
+     *
+     * @param now ticker nanoseconds, recorded as the start of a slow start when it becomes healthy again
+     * @return the previous health
+     */
+    public BackendHealth health(BackendHealth update, long now) {
+        BackendHealth previous = health;
+        health = update;
+        if (previous != BackendHealth.HEALTHY && update == BackendHealth.HEALTHY) {
+            eligibleSinceNanos = now;
+        }
+        return previous;
+    }
+
+    /** @param draining whether it drains */
+    public void draining(boolean draining) {
+        this.draining = draining;
+    }
+
+    /** @param now ticker nanoseconds: it takes connections from now on, starting a slow start */
+    public void eligibleSince(long now) {
+        eligibleSinceNanos = now;
+    }
+
+    /** @return when it last became able to take connections; Long.MIN_VALUE: since the balancer started */
+    public long eligibleSinceNanos() {
+        return eligibleSinceNanos;
+    }
+
+    /** @return when its ejection ends, in ticker nanoseconds (meaningful while EJECTED) */
+    public long ejectedUntilNanos() {
+        return ejectedUntilNanos;
+    }
+
+    /**
+     * Counts a connect or upgrade failure.
+     *
+     * @param policy the outlier detection policy
+     * @param now ticker nanoseconds
+     * @return how long to eject it for, or null when it stays in
+     */
+    public synchronized @Nullable Duration failed(OutlierDetection policy, long now) {
+        if (!policy.enabled() || health != BackendHealth.HEALTHY) {
+            return null;
+        }
+        failuresInARow++;
+        if (failuresInARow < policy.consecutiveFailures()) {
+            return null;
+        }
+        if (ejectionsInARow > 0 && now - lastEjectionEndNanos >= policy.maxEjectionTime().toNanos()) {
+            ejectionsInARow = 0;
+        }
+        return policy.ejectionTime(ejectionsInARow + 1);
+    }
+
+    /**
+     * Ejects it (the pool decided the cap allows it).
+     *
+     * @param time how long
+     * @param now ticker nanoseconds
+     */
+    public synchronized void eject(Duration time, long now) {
+        failuresInARow = 0;
+        ejectionsInARow++;
+        ejectedUntilNanos = now + time.toNanos();
+        lastEjectionEndNanos = ejectedUntilNanos;
+        health = BackendHealth.EJECTED;
+    }
+
+    /** A failure that could not eject it (the cap was reached): it will be ejected at the next failure. */
+    public synchronized void ejectionRefused() {
+        failuresInARow = Math.max(0, failuresInARow - 1);
+    }
+
+    /** Counts a successful upgrade: the failures in a row start again from zero. */
+    public synchronized void succeeded() {
+        failuresInARow = 0;
+    }
+
     /** Counts one more connection assigned to this backend. */
     public void acquire() {
         ACTIVE.getAndAdd(this, 1);
@@ -89,6 +203,8 @@ public final class PooledBackend implements LiveBackend {
 
     @Override
     public String toString() {
-        return id + "{active=" + active + ", weight=" + backend.weight() + (removed ? ", removed" : "") + "}";
+        return id + "{active=" + active + ", weight=" + backend.weight()
+            + (health != BackendHealth.HEALTHY ? ", " + health.name().toLowerCase(java.util.Locale.ROOT) : "")
+            + (draining ? ", draining" : "") + (backend.backup() ? ", backup" : "") + (removed ? ", removed" : "") + "}";
     }
 }

@@ -42,6 +42,7 @@ public final class ProxyContext {
     private final ByteBufferPool bufferPool;
     private final BackendConnector connector;
     private final Set<WebSocketTunnel> tunnels = ConcurrentHashMap.newKeySet();
+    private final BackendDrain drain = new BackendDrain(this);
     private final FrameRules[] clientRules;
     private final FrameRules[] backendRules;
     private final LifeCycle.Listener serverStopping = new LifeCycle.Listener() {
@@ -140,6 +141,11 @@ public final class ProxyContext {
         return balancer.maxMessageSize();
     }
 
+    /** @return the live tunnels (a concurrent view) */
+    Set<WebSocketTunnel> tunnels() {
+        return tunnels;
+    }
+
     void register(WebSocketTunnel tunnel) {
         tunnels.add(tunnel);
     }
@@ -161,10 +167,12 @@ public final class ProxyContext {
     public void attach(Server server) {
         this.server = server;
         server.addEventListener(serverStopping);
+        balancer.pool().addListener(drain);
     }
 
     /** Stops watching the server. */
     public void detach() {
+        balancer.pool().removeListener(drain);
         Server s = server;
         if (s != null) {
             s.removeEventListener(serverStopping);
