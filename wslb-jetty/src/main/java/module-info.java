@@ -6,6 +6,7 @@ module io.wslb.jetty {
     requires static jakarta.servlet;
     requires static org.eclipse.jetty.ee10.servlet;
     requires org.slf4j;
+    requires java.net.http;
 
     exports io.wslb.jetty;
 }

@@ -50,7 +50,7 @@ export function withTimeout(promise, ms, what) {
 export async function waitUntil(predicate, ms, what) {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (predicate()) return;
+    if (await predicate()) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
     await delay(10);
   }
@@ -266,14 +266,18 @@ class Scope {
 
   // -------------------------------------------------------------- launcher
 
-  /** Starts `java -jar $WSLB_JAR proxy ...` and waits for its "listening on" line. */
-  async launcher(backendUrls, { strategy } = {}) {
+  /**
+   * Starts `java -jar $WSLB_JAR proxy ...` and waits for its "listening on" line. `args` are more launcher
+   * arguments; with `--admin`, the launcher's admin URL (from its "admin API on" line) is in `l.admin`.
+   */
+  async launcher(backendUrls, { strategy, args: extra = [] } = {}) {
     if (!fs.existsSync(JAR)) {
       throw new Error(`launcher jar not found: ${JAR} (build it, or set WSLB_JAR; or run with WSLB_TARGET=direct)`);
     }
     const args = ['-jar', JAR, 'proxy', '--listen', '127.0.0.1:0'];
     for (const url of backendUrls) args.push('--backend', url);
     if (strategy) args.push('--strategy', strategy);
+    args.push(...extra);
     const child = spawn(JAVA, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
     const output = { text: '', emitter: new EventEmitter() };
@@ -305,6 +309,8 @@ class Scope {
     }
     if (!(port > 0 && port < 65536)) throw new Error(`launcher reports a bad port ${port}`);
     l.url = `ws://${host}:${port}`;
+    const admin = /admin API on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output.text);
+    l.admin = admin ? admin[1] : null;
     return l;
   }
 

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -230,17 +232,9 @@ public final class BackendPool {
         if (window.isNegative()) {
             throw new IllegalArgumentException("drain window must not be negative, got " + window);
         }
-        PooledBackend member;
-        writeLock.lock();
-        try {
-            member = byId.get(id);
-            if (member == null) {
-                return false;
-            }
-            member.draining(true);
-            publish(all);
-        } finally {
-            writeLock.unlock();
+        PooledBackend member = change(id, m -> true, m -> m.draining(true));
+        if (member == null) {
+            return false;
         }
         LOG.info("backend {} draining over {}{}", id, window, forget ? ", then removed" : "");
         for (Listener listener : listeners) {
@@ -264,18 +258,12 @@ public final class BackendPool {
      */
     public boolean resume(String id) {
         requireNonNull(id, "id");
-        PooledBackend member;
-        writeLock.lock();
-        try {
-            member = byId.get(id);
-            if (member == null || !member.draining()) {
-                return false;
-            }
-            member.draining(false);
-            member.eligibleSince(ticker.nanos());
-            publish(all);
-        } finally {
-            writeLock.unlock();
+        PooledBackend member = change(id, PooledBackend::draining, m -> {
+            m.draining(false);
+            m.eligibleSince(ticker.nanos());
+        });
+        if (member == null) {
+            return false;
         }
         notify(member, Change.UPDATED);
         return true;
@@ -305,21 +293,34 @@ public final class BackendPool {
 
     private boolean setHealth(String id, BackendHealth health) {
         requireNonNull(id, "id");
-        PooledBackend member;
-        BackendHealth previous;
+        BackendHealth[] previous = new BackendHealth[1];
+        PooledBackend member = change(id, m -> m.health() != health, m -> previous[0] = m.health(health, ticker.nanos()));
+        if (member == null) {
+            return false;
+        }
+        healthChanged(member, previous[0]);
+        return true;
+    }
+
+    /**
+     * Under the write lock: applies {@code change} to the member with this id if {@code applies} to it, then
+     * republishes the eligible set.
+     *
+     * @return the member changed, or null (no such member, or it did not apply)
+     */
+    private @Nullable PooledBackend change(String id, Predicate<PooledBackend> applies, Consumer<PooledBackend> change) {
         writeLock.lock();
         try {
-            member = byId.get(id);
-            if (member == null || member.health() == health) {
-                return false;
+            PooledBackend member = byId.get(id);
+            if (member == null || !applies.test(member)) {
+                return null;
             }
-            previous = member.health(health, ticker.nanos());
+            change.accept(member);
             publish(all);
+            return member;
         } finally {
             writeLock.unlock();
         }
-        healthChanged(member, previous);
-        return true;
     }
 
     /**

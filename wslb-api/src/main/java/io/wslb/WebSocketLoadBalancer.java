@@ -58,6 +58,8 @@ public final class WebSocketLoadBalancer {
     private final int maxConnections;
     private final OutlierDetection outlierDetection;
     private final Duration slowStart;
+    private final @Nullable HealthCheck healthCheck;
+    private final Duration pingInterval;
 
     private WebSocketLoadBalancer(Builder b, BackendPool pool, BalancingStrategy strategy) {
         this.pool = pool;
@@ -76,6 +78,8 @@ public final class WebSocketLoadBalancer {
         this.maxConnections = b.maxConnections;
         this.outlierDetection = b.outlierDetection;
         this.slowStart = b.slowStart;
+        this.healthCheck = b.healthCheck;
+        this.pingInterval = b.pingInterval;
         pool.useTicker(b.ticker);
         this.router = new Router(pool, strategy, affinity, sessionStore, maxAttempts, events, affinityFallback,
             new Router.Limits(maxConnections, outlierDetection, slowStart));
@@ -171,6 +175,16 @@ public final class WebSocketLoadBalancer {
         return slowStart;
     }
 
+    /** @return how often an idle leg of a proxied connection is pinged; zero when off */
+    public Duration pingInterval() {
+        return pingInterval;
+    }
+
+    /** @return the active health check the server adapter runs, or null for none */
+    public @Nullable HealthCheck healthCheck() {
+        return healthCheck;
+    }
+
     @Override
     public String toString() {
         return "WebSocketLoadBalancer{pool=" + pool + ", strategy=" + strategy + ", affinity=" + affinity + "}";
@@ -199,6 +213,8 @@ public final class WebSocketLoadBalancer {
         private OutlierDetection outlierDetection = OutlierDetection.defaults();
         private Duration slowStart = Duration.ZERO;
         private Ticker ticker = Ticker.system();
+        private @Nullable HealthCheck healthCheck;
+        private Duration pingInterval = Duration.ZERO;
 
         private Builder() {}
 
@@ -389,6 +405,32 @@ public final class WebSocketLoadBalancer {
                 throw new IllegalArgumentException("slowStart must not be negative, got " + window);
             }
             this.slowStart = window;
+            return this;
+        }
+
+        /**
+         * @param interval liveness of long-lived connections: a side (client or backend) that sent nothing for
+         *     this long gets a ping; if it still sends nothing (not even the pong) for another interval, its
+         *     socket is taken for dead (half-open TCP, a frozen peer) and closed, and the other side gets a close
+         *     frame (1001 to a backend, 1011 to a client). Pings and pongs count as traffic for the idle timeout.
+         *     Zero (the default) for no pings; otherwise at least 100 ms
+         * @return this
+         */
+        public Builder pingInterval(Duration interval) {
+            requireNonNull(interval, "interval");
+            if (interval.isNegative() || (!interval.isZero() && interval.compareTo(Duration.ofMillis(100)) < 0)) {
+                throw new IllegalArgumentException("pingInterval must be zero (off) or at least 100ms, got " + interval);
+            }
+            this.pingInterval = interval;
+            return this;
+        }
+
+        /**
+         * @param check the active health check the server adapter runs against every backend; none unless set
+         * @return this
+         */
+        public Builder healthCheck(HealthCheck check) {
+            this.healthCheck = requireNonNull(check, "check");
             return this;
         }
 

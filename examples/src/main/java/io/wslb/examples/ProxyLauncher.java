@@ -4,9 +4,11 @@ import io.wslb.AffinityFallback;
 import io.wslb.AffinityResolver;
 import io.wslb.Backend;
 import io.wslb.BalancingStrategy;
+import io.wslb.HealthCheck;
 import io.wslb.OutlierDetection;
 import io.wslb.TrustedProxies;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.AdminHandler;
 import io.wslb.jetty.ProxyServerConnector;
 import io.wslb.jetty.WebSocketLoadBalancerHandler;
 import io.wslb.strategies.AffinityResolvers;
@@ -25,7 +27,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code proxy} command: a standalone WebSocket load balancer in front of existing backends, configured
@@ -41,7 +45,8 @@ public final class ProxyLauncher {
     static final Set<String> VALUED = Set.of("listen", "backend", "strategy", "hash-balance-factor", "path", "affinity",
         "affinity-fallback", "cookie-secret-file", "jwt-secret-file", "trusted-proxy", "session-ttl",
         "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts",
-        "max-connections", "max-connections-per-backend", "slow-start", "eject-after", "ejection-time");
+        "max-connections", "max-connections-per-backend", "slow-start", "eject-after", "ejection-time",
+        "health-check", "health-interval", "health-timeout", "admin", "admin-token-file", "ping-interval");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified");
 
     /** How long a stop waits for proxied connections to finish their closing handshakes. */
@@ -104,6 +109,20 @@ public final class ProxyLauncher {
                                         healthy backend is full: 503 + Retry-After (default 0: no cap)
               --slow-start DURATION     a backend added or back to health ramps from 10% to its full share of new
                                         connections over this time (default 0: at once)
+              --health-check KIND:PATH  active health check of every backend, off the request path:
+                                          http:/health   GET over http(s), healthy on 2xx
+                                          ws:/path       a real WebSocket upgrade, then a ping and its pong
+                                        3 failures in a row mark a backend unhealthy, 2 successes healthy again
+              --health-interval DURATION  time between two checks of a backend, +-10% jitter (default 5s)
+              --health-timeout DURATION   how long a check may take (default 2s, at most the interval)
+              --ping-interval DURATION  ping a side (client or backend) that sent nothing for this long; one that
+                                        then stays silent another interval is closed as dead (half-open TCP),
+                                        the other side gets a close frame (default 0: no pings)
+              --admin HOST:PORT         serve the admin API (JSON status; POST add, remove, drain, resume,
+                                        weight, health) on this separate address, e.g. 127.0.0.1:9204;
+                                        a non-loopback address needs --admin-token-file
+              --admin-token-file PATH   require 'Authorization: Bearer TOKEN' on the admin API, TOKEN being the
+                                        file's content (16 characters or more)
               --eject-after N           connect/upgrade failures in a row that eject a backend (passive health;
                                         default 5; 0: never eject)
               --ejection-time DURATION  how long a first ejection lasts; doubles on each repeat, up to 10x
@@ -153,11 +172,22 @@ public final class ProxyLauncher {
                 .maxMessageSize(options.bytes("max-message-size", WebSocketLoadBalancer.DEFAULT_MAX_MESSAGE_SIZE))
                 .maxAttempts(parseInt("--max-attempts", options.get("max-attempts", "3")))
                 .maxConnections(parseInt("--max-connections", options.get("max-connections", "0")))
-                .slowStart(options.duration("slow-start", Duration.ZERO));
+                .slowStart(options.duration("slow-start", Duration.ZERO))
+                .pingInterval(options.duration("ping-interval", Duration.ZERO));
             int ejectAfter = parseInt("--eject-after", options.get("eject-after", "5"));
             Duration ejection = options.duration("ejection-time", OutlierDetection.defaults().baseEjectionTime());
             builder.outlierDetection(ejectAfter == 0 ? OutlierDetection.disabled()
                 : OutlierDetection.of(ejectAfter, ejection, ejection.multipliedBy(10), 0.5));
+            if (options.has("health-check")) {
+                HealthCheck check = HealthCheck.parse(options.get("health-check", ""));
+                if (check.kind() == HealthCheck.Kind.WEBSOCKET) {
+                    check = check.withPing(true);
+                }
+                check = check.withInterval(options.duration("health-interval", check.interval()));
+                builder.healthCheck(check.withTimeout(options.duration("health-timeout", check.timeout())));
+            } else if (options.has("health-interval") || options.has("health-timeout")) {
+                throw new IllegalArgumentException("--health-interval and --health-timeout go with --health-check");
+            }
             int perBackend = parseInt("--max-connections-per-backend", options.get("max-connections-per-backend", "0"));
             if (perBackend < 0) {
                 throw new IllegalArgumentException("--max-connections-per-backend must be 0 (no cap) or more, got " + perBackend);
@@ -203,7 +233,16 @@ public final class ProxyLauncher {
         server.setHandler(handler);
         server.setStopAtShutdown(true);
         server.setStopTimeout(STOP_TIMEOUT.toMillis());
+        Server admin = admin(options, balancer);
+        if (admin != null) {
+            server.addBean(admin); // started and stopped with the proxy
+        }
         server.start();
+        if (admin != null) {
+            ServerConnector adminConnector = (ServerConnector) admin.getConnectors()[0];
+            String adminHost = adminConnector.getHost().contains(":") ? "[" + adminConnector.getHost() + "]" : adminConnector.getHost();
+            System.out.printf("wslb admin API on http://%s:%d/status%n", adminHost, adminConnector.getLocalPort());
+        }
         String host = listen.getHostString().contains(":") ? "[" + listen.getHostString() + "]" : listen.getHostString();
         System.out.printf("wslb proxy listening on ws://%s:%d%s -> %s, strategy %s, affinity %s%n",
             host, connector.getLocalPort(), path.equals("/") ? "/" : path + "/",
@@ -387,6 +426,48 @@ public final class ProxyLauncher {
         } catch (java.io.IOException e) {
             throw new Options.UsageException(flag + ": cannot read " + path + " (" + e.getMessage() + ")");
         }
+    }
+
+    /** The admin API's own small server, on its own address; null without --admin. */
+    private static @Nullable Server admin(Options options, WebSocketLoadBalancer balancer) throws Options.UsageException {
+        if (!options.has("admin")) {
+            if (options.has("admin-token-file")) {
+                throw new Options.UsageException("--admin-token-file goes with --admin HOST:PORT");
+            }
+            return null;
+        }
+        InetSocketAddress address = Options.parseAddress("--admin", options.get("admin", ""));
+        AdminHandler.Builder builder = AdminHandler.builder(balancer);
+        if (options.has("admin-token-file")) {
+            String path = options.get("admin-token-file", "");
+            String token;
+            try {
+                token = java.nio.file.Files.readString(java.nio.file.Path.of(path)).strip();
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                throw new Options.UsageException("--admin-token-file: cannot read " + path + " (" + e.getMessage() + ")");
+            }
+            if (token.length() < 16) {
+                throw new Options.UsageException("--admin-token-file: the token in " + path + " has " + token.length()
+                    + " characters; at least 16 are needed");
+            }
+            try {
+                builder.bearerToken(token);
+            } catch (IllegalArgumentException e) {
+                throw new Options.UsageException("--admin-token-file: " + e.getMessage());
+            }
+        } else if (address.isUnresolved() || !address.getAddress().isLoopbackAddress()) {
+            throw new Options.UsageException("--admin " + options.get("admin", "") + " is not a loopback address: "
+                + "set --admin-token-file too, or bind it to 127.0.0.1");
+        }
+        QueuedThreadPool threads = new QueuedThreadPool(8, 1);
+        threads.setName("wslb-admin");
+        Server admin = new Server(threads);
+        ServerConnector connector = new ServerConnector(admin, 1, 1);
+        connector.setHost(address.getHostString());
+        connector.setPort(address.getPort());
+        admin.addConnector(connector);
+        admin.setHandler(builder.build());
+        return admin;
     }
 
     private static int parseInt(String what, String raw) throws Options.UsageException {

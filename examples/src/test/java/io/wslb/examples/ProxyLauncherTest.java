@@ -44,6 +44,35 @@ class ProxyLauncherTest {
     }
 
     @Test
+    void healthFlags_needEachOther_andTheirValuesAreChecked() {
+        assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
+            "--health-interval", "1s"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            .hasMessageContaining("go with --health-check");
+        assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
+            "--health-check", "tcp:/x"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            .hasMessageContaining("http:/PATH or ws:/PATH");
+        assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
+            "--health-check", "http:/health", "--health-interval", "1s", "--health-timeout", "3s"},
+            ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            .hasMessageContaining("at most the interval");
+    }
+
+    @Test
+    void theAdminApi_onAnAddressOtherThanLoopback_needsAToken(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+        throws Exception {
+        assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
+            "--admin", "0.0.0.0:0"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            .hasMessageContaining("not a loopback address");
+        assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
+            "--admin-token-file", "x"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            .hasMessageContaining("goes with --admin");
+        java.nio.file.Path shortToken = java.nio.file.Files.writeString(dir.resolve("token"), "short\n");
+        assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
+            "--admin", "0.0.0.0:0", "--admin-token-file", shortToken.toString()}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            .hasMessageContaining("at least 16");
+    }
+
+    @Test
     void badBackendSpecs_getAClearMessage() {
         assertThatThrownBy(() -> ProxyLauncher.backend("http://127.0.0.1:1")).hasMessageContaining("ws:// or wss://");
         assertThatThrownBy(() -> ProxyLauncher.backend("ws://127.0.0.1:1;speed=3")).hasMessageContaining("unknown attribute 'speed'");

@@ -1,6 +1,7 @@
 package io.wslb.jetty.internal;
 
 import io.wslb.CloseCause;
+import io.wslb.HealthCheck;
 import io.wslb.WebSocketLoadBalancer;
 import java.time.Duration;
 import java.util.Set;
@@ -43,6 +44,7 @@ public final class ProxyContext {
     private final BackendConnector connector;
     private final Set<WebSocketTunnel> tunnels = ConcurrentHashMap.newKeySet();
     private final BackendDrain drain = new BackendDrain(this);
+    private @Nullable HealthChecker healthChecker;
     private final FrameRules[] clientRules;
     private final FrameRules[] backendRules;
     private final LifeCycle.Listener serverStopping = new LifeCycle.Listener() {
@@ -133,6 +135,10 @@ public final class ProxyContext {
         return balancer.idleTimeout();
     }
 
+    Duration pingInterval() {
+        return balancer.pingInterval();
+    }
+
     long maxFrameSize() {
         return balancer.maxFrameSize();
     }
@@ -168,11 +174,22 @@ public final class ProxyContext {
         this.server = server;
         server.addEventListener(serverStopping);
         balancer.pool().addListener(drain);
+        HealthCheck check = balancer.healthCheck();
+        if (check != null) {
+            HealthChecker checker = new HealthChecker(check, balancer.pool(), scheduler, executor);
+            healthChecker = checker;
+            checker.start();
+        }
     }
 
     /** Stops watching the server. */
     public void detach() {
         balancer.pool().removeListener(drain);
+        HealthChecker checker = healthChecker;
+        if (checker != null) {
+            checker.stop();
+            healthChecker = null;
+        }
         Server s = server;
         if (s != null) {
             s.removeEventListener(serverStopping);

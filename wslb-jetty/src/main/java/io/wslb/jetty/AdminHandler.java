@@ -1,0 +1,302 @@
+package io.wslb.jetty;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.internal.admin.AdminApi;
+import io.wslb.jetty.internal.admin.BodyReader;
+import io.wslb.jetty.internal.admin.HealthHistory;
+import io.wslb.jetty.internal.admin.Json;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An opt-in JSON admin API for a {@link WebSocketLoadBalancer}, as a non-blocking Jetty core {@link Handler}: it
+ * shows the pool (health, drain state, connection counts and each backend's recent health history) and lets an
+ * operator add, reweight, drain, resume, remove and mark backends healthy or unhealthy. Paths are relative to
+ * where the handler is mounted:
+ *
+ * <ul>
+ *   <li>{@code GET /status} – the balancer and every backend</li>
+ *   <li>{@code GET /backends/{id}} – one backend</li>
+ *   <li>{@code POST /backends} {@code {"uri":"ws://10.0.0.3:3000/ws","id":"c","weight":2,"maxConnections":100,"backup":false}}
+ *       – adds a backend (only {@code uri} required; 201, 409 if the id is taken)</li>
+ *   <li>{@code POST /backends/{id}/weight} {@code {"weight":3}} – reweights it (open connections stay)</li>
+ *   <li>{@code POST /backends/{id}/drain} {@code {"window":"30s"}} – drains it (202; window optional, default 0s;
+ *       {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h} or ISO-8601 {@code PT30S})</li>
+ *   <li>{@code POST /backends/{id}/resume} – ends a drain</li>
+ *   <li>{@code POST /backends/{id}/remove} {@code {"window":"30s"}} – drains it, then forgets it (202)</li>
+ *   <li>{@code POST /backends/{id}/health} {@code {"healthy":false}} – an operator's health override</li>
+ * </ul>
+ *
+ * <p>Errors are {@code {"error":"..."}} with 400 (malformed JSON, wrong types, invalid values), 401 (bearer token
+ * missing or wrong, when one is configured), 404 (unknown path or backend), 405 (with {@code Allow}), 409 and 413
+ * (a body over {@value #MAX_BODY_BYTES} bytes). The API can change the pool, so serve it on its own connector or
+ * server bound to a private interface, and set a token:
+ *
+ * <pre>{@code
+ * Server admin = new Server();
+ * ServerConnector local = new ServerConnector(admin);
+ * local.setHost("127.0.0.1");
+ * local.setPort(9090);
+ * admin.addConnector(local);
+ * admin.setHandler(AdminHandler.builder(balancer).bearerToken(System.getenv("WSLB_ADMIN_TOKEN")).build());
+ * admin.start();
+ * // curl -H "Authorization: Bearer $WSLB_ADMIN_TOKEN" -d '{"window":"30s"}' http://127.0.0.1:9090/backends/a/drain
+ * }</pre>
+ *
+ * <p>The history is recorded while the handler is started, by a listener on the balancer's pool.
+ */
+public final class AdminHandler extends Handler.Abstract.NonBlocking {
+
+    /** The largest request body accepted, in bytes (64 KiB); a larger one gets 413. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+    /** Default {@link Builder#historySize}: 20 entries per backend. */
+    public static final int DEFAULT_HISTORY_SIZE = 20;
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
+    private static final String JSON = "application/json; charset=utf-8";
+
+    private final WebSocketLoadBalancer balancer;
+    private final byte @Nullable [] tokenHash;
+    private final HealthHistory history;
+    private final AdminApi api;
+
+    private AdminHandler(Builder b) {
+        this.balancer = b.balancer;
+        this.tokenHash = b.token == null ? null : sha256(b.token);
+        this.history = new HealthHistory(b.historySize, b.clock);
+        this.api = new AdminApi(balancer, history);
+    }
+
+    /**
+     * @param balancer the balancer to administer
+     * @return a builder; {@code AdminHandler.builder(lb).build()} is an API without a token
+     */
+    public static Builder builder(WebSocketLoadBalancer balancer) {
+        return new Builder(requireNonNull(balancer, "balancer"));
+    }
+
+    /** @return the balancer this handler administers */
+    public WebSocketLoadBalancer balancer() {
+        return balancer;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        balancer.pool().addListener(history);
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        balancer.pool().removeListener(history);
+        history.clear();
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        if (!authorized(request)) {
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"wslb\"");
+            error(response, callback, 401, "missing or wrong bearer token: send the header 'Authorization: Bearer <token>'");
+            return true;
+        }
+        AdminApi.Route route;
+        try {
+            route = AdminApi.route(Request.getPathInContext(request), request.getMethod());
+        } catch (AdminApi.Failure failure) {
+            fail(response, callback, failure);
+            return true;
+        }
+        if (!route.endpoint().method().equals("POST")) {
+            answer(response, callback, () -> api.call(route, ""));
+            return true;
+        }
+        if (request.getLength() > MAX_BODY_BYTES) {
+            tooLarge(response, callback);
+            return true;
+        }
+        BodyReader.read(request, MAX_BODY_BYTES, new BodyReader.Done() {
+            @Override
+            public void body(byte[] bytes) {
+                answer(response, callback, () -> api.call(route, utf8(bytes)));
+            }
+
+            @Override
+            public void tooLarge() {
+                AdminHandler.tooLarge(response, callback);
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                callback.failed(failure);
+            }
+        });
+        return true;
+    }
+
+    private boolean authorized(Request request) {
+        byte[] expected = tokenHash;
+        if (expected == null) {
+            return true;
+        }
+        String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        // Digests have one length whatever the token, so the comparison takes the same time for every wrong one.
+        return MessageDigest.isEqual(expected, sha256(header.substring(7).trim()));
+    }
+
+    private void answer(Response response, Callback callback, Supplier<AdminApi.Reply> call) {
+        AdminApi.Reply reply;
+        try {
+            reply = call.get();
+        } catch (AdminApi.Failure failure) {
+            fail(response, callback, failure);
+            return;
+        } catch (IllegalArgumentException e) {
+            error(response, callback, 400, String.valueOf(e.getMessage()));
+            return;
+        } catch (RuntimeException e) {
+            LOG.warn("admin request failed", e);
+            error(response, callback, 500, "internal error: " + e);
+            return;
+        }
+        if (reply.location() != null) {
+            response.getHeaders().put(HttpHeader.LOCATION, reply.location());
+        }
+        send(response, callback, reply.status(), reply.body());
+    }
+
+    private static void fail(Response response, Callback callback, AdminApi.Failure failure) {
+        if (failure.allow != null) {
+            response.getHeaders().put(HttpHeader.ALLOW, failure.allow);
+        }
+        error(response, callback, failure.status, String.valueOf(failure.getMessage()));
+    }
+
+    private static void tooLarge(Response response, Callback callback) {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        error(response, callback, 413, "request body over " + MAX_BODY_BYTES + " bytes");
+    }
+
+    private static void error(Response response, Callback callback, int status, String message) {
+        send(response, callback, status, Map.of("error", message));
+    }
+
+    private static void send(Response response, Callback callback, int status, Object body) {
+        byte[] bytes = Json.write(body).getBytes(UTF_8);
+        response.setStatus(status);
+        HttpFields.Mutable headers = response.getHeaders();
+        headers.put(HttpHeader.CONTENT_TYPE, JSON);
+        headers.put(HttpHeader.CACHE_CONTROL, "no-store");
+        headers.put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        response.write(true, ByteBuffer.wrap(bytes), callback);
+    }
+
+    private static String utf8(byte[] bytes) {
+        try {
+            return UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("request body is not valid UTF-8", e);
+        }
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AdminHandler{" + balancer + (tokenHash == null ? ", no token" : ", bearer token") + "}";
+    }
+
+    /**
+     * Builds an {@link AdminHandler}; every setting is optional and checked when set.
+     *
+     * <pre>{@code
+     * AdminHandler admin = AdminHandler.builder(balancer)
+     *     .bearerToken("s3cret-t0ken")
+     *     .historySize(50)
+     *     .build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final WebSocketLoadBalancer balancer;
+        private @Nullable String token;
+        private int historySize = DEFAULT_HISTORY_SIZE;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(WebSocketLoadBalancer balancer) {
+            this.balancer = balancer;
+        }
+
+        /**
+         * @param token the secret every request must carry as {@code Authorization: Bearer <token>}; printable
+         *     ASCII without spaces; without one (the default) the API is open to whoever reaches it
+         * @return this
+         */
+        public Builder bearerToken(String token) {
+            requireNonNull(token, "token");
+            if (token.isBlank()) {
+                throw new IllegalArgumentException("bearer token must not be blank");
+            }
+            if (!token.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
+                throw new IllegalArgumentException("bearer token must be printable ASCII without spaces");
+            }
+            this.token = token;
+            return this;
+        }
+
+        /**
+         * @param size how many health changes and drain starts to keep per backend; 1 or more; default
+         *     {@value AdminHandler#DEFAULT_HISTORY_SIZE}
+         * @return this
+         */
+        public Builder historySize(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("historySize must be at least 1, got " + size);
+            }
+            this.historySize = size;
+            return this;
+        }
+
+        /**
+         * @param clock where the history's timestamps come from; default {@link Clock#systemUTC()} (tests pass a
+         *     fixed one)
+         * @return this
+         */
+        public Builder clock(Clock clock) {
+            this.clock = requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** @return the handler, to set on a server (or add to a handler tree) */
+        public AdminHandler build() {
+            return new AdminHandler(this);
+        }
+    }
+}

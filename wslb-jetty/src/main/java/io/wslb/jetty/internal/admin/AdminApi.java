@@ -1,0 +1,296 @@
+package io.wslb.jetty.internal.admin;
+
+import io.wslb.Backend;
+import io.wslb.BackendPool;
+import io.wslb.LiveBackend;
+import io.wslb.WebSocketLoadBalancer;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The admin endpoints, free of HTTP plumbing: {@link #route} maps a path to an {@link Endpoint}, {@link #call}
+ * runs it against the balancer's pool and returns a {@link Reply} whose body {@link Json} writes. Client errors
+ * are {@link Failure}s (with their status) or {@link IllegalArgumentException}s (400).
+ *
+ * <pre>{@code
+ * AdminApi api = new AdminApi(balancer, history);
+ * AdminApi.Route route = AdminApi.route("/backends/a/weight", "POST"); // WEIGHT of "a"
+ * AdminApi.Reply reply = api.call(route, "{\"weight\":3}");        // 200, the backend object
+ * }</pre>
+ */
+public final class AdminApi {
+
+    /** The longest drain window accepted. */
+    public static final Duration MAX_WINDOW = Duration.ofHours(24);
+
+    private static final Pattern WINDOW = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    private static final Set<String> ADD_FIELDS = Set.of("id", "uri", "weight", "maxConnections", "backup");
+
+    /** An endpoint of the admin API. */
+    public enum Endpoint {
+        /** {@code GET /status}. */ STATUS,
+        /** {@code POST /backends}. */ ADD,
+        /** {@code GET /backends/{id}}. */ BACKEND,
+        /** {@code POST /backends/{id}/weight}. */ WEIGHT,
+        /** {@code POST /backends/{id}/drain}. */ DRAIN,
+        /** {@code POST /backends/{id}/resume}. */ RESUME,
+        /** {@code POST /backends/{id}/remove}. */ REMOVE,
+        /** {@code POST /backends/{id}/health}. */ HEALTH;
+
+        /** @return the one HTTP method it answers */
+        public String method() {
+            return this == STATUS || this == BACKEND ? "GET" : "POST";
+        }
+    }
+
+    /**
+     * @param endpoint what is asked
+     * @param id the backend id in the path, or null
+     */
+    public record Route(Endpoint endpoint, @Nullable String id) {}
+
+    /**
+     * @param status the HTTP status
+     * @param body what {@link Json#write} turns into the response body
+     * @param location a {@code Location} header value relative to the request URI, or null
+     */
+    public record Reply(int status, Object body, @Nullable String location) {}
+
+    /** A client error with its HTTP status (404, 405 with the {@code Allow} value, 409). */
+    public static final class Failure extends RuntimeException {
+        /** The HTTP status. */
+        public final int status;
+        /** The {@code Allow} header value of a 405, else null. */
+        public final @Nullable String allow;
+
+        Failure(int status, String message, @Nullable String allow) {
+            super(message, null, false, false);
+            this.status = status;
+            this.allow = allow;
+        }
+    }
+
+    private final WebSocketLoadBalancer balancer;
+    private final BackendPool pool;
+    private final HealthHistory history;
+
+    /**
+     * @param balancer the balancer to show and steer
+     * @param history where the backends' history is read from
+     */
+    public AdminApi(WebSocketLoadBalancer balancer, HealthHistory history) {
+        this.balancer = balancer;
+        this.pool = balancer.pool();
+        this.history = history;
+    }
+
+    /**
+     * @param path the request path below the mount point, such as {@code /backends/a/drain}
+     * @param method the request method
+     * @return the route
+     * @throws Failure 404 for an unknown path, 405 for a known path and another method
+     */
+    public static Route route(String path, String method) {
+        String[] parts = path.split("/", -1);
+        Route route = null;
+        if (parts.length == 2 && parts[0].isEmpty()) {
+            route = parts[1].equals("status") ? new Route(Endpoint.STATUS, null)
+                : parts[1].equals("backends") ? new Route(Endpoint.ADD, null) : null;
+        } else if (parts.length >= 3 && parts.length <= 4 && parts[0].isEmpty() && parts[1].equals("backends") && !parts[2].isEmpty()) {
+            Endpoint endpoint = parts.length == 3 ? Endpoint.BACKEND : switch (parts[3]) {
+                case "weight" -> Endpoint.WEIGHT;
+                case "drain" -> Endpoint.DRAIN;
+                case "resume" -> Endpoint.RESUME;
+                case "remove" -> Endpoint.REMOVE;
+                case "health" -> Endpoint.HEALTH;
+                default -> null;
+            };
+            route = endpoint == null ? null : new Route(endpoint, parts[2]);
+        }
+        if (route == null) {
+            throw new Failure(404, "no such endpoint: " + path
+                + " (try GET /status, GET /backends/{id}, POST /backends, POST /backends/{id}/weight|drain|resume|remove|health)", null);
+        }
+        if (!route.endpoint().method().equals(method)) {
+            throw new Failure(405, method + " is not allowed on " + path + "; use " + route.endpoint().method(),
+                route.endpoint().method());
+        }
+        return route;
+    }
+
+    /**
+     * @param route a route from {@link #route}
+     * @param body the request body, empty when there is none
+     * @return the reply
+     * @throws Failure for an unknown backend (404) or an id in use (409)
+     * @throws IllegalArgumentException for a malformed body or invalid values (400)
+     */
+    public Reply call(Route route, String body) {
+        String id = route.id();
+        return switch (route.endpoint()) {
+            case STATUS -> new Reply(200, status(), null);
+            case ADD -> add(FlatJson.parse(body));
+            case BACKEND -> new Reply(200, describe(require(id)), null);
+            case WEIGHT -> {
+                FlatJson json = fields(body, Set.of("weight"));
+                if (json.fields().get("weight") == null) {
+                    throw new IllegalArgumentException("\"weight\" is required, e.g. {\"weight\":3}");
+                }
+                Backend reweighted = require(id).backend().withWeight(json.integer("weight", 0));
+                yield new Reply(200, describe(pool.update(reweighted)), null);
+            }
+            case DRAIN, REMOVE -> {
+                Duration window = window(fields(body, Set.of("window")).string("window"));
+                LiveBackend live = require(id);
+                boolean found = route.endpoint() == Endpoint.DRAIN ? pool.drain(live.id(), window) : pool.remove(live.id(), window);
+                if (!found) {
+                    throw unknown(live.id());
+                }
+                yield new Reply(202, describe(live), null);
+            }
+            case RESUME -> {
+                fields(body, Set.of());
+                LiveBackend live = require(id);
+                pool.resume(live.id());
+                yield new Reply(200, describe(live), null);
+            }
+            case HEALTH -> {
+                FlatJson json = fields(body, Set.of("healthy"));
+                if (!(json.fields().get("healthy") instanceof Boolean healthy)) {
+                    throw new IllegalArgumentException("\"healthy\" is required and must be true or false, e.g. {\"healthy\":false}");
+                }
+                LiveBackend live = require(id);
+                if (healthy) {
+                    pool.markHealthy(live.id());
+                } else {
+                    pool.markUnhealthy(live.id());
+                }
+                yield new Reply(200, describe(live), null);
+            }
+        };
+    }
+
+    private static FlatJson fields(String body, Set<String> allowed) {
+        FlatJson json = FlatJson.parse(body);
+        json.allowOnly(allowed);
+        return json;
+    }
+
+    private Reply add(FlatJson json) {
+        json.allowOnly(ADD_FIELDS);
+        String uriText = json.string("uri");
+        if (uriText == null) {
+            throw new IllegalArgumentException("\"uri\" is required, e.g. {\"uri\":\"ws://10.0.0.1:3000/ws\"}");
+        }
+        URI uri;
+        try {
+            uri = new URI(uriText);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("\"uri\" is not a valid URI: " + e.getMessage(), e);
+        }
+        String id = json.string("id");
+        if (id == null && (uri.getHost() == null || uri.getHost().isEmpty())) {
+            throw new IllegalArgumentException("\"uri\" must be an absolute ws:// or wss:// URI with a host, got " + uriText);
+        }
+        Backend base = id == null ? Backend.of(uri) : Backend.of(id, uri);
+        Backend backend = new Backend(base.id(), base.uri(), json.integer("weight", 1), Map.of(),
+            json.integer("maxConnections", 0), json.bool("backup", false));
+        if (pool.get(backend.id()) != null) {
+            throw new Failure(409, "backend id '" + backend.id() + "' is already in the pool", null);
+        }
+        LiveBackend live;
+        try {
+            live = pool.add(backend);
+        } catch (IllegalArgumentException e) { // added by someone else since the check above
+            throw new Failure(409, e.getMessage(), null);
+        }
+        return new Reply(201, describe(live), "backends/" + live.id());
+    }
+
+    private LiveBackend require(@Nullable String id) {
+        LiveBackend live = id == null ? null : pool.get(id);
+        if (live == null) {
+            throw unknown(String.valueOf(id));
+        }
+        return live;
+    }
+
+    private static Failure unknown(String id) {
+        return new Failure(404, "no backend with id '" + id + "' in the pool", null);
+    }
+
+    private Map<String, Object> status() {
+        List<Object> backends = new ArrayList<>();
+        for (LiveBackend live : pool.backends()) {
+            backends.add(describe(live));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("panic", pool.panic());
+        out.put("openConnections", balancer.router().openConnections());
+        out.put("maxConnections", balancer.maxConnections());
+        out.put("backends", backends);
+        return out;
+    }
+
+    private Map<String, Object> describe(LiveBackend live) {
+        Backend b = live.backend();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", live.id());
+        out.put("uri", b.uri().toString());
+        out.put("weight", b.weight());
+        out.put("maxConnections", b.maxConnections());
+        out.put("backup", b.backup());
+        out.put("metadata", b.metadata());
+        out.put("health", live.health());
+        out.put("draining", live.draining());
+        out.put("full", live.full());
+        out.put("activeConnections", live.activeConnections());
+        out.put("totalConnections", live.totalConnections());
+        out.put("history", history.of(live.id()));
+        return out;
+    }
+
+    /**
+     * @param text a window such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h} or ISO-8601 {@code PT30S};
+     *     null for none
+     * @return the window, {@link Duration#ZERO} for null
+     * @throws IllegalArgumentException when malformed, negative or above {@link #MAX_WINDOW}
+     */
+    public static Duration window(@Nullable String text) {
+        if (text == null) {
+            return Duration.ZERO;
+        }
+        Duration window;
+        Matcher m = WINDOW.matcher(text);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            window = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.of(n, ChronoUnit.HOURS);
+            };
+        } else {
+            try {
+                window = Duration.parse(text);
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("\"window\" must look like 500ms, 30s, 5m, 2h or PT30S, got \"" + text + "\"", e);
+            }
+        }
+        if (window.isNegative() || window.compareTo(MAX_WINDOW) > 0) {
+            throw new IllegalArgumentException("\"window\" must be from 0s to " + MAX_WINDOW.toHours() + "h, got \"" + text + "\"");
+        }
+        return window;
+    }
+}
