@@ -21,6 +21,13 @@ public enum CloseCause {
     CLIENT_GONE(false, 0, 1001),
     /** The backend's connection ended without a close frame; the client gets 1011. */
     BACKEND_GONE(false, 1011, 0),
+    /**
+     * The client answered no ping for a ping interval (half-open TCP, a frozen client); the backend gets 1001, the
+     * client no close frame.
+     */
+    CLIENT_UNRESPONSIVE(false, 0, 1001),
+    /** The backend answered no ping for a ping interval; the client gets 1011, the backend no close frame. */
+    BACKEND_UNRESPONSIVE(false, 1011, 0),
     /** No traffic either way for the idle timeout; both get 1001. */
     IDLE_TIMEOUT(false, 1001, 1001),
     /** The client broke the WebSocket protocol (an unmasked frame, a reserved opcode...); it gets 1002. */

@@ -48,6 +48,8 @@ final class Relay extends Pump {
     private byte @Nullable [] carry;
     private int carryLength;
     private volatile @Nullable CloseRequest closeRequest;
+    /** The tunnel asked for a liveness ping toward the sink. */
+    private volatile boolean pingRequested;
     private boolean closeFrameSent;
     private boolean sinkShut;
     private boolean closeSeenReported;
@@ -83,6 +85,15 @@ final class Relay extends Pump {
         }
     }
 
+    /**
+     * Asks the relay to send a ping to its sink at the next frame boundary of the stream it forwards (the sink's
+     * peer answers with a pong, which proves it is alive).
+     */
+    void requestPing() {
+        pingRequested = true;
+        wake();
+    }
+
     /** The source is readable, or the relay has a close request to act on. */
     void iterate() {
         wake();
@@ -106,6 +117,16 @@ final class Relay extends Pump {
                 Step step = closeSink(request);
                 if (step != null) {
                     return step;
+                }
+            }
+            if (pingRequested && request == null && scanner.atBoundary()) {
+                pingRequested = false;
+                EndPoint out = sink.getEndPoint();
+                if (out.isOpen() && !out.isOutputShutdown()) {
+                    release();
+                    writing();
+                    out.write(this, ControlFrames.ping(sink.isBackend()));
+                    return Step.WRITING;
                 }
             }
             if (afterWrite && drained) {
@@ -221,7 +242,7 @@ final class Relay extends Pump {
             closeFrameSent = true;
             release();
             writing();
-            out.write(this, CloseFrames.close(request.code(), request.reason(), sink.isBackend()));
+            out.write(this, ControlFrames.close(request.code(), request.reason(), sink.isBackend()));
             return Step.WRITING;
         }
         sinkShut = true;

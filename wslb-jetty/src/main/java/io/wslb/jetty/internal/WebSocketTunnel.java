@@ -43,6 +43,11 @@ final class WebSocketTunnel {
     private final AtomicInteger legsClosed = new AtomicInteger();
     private volatile Scheduler.@Nullable Task linger;
     private volatile boolean started;
+    /** Liveness, touched only by the tick (one at a time): bytes seen from each side at the last tick, pings out. */
+    private long lastFromClient;
+    private long lastFromBackend;
+    private boolean pingedClient;
+    private boolean pingedBackend;
 
     WebSocketTunnel(ProxyContext context, Route route, EndPoint clientEndPoint, EndPoint backendEndPoint, int rsvFirst, int rsvContinuation) {
         this.context = context;
@@ -88,6 +93,59 @@ final class WebSocketTunnel {
         }
         backend.relay().iterate();
         client.relay().iterate();
+        scheduleLivenessTick();
+    }
+
+    private void scheduleLivenessTick() {
+        long interval = context.pingInterval().toMillis();
+        if (interval > 0 && cause.get() == null) {
+            context.scheduler().schedule(this::livenessTick, interval, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Every ping interval: a side that sent nothing since the last tick gets a ping; a side that then still sent
+     * nothing (not even the pong) for a whole interval is taken for dead (half-open TCP, a frozen peer), and the
+     * other side gets a proper close frame.
+     */
+    private void livenessTick() {
+        if (cause.get() != null) {
+            return;
+        }
+        long fromClient = client.relay().forwarded();
+        long fromBackend = backend.relay().forwarded();
+        if (fromClient != lastFromClient) {
+            lastFromClient = fromClient;
+            pingedClient = false;
+        } else if (pingedClient) {
+            unresponsive(client);
+            return;
+        } else {
+            pingedClient = true;
+            backend.relay().requestPing();
+        }
+        if (fromBackend != lastFromBackend) {
+            lastFromBackend = fromBackend;
+            pingedBackend = false;
+        } else if (pingedBackend) {
+            unresponsive(backend);
+            return;
+        } else {
+            pingedBackend = true;
+            client.relay().requestPing();
+        }
+        scheduleLivenessTick();
+    }
+
+    /** A side did not answer a ping within the interval: it is closed, and the other side told. */
+    private void unresponsive(TunnelLeg side) {
+        CloseCause why = side.isBackend() ? CloseCause.BACKEND_UNRESPONSIVE : CloseCause.CLIENT_UNRESPONSIVE;
+        decide(why);
+        LOG.debug("{}: {} did not answer a ping within {}", this, side.isBackend() ? "backend" : "client", context.pingInterval());
+        TunnelLeg survivor = other(side);
+        int code = survivor.isBackend() ? why.backendCloseCode() : why.clientCloseCode();
+        side.relay().requestClose(new Relay.CloseRequest(code, side.isBackend() ? "backend not answering" : "client not answering"));
+        survivor.relay().requestClose(Relay.CloseRequest.SHUT);
     }
 
     void closeFrameSeen(TunnelLeg from) {

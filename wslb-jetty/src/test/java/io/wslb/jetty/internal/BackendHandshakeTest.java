@@ -30,22 +30,4 @@ class BackendHandshakeTest {
         assertThat(ClientHandshake.isValidKey("not base64 at all!!!!!!!")).isFalse();
         assertThat(ClientHandshake.isValidKey("")).isFalse();
     }
-
-    @Test
-    void closeFrames_neverCarryReservedCodes_andMaskTowardBackends() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CloseFrames.close(1006, "", false))
-            .isInstanceOf(IllegalArgumentException.class);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CloseFrames.close(1005, "", true))
-            .isInstanceOf(IllegalArgumentException.class);
-        var toClient = CloseFrames.close(1011, "backend went away", false);
-        assertThat(toClient.get(0) & 0xFF).isEqualTo(0x88);
-        assertThat(toClient.get(1) & 0x80).as("unmasked toward the client").isZero();
-        assertThat(((toClient.get(2) & 0xFF) << 8) | (toClient.get(3) & 0xFF)).isEqualTo(1011);
-        var toBackend = CloseFrames.close(1001, "x".repeat(200), true);
-        assertThat(toBackend.get(1) & 0x80).as("masked toward the backend").isEqualTo(0x80);
-        assertThat(toBackend.get(1) & 0x7F).as("reason cut to fit a control frame").isLessThanOrEqualTo(125);
-        FrameScanner server = new FrameScanner(new FrameRules(true, Long.MAX_VALUE, Long.MAX_VALUE, 0, 0));
-        assertThat(server.scan(toBackend)).isEqualTo(toBackend.remaining());
-        assertThat(server.closeSeen()).isTrue();
-    }
 }

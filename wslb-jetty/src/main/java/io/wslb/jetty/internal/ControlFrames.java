@@ -4,12 +4,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Builds the close frames the proxy itself sends (RFC 6455 section 5.5.1). */
-final class CloseFrames {
+/** Builds the control frames the proxy itself sends: closes and liveness pings (RFC 6455 sections 5.5.1, 5.5.2). */
+final class ControlFrames {
+
+    /** The payload of the proxy's pings. */
+    private static final byte[] PING_PAYLOAD = {'w', 's', 'l', 'b'};
 
     private static final int MAX_REASON = 123;
 
-    private CloseFrames() {}
+    private ControlFrames() {}
 
     /**
      * @param code a close code that may go on the wire (never 1005, 1006 or 1015)
@@ -35,6 +38,27 @@ final class CloseFrames {
             ThreadLocalRandom.current().nextBytes(mask);
             frame.put(mask);
             for (int i = 0; i < length; i++) {
+                payload[i] ^= mask[i & 3];
+            }
+        }
+        frame.put(payload);
+        return frame.flip();
+    }
+
+    /**
+     * @param masked true toward a backend (the proxy is its client), false toward a client
+     * @return a ping frame with a 4-byte payload, ready to write
+     */
+    static ByteBuffer ping(boolean masked) {
+        ByteBuffer frame = ByteBuffer.allocate(2 + (masked ? 4 : 0) + PING_PAYLOAD.length);
+        frame.put((byte) 0x89);
+        frame.put((byte) ((masked ? 0x80 : 0) | PING_PAYLOAD.length));
+        byte[] payload = PING_PAYLOAD.clone();
+        if (masked) {
+            byte[] mask = new byte[4];
+            ThreadLocalRandom.current().nextBytes(mask);
+            frame.put(mask);
+            for (int i = 0; i < payload.length; i++) {
                 payload[i] ^= mask[i & 3];
             }
         }
