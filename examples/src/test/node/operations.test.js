@@ -19,10 +19,10 @@ async function admin(l, method, path, body) {
 }
 
 /** Tries an upgrade and returns the HTTP refusal (status, headers), or fails if it was accepted. */
-function refusal(url) {
+function refusal(url, options = {}) {
   return withTimeout(
     new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, options);
       ws.on('unexpected-response', (req, res) => {
         resolve({ status: res.statusCode, headers: res.headers });
         req.destroy();
@@ -103,7 +103,23 @@ describe('wslb launcher: operations', () => {
     });
   });
 
-  test('3. a killed backend fails its WebSocket health check; clients go to the other one', T, async (t) => {
+  test('3. --allowed-origin: a browser page from another origin gets 403, the listed one connects', T, async (t) => {
+    const s = scope(t);
+    await s.run(async () => {
+      const b = await s.backend({ name: 'site' });
+      const l = await s.launcher([b.url], { args: ['--allowed-origin', 'https://chat.example.com'] });
+
+      const refused = await refusal(l.url, { origin: 'https://evil.example' });
+      assert.equal(refused.status, 403);
+      assert.equal(b.connections, 0, 'no backend connection for a refused origin');
+
+      const c = await s.connect(l.url, undefined, { origin: 'https://chat.example.com' });
+      assert.equal(await c.whoami(), 'site');
+      assert.equal(b.conns[0].headers.origin, 'https://chat.example.com', 'the Origin reaches the backend');
+    });
+  });
+
+  test('4. a killed backend fails its WebSocket health check; clients go to the other one', T, async (t) => {
     const s = scope(t);
     await s.run(async () => {
       const good = await s.backend({ name: 'good' });

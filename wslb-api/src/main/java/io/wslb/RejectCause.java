@@ -18,6 +18,10 @@ public enum RejectCause {
     UNSUPPORTED_VERSION(426, false),
     /** A plain HTTP request on the balancer's path, not an upgrade to {@code websocket} (426). */
     NOT_AN_UPGRADE(426, false),
+    /** The {@link HandshakeGuard} wants the client to authenticate (401); no backend was contacted. */
+    UNAUTHORIZED(401, false),
+    /** The {@link HandshakeGuard} refused the client, or its {@code Origin} is not allowed (403). */
+    FORBIDDEN(403, false),
     /** No backend is eligible, or the strategy declined (503, with {@code Retry-After}). */
     NO_BACKEND(503, true),
     /**

@@ -53,9 +53,9 @@ public final class Router {
     /** Connections counted on any backend (from the pick to the route's end); guarded by pickLock for increments. */
     private final AtomicInteger open = new AtomicInteger();
 
-    /** What bounds and shapes the picks: connection caps, outlier detection, slow start. */
-    record Limits(int maxConnections, OutlierDetection outliers, Duration slowStart) {
-        static final Limits NONE = new Limits(0, OutlierDetection.disabled(), Duration.ZERO);
+    /** What bounds and shapes the picks: the guard, connection caps, outlier detection, slow start. */
+    record Limits(int maxConnections, OutlierDetection outliers, Duration slowStart, HandshakeGuard guard) {
+        static final Limits NONE = new Limits(0, OutlierDetection.disabled(), Duration.ZERO, HandshakeGuard.allowAll());
     }
 
     Router(BackendPool pool, BalancingStrategy strategy, AffinityResolver affinity, @Nullable SessionStore store,
@@ -85,6 +85,34 @@ public final class Router {
      */
     public CompletionStage<Route> route(HandshakeRequest request) {
         requireNonNull(request, "request");
+        HandshakeGuard guard = limits.guard();
+        if (guard == HandshakeGuard.allowAll()) {
+            return routeAllowed(request);
+        }
+        CompletionStage<HandshakeGuard.@Nullable Refusal> verdict;
+        try {
+            verdict = guard.check(request);
+        } catch (RuntimeException e) {
+            verdict = CompletableFuture.failedFuture(e);
+        }
+        return verdict.handle((refusal, failure) -> {
+            if (failure != null) {
+                LOG.error("handshake guard {} failed for {}", guard, request, failure);
+                reject(request, RejectCause.INTERNAL_ERROR, 500);
+                return CompletableFuture.<Route>failedFuture(
+                    new RouteException(RejectCause.INTERNAL_ERROR, "the handshake guard failed", failure));
+            }
+            if (refusal != null) {
+                RejectCause cause = refusal.status() == 401 ? RejectCause.UNAUTHORIZED : RejectCause.FORBIDDEN;
+                reject(request, cause, cause.status());
+                return CompletableFuture.<Route>failedFuture(new RouteException(cause, refusal.message()));
+            }
+            return routeAllowed(request);
+        }).thenCompose(stage -> stage);
+    }
+
+    /** Routes a handshake the guard let through. */
+    private CompletionStage<Route> routeAllowed(HandshakeRequest request) {
         String key = affinityKey(request);
         String pinned = pinnedBackend(request);
         if (pinned != null) {

@@ -60,6 +60,7 @@ public final class WebSocketLoadBalancer {
     private final Duration slowStart;
     private final @Nullable HealthCheck healthCheck;
     private final Duration pingInterval;
+    private final HandshakeGuard guard;
 
     private WebSocketLoadBalancer(Builder b, BackendPool pool, BalancingStrategy strategy) {
         this.pool = pool;
@@ -80,9 +81,10 @@ public final class WebSocketLoadBalancer {
         this.slowStart = b.slowStart;
         this.healthCheck = b.healthCheck;
         this.pingInterval = b.pingInterval;
+        this.guard = b.guard;
         pool.useTicker(b.ticker);
         this.router = new Router(pool, strategy, affinity, sessionStore, maxAttempts, events, affinityFallback,
-            new Router.Limits(maxConnections, outlierDetection, slowStart));
+            new Router.Limits(maxConnections, outlierDetection, slowStart, guard));
     }
 
     /** @return a new builder */
@@ -175,6 +177,11 @@ public final class WebSocketLoadBalancer {
         return slowStart;
     }
 
+    /** @return what decides whether a handshake may go on before any backend is contacted */
+    public HandshakeGuard guard() {
+        return guard;
+    }
+
     /** @return how often an idle leg of a proxied connection is pinged; zero when off */
     public Duration pingInterval() {
         return pingInterval;
@@ -215,6 +222,7 @@ public final class WebSocketLoadBalancer {
         private Ticker ticker = Ticker.system();
         private @Nullable HealthCheck healthCheck;
         private Duration pingInterval = Duration.ZERO;
+        private HandshakeGuard guard = HandshakeGuard.allowAll();
 
         private Builder() {}
 
@@ -422,6 +430,17 @@ public final class WebSocketLoadBalancer {
                 throw new IllegalArgumentException("pingInterval must be zero (off) or at least 100ms, got " + interval);
             }
             this.pingInterval = interval;
+            return this;
+        }
+
+        /**
+         * @param guard decides whether a valid handshake may go on, before any backend is contacted: an
+         *     authentication hook (401/403), an {@link HandshakeGuard#originIn Origin allow-list}, or
+         *     {@link HandshakeGuard#allOf several}; {@link HandshakeGuard#allowAll()} unless set
+         * @return this
+         */
+        public Builder guard(HandshakeGuard guard) {
+            this.guard = requireNonNull(guard, "guard");
             return this;
         }
 

@@ -4,6 +4,7 @@ import io.wslb.AffinityFallback;
 import io.wslb.AffinityResolver;
 import io.wslb.Backend;
 import io.wslb.BalancingStrategy;
+import io.wslb.HandshakeGuard;
 import io.wslb.HealthCheck;
 import io.wslb.OutlierDetection;
 import io.wslb.TrustedProxies;
@@ -46,7 +47,8 @@ public final class ProxyLauncher {
         "affinity-fallback", "cookie-secret-file", "jwt-secret-file", "trusted-proxy", "session-ttl",
         "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts",
         "max-connections", "max-connections-per-backend", "slow-start", "eject-after", "ejection-time",
-        "health-check", "health-interval", "health-timeout", "admin", "admin-token-file", "ping-interval");
+        "health-check", "health-interval", "health-timeout", "admin", "admin-token-file", "ping-interval",
+        "allowed-origin");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified");
 
     /** How long a stop waits for proxied connections to finish their closing handshakes. */
@@ -115,6 +117,9 @@ public final class ProxyLauncher {
                                         3 failures in a row mark a backend unhealthy, 2 successes healthy again
               --health-interval DURATION  time between two checks of a backend, +-10% jitter (default 5s)
               --health-timeout DURATION   how long a check may take (default 2s, at most the interval)
+              --allowed-origin ORIGIN   a browser page origin allowed to connect, e.g. https://chat.example.com
+                                        (repeatable); a handshake with another Origin gets 403, one without
+                                        an Origin header (not a browser) passes. Default: any origin
               --ping-interval DURATION  ping a side (client or backend) that sent nothing for this long; one that
                                         then stays silent another interval is closed as dead (half-open TCP),
                                         the other side gets a close frame (default 0: no pings)
@@ -174,6 +179,9 @@ public final class ProxyLauncher {
                 .maxConnections(parseInt("--max-connections", options.get("max-connections", "0")))
                 .slowStart(options.duration("slow-start", Duration.ZERO))
                 .pingInterval(options.duration("ping-interval", Duration.ZERO));
+            if (options.has("allowed-origin")) {
+                builder.guard(HandshakeGuard.originIn(options.all("allowed-origin")));
+            }
             int ejectAfter = parseInt("--eject-after", options.get("eject-after", "5"));
             Duration ejection = options.duration("ejection-time", OutlierDetection.defaults().baseEjectionTime());
             builder.outlierDetection(ejectAfter == 0 ? OutlierDetection.disabled()
