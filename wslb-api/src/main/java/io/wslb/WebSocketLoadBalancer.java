@@ -61,6 +61,7 @@ public final class WebSocketLoadBalancer {
     private final @Nullable HealthCheck healthCheck;
     private final Duration pingInterval;
     private final HandshakeGuard guard;
+    private final Duration shutdownWindow;
 
     private WebSocketLoadBalancer(Builder b, BackendPool pool, BalancingStrategy strategy) {
         this.pool = pool;
@@ -82,6 +83,7 @@ public final class WebSocketLoadBalancer {
         this.healthCheck = b.healthCheck;
         this.pingInterval = b.pingInterval;
         this.guard = b.guard;
+        this.shutdownWindow = b.shutdownWindow;
         pool.useTicker(b.ticker);
         this.router = new Router(pool, strategy, affinity, sessionStore, maxAttempts, events, affinityFallback,
             new Router.Limits(maxConnections, outlierDetection, slowStart, guard));
@@ -177,6 +179,11 @@ public final class WebSocketLoadBalancer {
         return slowStart;
     }
 
+    /** @return how long a server stop spreads the closing of the proxied connections over; zero for at once */
+    public Duration shutdownWindow() {
+        return shutdownWindow;
+    }
+
     /** @return what decides whether a handshake may go on before any backend is contacted */
     public HandshakeGuard guard() {
         return guard;
@@ -223,6 +230,7 @@ public final class WebSocketLoadBalancer {
         private @Nullable HealthCheck healthCheck;
         private Duration pingInterval = Duration.ZERO;
         private HandshakeGuard guard = HandshakeGuard.allowAll();
+        private Duration shutdownWindow = Duration.ZERO;
 
         private Builder() {}
 
@@ -430,6 +438,23 @@ public final class WebSocketLoadBalancer {
                 throw new IllegalArgumentException("pingInterval must be zero (off) or at least 100ms, got " + interval);
             }
             this.pingInterval = interval;
+            return this;
+        }
+
+        /**
+         * @param window when the server stops, new handshakes get 503 at once and the proxied connections are
+         *     closed (1001 to both sides) at moments spread at random over this window, so that clients reconnect
+         *     to the other balancers spread out; zero (the default) closes them all at once. Give the server a
+         *     stop timeout longer than the window ({@code server.setStopTimeout}): Jetty cuts what is left when
+         *     it runs out
+         * @return this
+         */
+        public Builder shutdownWindow(Duration window) {
+            requireNonNull(window, "window");
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("shutdownWindow must not be negative, got " + window);
+            }
+            this.shutdownWindow = window;
             return this;
         }
 

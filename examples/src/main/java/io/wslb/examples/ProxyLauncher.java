@@ -48,7 +48,7 @@ public final class ProxyLauncher {
         "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts",
         "max-connections", "max-connections-per-backend", "slow-start", "eject-after", "ejection-time",
         "health-check", "health-interval", "health-timeout", "admin", "admin-token-file", "ping-interval",
-        "allowed-origin");
+        "allowed-origin", "shutdown-window");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified");
 
     /** How long a stop waits for proxied connections to finish their closing handshakes. */
@@ -120,6 +120,9 @@ public final class ProxyLauncher {
               --allowed-origin ORIGIN   a browser page origin allowed to connect, e.g. https://chat.example.com
                                         (repeatable); a handshake with another Origin gets 403, one without
                                         an Origin header (not a browser) passes. Default: any origin
+              --shutdown-window DURATION  on SIGTERM/SIGINT, new handshakes get 503 at once and open connections
+                                        are closed (1001) at moments spread over this window, so that clients
+                                        reconnect elsewhere spread out (default 0: all at once)
               --ping-interval DURATION  ping a side (client or backend) that sent nothing for this long; one that
                                         then stays silent another interval is closed as dead (half-open TCP),
                                         the other side gets a close frame (default 0: no pings)
@@ -178,7 +181,8 @@ public final class ProxyLauncher {
                 .maxAttempts(parseInt("--max-attempts", options.get("max-attempts", "3")))
                 .maxConnections(parseInt("--max-connections", options.get("max-connections", "0")))
                 .slowStart(options.duration("slow-start", Duration.ZERO))
-                .pingInterval(options.duration("ping-interval", Duration.ZERO));
+                .pingInterval(options.duration("ping-interval", Duration.ZERO))
+                .shutdownWindow(options.duration("shutdown-window", Duration.ZERO));
             if (options.has("allowed-origin")) {
                 builder.guard(HandshakeGuard.originIn(options.all("allowed-origin")));
             }
@@ -240,7 +244,7 @@ public final class ProxyLauncher {
         server.addConnector(connector);
         server.setHandler(handler);
         server.setStopAtShutdown(true);
-        server.setStopTimeout(STOP_TIMEOUT.toMillis());
+        server.setStopTimeout(STOP_TIMEOUT.plus(balancer.shutdownWindow()).toMillis());
         Server admin = admin(options, balancer);
         if (admin != null) {
             server.addBean(admin); // started and stopped with the proxy

@@ -6,17 +6,13 @@ import io.wslb.LiveBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes the proxied connections of a draining backend, spread over the drain window: each connection gets its
- * own moment, drawn uniformly at random in the window, so that its client (told 1012, "service restart") comes
- * back at a different time from the others instead of all at once, and lands on another backend. A connection
- * whose peers do not finish the closing handshake is closed by the tunnel's linger timer
- * ({@value WebSocketTunnel#LINGER_MILLIS} ms later), so nothing outlives the window by more than that.
+ * Closes the proxied connections of a draining backend spread over the drain window ({@link SpreadClose}): each
+ * client is told 1012 ("service restart") at its own moment, comes back at a different time from the others,
+ * and lands on another backend.
  */
 final class BackendDrain implements BackendPool.Listener {
 
@@ -37,18 +33,6 @@ final class BackendDrain implements BackendPool.Listener {
             }
         }
         LOG.info("draining backend {}: closing {} connections over {}", backend.id(), affected.size(), window);
-        long windowNanos = window.toNanos();
-        for (WebSocketTunnel tunnel : affected) {
-            long delay = windowNanos <= 0 ? 0 : ThreadLocalRandom.current().nextLong(windowNanos);
-            if (delay == 0) {
-                close(tunnel);
-            } else {
-                context.scheduler().schedule(() -> close(tunnel), delay, TimeUnit.NANOSECONDS);
-            }
-        }
-    }
-
-    private static void close(WebSocketTunnel tunnel) {
-        tunnel.end(CloseCause.DRAINED, "backend draining");
+        SpreadClose.close(affected, window, CloseCause.DRAINED, "backend draining", context.scheduler());
     }
 }

@@ -4,6 +4,7 @@ import io.wslb.CloseCause;
 import io.wslb.HealthCheck;
 import io.wslb.WebSocketLoadBalancer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -230,13 +231,12 @@ public final class ProxyContext {
     }
 
     /**
-     * Ends every proxied connection with a 1001 close to both sides.
+     * Ends every proxied connection with a 1001 close to both sides, spread over the balancer's shutdown window
+     * (at once when it is zero).
      *
      * @param reason the close reason sent
      */
     public void closeAll(String reason) {
-        for (WebSocketTunnel tunnel : tunnels) {
-            tunnel.end(CloseCause.SHUTDOWN, reason);
-        }
+        SpreadClose.close(List.copyOf(tunnels), balancer.shutdownWindow(), CloseCause.SHUTDOWN, reason, scheduler);
     }
 }

@@ -195,6 +195,12 @@ final class WebSocketTunnel {
         if (!started) {
             return true;
         }
+        if (context.isShuttingDown() && cause.get() == null && !context.balancer().shutdownWindow().isZero()) {
+            // A connector that stops gracefully shortens every idle timeout (Jetty's shutdownIdleTimeout, 1 s):
+            // this connection's close is already scheduled within the shutdown window; the stop timeout cuts
+            // whatever is left.
+            return false;
+        }
         end(CloseCause.IDLE_TIMEOUT, "idle timeout");
         // A write stuck on a reader that stopped reading: let Jetty fail it, which ends that side.
         return other(leg).relay().isWriting();

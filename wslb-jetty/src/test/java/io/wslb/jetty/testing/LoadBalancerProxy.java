@@ -82,6 +82,11 @@ public final class LoadBalancerProxy implements AutoCloseable {
         return started(new LoadBalancerProxy(server, connector, balancer, handler));
     }
 
+    /** @param timeout how long a stop waits for graceful work (Jetty's stop timeout) */
+    public void stopTimeout(Duration timeout) {
+        server.setStopTimeout(timeout.toMillis());
+    }
+
     /** @return the connector the proxy listens on */
     public ServerConnector connector() {
         return connector;

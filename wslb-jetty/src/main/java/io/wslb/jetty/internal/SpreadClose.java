@@ -1,0 +1,38 @@
+package io.wslb.jetty.internal;
+
+import io.wslb.CloseCause;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Ends many proxied connections spread over a window: each one at its own moment, drawn uniformly at random in
+ * the window, so that their clients reconnect spread out instead of in one storm. A zero window ends them all
+ * now. A connection whose peers do not finish the closing handshake is cut by the tunnel's linger timer
+ * ({@value WebSocketTunnel#LINGER_MILLIS} ms after its close frame).
+ */
+final class SpreadClose {
+
+    private SpreadClose() {}
+
+    /**
+     * @param tunnels the connections to end
+     * @param window the spread; zero for now
+     * @param why the cause, whose codes the peers get
+     * @param reason the close reason sent
+     * @param scheduler where the later closes are scheduled
+     */
+    static void close(Collection<WebSocketTunnel> tunnels, Duration window, CloseCause why, String reason, Scheduler scheduler) {
+        long windowNanos = window.toNanos();
+        for (WebSocketTunnel tunnel : tunnels) {
+            long delay = windowNanos <= 0 ? 0 : ThreadLocalRandom.current().nextLong(windowNanos);
+            if (delay == 0) {
+                tunnel.end(why, reason);
+            } else {
+                scheduler.schedule(() -> tunnel.end(why, reason), delay, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+}
