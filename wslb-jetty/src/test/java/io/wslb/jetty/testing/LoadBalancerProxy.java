@@ -15,6 +15,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -85,6 +86,35 @@ public final class LoadBalancerProxy implements AutoCloseable {
     /** @param timeout how long a stop waits for graceful work (Jetty's stop timeout) */
     public void stopTimeout(Duration timeout) {
         server.setStopTimeout(timeout.toMillis());
+    }
+
+    /**
+     * Like {@link #handler}, on a server whose buffer pool tracks every buffer not yet released and whose pool
+     * threads retire after 1 s idle, so that a test can check that nothing is left behind.
+     *
+     * @param path the mount path
+     * @param balancer the balancer
+     * @return a started proxy
+     */
+    public static LoadBalancerProxy handlerTracked(String path, WebSocketLoadBalancer balancer) throws Exception {
+        QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+        threads.setName("proxy");
+        threads.setIdleTimeout(1000);
+        Server server = new Server(threads, null, new ArrayByteBufferPool.Tracking());
+        ServerConnector connector = connector(server);
+        WebSocketLoadBalancerHandler handler = WebSocketLoadBalancerHandler.at(path, balancer);
+        server.setHandler(handler);
+        return started(new LoadBalancerProxy(server, connector, balancer, handler));
+    }
+
+    /** @return buffers taken from the server's pool and not given back (with {@link #handlerTracked} only) */
+    public int unreleasedBuffers() {
+        return server.getByteBufferPool() instanceof ArrayByteBufferPool.Tracking tracking ? tracking.getLeaks().size() : 0;
+    }
+
+    /** @return threads of the server's pool right now */
+    public int poolThreads() {
+        return ((QueuedThreadPool) server.getThreadPool()).getThreads();
     }
 
     /** @return the connector the proxy listens on */
