@@ -119,7 +119,31 @@ describe('wslb launcher: operations', () => {
     });
   });
 
-  test('4. a killed backend fails its WebSocket health check; clients go to the other one', T, async (t) => {
+  test('4. --max-handshakes-per-ip-per-second: a burst over the rate gets 429 with Retry-After', T, async (t) => {
+    const s = scope(t);
+    await s.run(async () => {
+      const b = await s.backend({ name: 'limited' });
+      const l = await s.launcher([b.url], { args: ['--max-handshakes-per-ip-per-second', '1'] });
+
+      // Six upgrades at once from 127.0.0.1: one token, refilled at 1/s, cannot cover them.
+      const outcomes = await Promise.all(Array.from({ length: 6 }, () => withTimeout(new Promise((resolve) => {
+        const ws = new WebSocket(l.url);
+        ws.on('open', () => { ws.terminate(); resolve({ status: 101 }); });
+        ws.on('unexpected-response', (req, res) => { resolve({ status: res.statusCode, retry: res.headers['retry-after'] }); req.destroy(); });
+        ws.on('error', () => {});
+      }), 10_000, 'an upgrade outcome')));
+
+      const refused = outcomes.filter((o) => o.status !== 101);
+      assert.ok(outcomes.some((o) => o.status === 101), 'the first handshake is within the rate');
+      assert.ok(refused.length >= 3, `most of the burst is refused: ${JSON.stringify(outcomes)}`);
+      for (const r of refused) {
+        assert.equal(r.status, 429);
+        assert.equal(r.retry, '1');
+      }
+    });
+  });
+
+  test('5. a killed backend fails its WebSocket health check; clients go to the other one', T, async (t) => {
     const s = scope(t);
     await s.run(async () => {
       const good = await s.backend({ name: 'good' });

@@ -22,6 +22,8 @@ public enum RejectCause {
     UNAUTHORIZED(401, false),
     /** The {@link HandshakeGuard} refused the client, or its {@code Origin} is not allowed (403). */
     FORBIDDEN(403, false),
+    /** The client started more handshakes per second than its rate allows (429, with {@code Retry-After}). */
+    TOO_MANY_HANDSHAKES(429, false),
     /** No backend is eligible, or the strategy declined (503, with {@code Retry-After}). */
     NO_BACKEND(503, true),
     /**

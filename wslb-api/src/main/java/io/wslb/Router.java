@@ -2,6 +2,7 @@ package io.wslb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.wslb.internal.HandshakeRateLimiter;
 import io.wslb.internal.PooledBackend;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,8 +55,9 @@ public final class Router {
     private final AtomicInteger open = new AtomicInteger();
 
     /** What bounds and shapes the picks: the guard, connection caps, outlier detection, slow start. */
-    record Limits(int maxConnections, OutlierDetection outliers, Duration slowStart, HandshakeGuard guard) {
-        static final Limits NONE = new Limits(0, OutlierDetection.disabled(), Duration.ZERO, HandshakeGuard.allowAll());
+    record Limits(int maxConnections, OutlierDetection outliers, Duration slowStart, HandshakeGuard guard,
+                  @Nullable HandshakeRateLimiter rate) {
+        static final Limits NONE = new Limits(0, OutlierDetection.disabled(), Duration.ZERO, HandshakeGuard.allowAll(), null);
     }
 
     Router(BackendPool pool, BalancingStrategy strategy, AffinityResolver affinity, @Nullable SessionStore store,
@@ -85,6 +87,12 @@ public final class Router {
      */
     public CompletionStage<Route> route(HandshakeRequest request) {
         requireNonNull(request, "request");
+        HandshakeRateLimiter rate = limits.rate();
+        if (rate != null && !rate.tryAcquire(request.clientAddress())) {
+            reject(request, RejectCause.TOO_MANY_HANDSHAKES, RejectCause.TOO_MANY_HANDSHAKES.status());
+            return CompletableFuture.failedFuture(new RouteException(RejectCause.TOO_MANY_HANDSHAKES,
+                "too many handshakes from this client; slow down"));
+        }
         HandshakeGuard guard = limits.guard();
         if (guard == HandshakeGuard.allowAll()) {
             return routeAllowed(request);

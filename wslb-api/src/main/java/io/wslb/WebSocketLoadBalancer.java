@@ -2,6 +2,7 @@ package io.wslb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.wslb.internal.HandshakeRateLimiter;
 import io.wslb.internal.Listeners;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +63,7 @@ public final class WebSocketLoadBalancer {
     private final Duration pingInterval;
     private final HandshakeGuard guard;
     private final Duration shutdownWindow;
+    private final int maxHandshakesPerClientPerSecond;
 
     private WebSocketLoadBalancer(Builder b, BackendPool pool, BalancingStrategy strategy) {
         this.pool = pool;
@@ -84,9 +86,11 @@ public final class WebSocketLoadBalancer {
         this.pingInterval = b.pingInterval;
         this.guard = b.guard;
         this.shutdownWindow = b.shutdownWindow;
+        this.maxHandshakesPerClientPerSecond = b.maxHandshakesPerClientPerSecond;
         pool.useTicker(b.ticker);
         this.router = new Router(pool, strategy, affinity, sessionStore, maxAttempts, events, affinityFallback,
-            new Router.Limits(maxConnections, outlierDetection, slowStart, guard));
+            new Router.Limits(maxConnections, outlierDetection, slowStart, guard,
+                maxHandshakesPerClientPerSecond == 0 ? null : new HandshakeRateLimiter(maxHandshakesPerClientPerSecond, b.ticker)));
     }
 
     /** @return a new builder */
@@ -179,6 +183,11 @@ public final class WebSocketLoadBalancer {
         return slowStart;
     }
 
+    /** @return handshakes one client address may start per second, 0 for no limit */
+    public int maxHandshakesPerClientPerSecond() {
+        return maxHandshakesPerClientPerSecond;
+    }
+
     /** @return how long a server stop spreads the closing of the proxied connections over; zero for at once */
     public Duration shutdownWindow() {
         return shutdownWindow;
@@ -231,6 +240,7 @@ public final class WebSocketLoadBalancer {
         private Duration pingInterval = Duration.ZERO;
         private HandshakeGuard guard = HandshakeGuard.allowAll();
         private Duration shutdownWindow = Duration.ZERO;
+        private int maxHandshakesPerClientPerSecond;
 
         private Builder() {}
 
@@ -438,6 +448,20 @@ public final class WebSocketLoadBalancer {
                 throw new IllegalArgumentException("pingInterval must be zero (off) or at least 100ms, got " + interval);
             }
             this.pingInterval = interval;
+            return this;
+        }
+
+        /**
+         * @param perSecond handshakes one client address (see {@link HandshakeRequest#clientAddress()}) may start
+         *     per second on average, in bursts of up to as many; beyond it the client gets 429 with
+         *     {@code Retry-After} before anything else is done; 0 (the default) for no limit
+         * @return this
+         */
+        public Builder maxHandshakesPerClientPerSecond(int perSecond) {
+            if (perSecond < 0) {
+                throw new IllegalArgumentException("maxHandshakesPerClientPerSecond must be 0 (no limit) or more, got " + perSecond);
+            }
+            this.maxHandshakesPerClientPerSecond = perSecond;
             return this;
         }
 

@@ -48,7 +48,7 @@ public final class ProxyLauncher {
         "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts",
         "max-connections", "max-connections-per-backend", "slow-start", "eject-after", "ejection-time",
         "health-check", "health-interval", "health-timeout", "admin", "admin-token-file", "ping-interval",
-        "allowed-origin", "shutdown-window");
+        "allowed-origin", "shutdown-window", "max-handshakes-per-ip-per-second");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified");
 
     /** How long a stop waits for proxied connections to finish their closing handshakes. */
@@ -117,6 +117,9 @@ public final class ProxyLauncher {
                                         3 failures in a row mark a backend unhealthy, 2 successes healthy again
               --health-interval DURATION  time between two checks of a backend, +-10% jitter (default 5s)
               --health-timeout DURATION   how long a check may take (default 2s, at most the interval)
+              --max-handshakes-per-ip-per-second N
+                                        handshakes one client address may start per second (bursts of N);
+                                        beyond: 429 + Retry-After (default 0: no limit; see --trusted-proxy)
               --allowed-origin ORIGIN   a browser page origin allowed to connect, e.g. https://chat.example.com
                                         (repeatable); a handshake with another Origin gets 403, one without
                                         an Origin header (not a browser) passes. Default: any origin
@@ -182,7 +185,9 @@ public final class ProxyLauncher {
                 .maxConnections(parseInt("--max-connections", options.get("max-connections", "0")))
                 .slowStart(options.duration("slow-start", Duration.ZERO))
                 .pingInterval(options.duration("ping-interval", Duration.ZERO))
-                .shutdownWindow(options.duration("shutdown-window", Duration.ZERO));
+                .shutdownWindow(options.duration("shutdown-window", Duration.ZERO))
+                .maxHandshakesPerClientPerSecond(parseInt("--max-handshakes-per-ip-per-second",
+                    options.get("max-handshakes-per-ip-per-second", "0")));
             if (options.has("allowed-origin")) {
                 builder.guard(HandshakeGuard.originIn(options.all("allowed-origin")));
             }

@@ -35,6 +35,8 @@ final class ErrorResponses {
             default -> {
                 if (status == 503) {
                     headers.put(HttpHeader.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
+                } else if (status == 429) {
+                    headers.put(HttpHeader.RETRY_AFTER, "1");
                 }
             }
         }
