@@ -12,7 +12,6 @@ import {
   Client,
   JAR,
   JAVA,
-  LAUNCHER_READY_MS,
   LISTEN_RE,
   TEST_TIMEOUT_MS,
   scope,
@@ -55,29 +54,8 @@ function spawnLauncher(args) {
 }
 
 /** Starts the launcher with these arguments (after --listen 127.0.0.1:0) and waits until it listens. */
-async function launch(s, args) {
-  const l = spawnLauncher(['--listen', '127.0.0.1:0', ...args]);
-  s.launchers.push(l); // so that a failure message carries the launcher's output
-  s.defer(() => stopProcess(l.child, 5_000));
-  const [host, port] = await withTimeout(
-    new Promise((resolve, reject) => {
-      const check = () => {
-        const m = LISTEN_RE.exec(l.output.text);
-        if (m) resolve([m[1], Number(m[2])]);
-      };
-      l.output.emitter.on('data', check);
-      l.child.once('error', (err) => reject(new Error(`could not start ${JAVA}: ${err.message}`)));
-      l.child.once('exit', (code, sig) => {
-        check();
-        reject(new Error(`launcher exited (${code ?? sig}) before listening:\n${l.output.text}`));
-      });
-    }),
-    LAUNCHER_READY_MS,
-    'the launcher to print "listening on ws://HOST:PORT"',
-  );
-  if (!/^127\.\d+\.\d+\.\d+$/.test(host)) throw new Error(`launcher reports a non-loopback address ${host}`);
-  l.url = `ws://${host}:${port}`;
-  return l;
+function launch(s, args) {
+  return s.launcher([], { args });
 }
 
 /** Runs the launcher with these arguments and waits (20 s at most) for it to exit; returns its status and output. */
