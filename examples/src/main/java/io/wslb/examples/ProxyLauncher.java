@@ -48,7 +48,7 @@ public final class ProxyLauncher {
         "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts",
         "max-connections", "max-connections-per-backend", "slow-start", "eject-after", "ejection-time",
         "health-check", "health-interval", "health-timeout", "admin", "admin-token-file", "ping-interval",
-        "allowed-origin", "shutdown-window", "max-handshakes-per-ip-per-second");
+        "allowed-origin", "shutdown-window", "max-handshakes-per-ip-per-second", "handshake-timeout");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified");
 
     /** How long a stop waits for proxied connections to finish their closing handshakes. */
@@ -117,6 +117,8 @@ public final class ProxyLauncher {
                                         3 failures in a row mark a backend unhealthy, 2 successes healthy again
               --health-interval DURATION  time between two checks of a backend, +-10% jitter (default 5s)
               --health-timeout DURATION   how long a check may take (default 2s, at most the interval)
+              --handshake-timeout DURATION  a client must send its whole request head within this time of
+                                        connecting, else it is cut (slowloris defence; default 10s; 0: off)
               --max-handshakes-per-ip-per-second N
                                         handshakes one client address may start per second (bursts of N);
                                         beyond: 429 + Retry-After (default 0: no limit; see --trusted-proxy)
@@ -244,6 +246,7 @@ public final class ProxyLauncher {
         threads.setName("wslb");
         Server server = new Server(threads);
         ProxyServerConnector connector = new ProxyServerConnector(server);
+        connector.setHandshakeTimeout(options.duration("handshake-timeout", Duration.ofSeconds(10)));
         connector.setHost(listen.getHostString());
         connector.setPort(listen.getPort());
         server.addConnector(connector);

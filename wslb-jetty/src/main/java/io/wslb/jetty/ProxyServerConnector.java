@@ -1,6 +1,17 @@
 package io.wslb.jetty;
 
+import static java.util.Objects.requireNonNull;
+
 import io.wslb.jetty.internal.SelectorChores;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.server.ConnectionFactory;
@@ -17,6 +28,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * small machine those wake-ups cost about a third of the proxy's CPU per connection (measured in
  * {@code docs/benchmarks.md}). Requests, handlers and WebSocket traffic are dispatched exactly as before.
  *
+ * <p>It can also bound the time a client takes to send its request head ({@link #setHandshakeTimeout}), which
+ * Jetty's idle timeout does not (a slowloris client sends a byte every few seconds).
+ *
  * <p>Use it only when the connection factories and the {@code Connection.Listener}s added to the server do not
  * block: they now run on a selector thread. Jetty's own HTTP/1.1 and TLS factories do not.
  *
@@ -30,6 +44,16 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * }</pre>
  */
 public final class ProxyServerConnector extends ServerConnector {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyServerConnector.class);
+
+    private volatile Duration handshakeTimeout = Duration.ZERO;
+    /**
+     * Remote addresses of connections whose first request head is complete, awaiting their deadline check. The
+     * remote address, not the endpoint, so that it is the same under TLS (where requests see a decrypting
+     * endpoint); it is unique among open connections of one listener.
+     */
+    private final Set<SocketAddress> headersComplete = ConcurrentHashMap.newKeySet();
 
     /**
      * A connector for plain HTTP/1.1 (and so {@code ws://}).
@@ -50,6 +74,71 @@ public final class ProxyServerConnector extends ServerConnector {
      */
     public ProxyServerConnector(Server server, ConnectionFactory... factories) {
         super(server, null, null, null, 0, -1, requireSome(factories));
+        HttpConnectionFactory http = getConnectionFactory(HttpConnectionFactory.class);
+        if (http != null) {
+            http.getHttpConfiguration().addCustomizer((request, responseHeaders) -> {
+                if (!handshakeTimeout.isZero()) {
+                    headersComplete.add(request.getConnectionMetaData().getRemoteSocketAddress());
+                }
+                return request;
+            });
+        }
+        addEventListener(new Connection.Listener() {
+            @Override
+            public void onOpened(Connection connection) {
+                armDeadline(connection);
+            }
+
+            @Override
+            public void onClosed(Connection connection) {
+                // An upgrade (to a tunnel) closes the HTTP connection but not its socket: keep the mark then.
+                EndPoint endPoint = connection.getEndPoint();
+                SocketAddress remote = endPoint.getRemoteSocketAddress();
+                if (remote != null && !endPoint.isOpen()) {
+                    headersComplete.remove(remote);
+                }
+            }
+        });
+    }
+
+    /**
+     * Sets the slowloris defence: a client must send its whole request head within this time from the moment its
+     * TCP connection is accepted (TLS handshake included), or its connection is closed. Jetty's idle timeout alone
+     * does not bound this, since it restarts with every byte. Zero (the default) turns it off. The launcher sets
+     * 10 s ({@code --handshake-timeout}).
+     *
+     * @param timeout the deadline, zero or more
+     */
+    public void setHandshakeTimeout(Duration timeout) {
+        requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("handshake timeout must not be negative, got " + timeout);
+        }
+        this.handshakeTimeout = timeout;
+    }
+
+    /** @return the slowloris deadline; zero when off */
+    public Duration getHandshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    private void armDeadline(Connection connection) {
+        Duration timeout = handshakeTimeout;
+        if (timeout.isZero()) {
+            return;
+        }
+        EndPoint endPoint = connection.getEndPoint();
+        SocketAddress remote = endPoint.getRemoteSocketAddress();
+        if (remote == null) {
+            return;
+        }
+        getScheduler().schedule(() -> {
+            boolean complete = headersComplete.remove(remote);
+            if (!complete && endPoint.isOpen()) {
+                LOG.debug("closing {}: no complete request head within {}", endPoint, timeout);
+                endPoint.close();
+            }
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static ConnectionFactory[] requireSome(ConnectionFactory[] factories) {

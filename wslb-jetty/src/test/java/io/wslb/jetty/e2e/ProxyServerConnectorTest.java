@@ -11,6 +11,7 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
+import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.Connection;
@@ -113,6 +115,32 @@ class ProxyServerConnectorTest {
                 .isEqualTo(openedOnSelector.size());
         });
         assertThat(openedOnSelector).hasSizeGreaterThanOrEqualTo(300);
+    }
+
+    @Test
+    void aClientTricklingItsRequestHead_isCutAtTheHandshakeDeadline_whileAPromptOneIsProxiedPastIt() throws Exception {
+        ((ProxyServerConnector) proxy.connector()).setHandshakeTimeout(Duration.ofSeconds(1));
+        ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+        try (RawWebSocket slow = RawWebSocket.connect(proxy.port())) {
+            long start = System.nanoTime();
+            slow.write("GET /chat HTTP/1.1\r\n");
+            // One header line every 200 ms: enough to keep any idle timeout from firing, never a complete head.
+            trickle.scheduleAtFixedRate(() -> {
+                try {
+                    slow.write("X-Slow: " + System.nanoTime() + "\r\n");
+                } catch (java.io.IOException closed) {
+                    throw new java.io.UncheckedIOException(closed);
+                }
+            }, 200, 200, TimeUnit.MILLISECONDS);
+            ClientSocket prompt = client.connect(proxy.uri("/chat"));
+
+            assertThat(slow.awaitEndOfStream(Duration.ofSeconds(5))).as("the slow client is cut").isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+            await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(prompt.echo("after the deadline")).isEqualTo("after the deadline"));
+        } finally {
+            trickle.shutdownNow();
+        }
     }
 
     @Test
