@@ -145,7 +145,7 @@ public final class BackendPool {
         } finally {
             writeLock.unlock();
         }
-        notify(member, Change.ADDED);
+        tell("addition of backend " + member.id(), l -> l.onAdded(member));
         return member;
     }
 
@@ -159,19 +159,11 @@ public final class BackendPool {
      */
     public LiveBackend update(Backend backend) {
         requireNonNull(backend, "backend");
-        PooledBackend member;
-        writeLock.lock();
-        try {
-            member = byId.get(backend.id());
-            if (member == null) {
-                throw new IllegalArgumentException("no backend with id '" + backend.id() + "' in the pool");
-            }
-            member.configure(backend);
-            publish(all);
-        } finally {
-            writeLock.unlock();
+        PooledBackend member = change(backend.id(), m -> true, m -> m.configure(backend));
+        if (member == null) {
+            throw new IllegalArgumentException("no backend with id '" + backend.id() + "' in the pool");
         }
-        notify(member, Change.UPDATED);
+        tell("update of backend " + member.id(), l -> l.onUpdated(member));
         return member;
     }
 
@@ -197,7 +189,7 @@ public final class BackendPool {
         } finally {
             writeLock.unlock();
         }
-        notify(member, Change.REMOVED);
+        tell("removal of backend " + member.id(), l -> l.onRemoved(member));
         return true;
     }
 
@@ -237,13 +229,7 @@ public final class BackendPool {
             return false;
         }
         LOG.info("backend {} draining over {}{}", id, window, forget ? ", then removed" : "");
-        for (Listener listener : listeners) {
-            try {
-                listener.onDraining(member, window, forget);
-            } catch (RuntimeException e) {
-                LOG.warn("pool listener {} failed on draining of backend {}", listener, id, e);
-            }
-        }
+        tell("draining of backend " + id, l -> l.onDraining(member, window, forget));
         if (forget) {
             remove(id);
         }
@@ -265,7 +251,7 @@ public final class BackendPool {
         if (member == null) {
             return false;
         }
-        notify(member, Change.UPDATED);
+        tell("update of backend " + member.id(), l -> l.onUpdated(member));
         return true;
     }
 
@@ -395,13 +381,7 @@ public final class BackendPool {
     }
 
     private void healthChanged(LiveBackend member, BackendHealth previous) {
-        for (Listener listener : listeners) {
-            try {
-                listener.onHealthChanged(member, previous);
-            } catch (RuntimeException e) {
-                LOG.warn("pool listener {} failed on health change of backend {}", listener, member.id(), e);
-            }
-        }
+        tell("health change of backend " + member.id(), l -> l.onHealthChanged(member, previous));
     }
 
     /** Sets the clock of ejections and slow starts (the balancer's). */
@@ -492,28 +472,17 @@ public final class BackendPool {
             } else {
                 LOG.warn("panic over: healthy backends are available again");
             }
-            for (Listener listener : listeners) {
-                try {
-                    listener.onPanic(nowPanic);
-                } catch (RuntimeException e) {
-                    LOG.warn("pool listener {} failed on panic change", listener, e);
-                }
-            }
+            tell("panic change", l -> l.onPanic(nowPanic));
         }
     }
 
-    private enum Change { ADDED, UPDATED, REMOVED }
-
-    private void notify(LiveBackend member, Change change) {
+    /** Calls every listener; one that throws is logged and does not stop the others. */
+    private void tell(String event, Consumer<Listener> call) {
         for (Listener listener : listeners) {
             try {
-                switch (change) {
-                    case ADDED -> listener.onAdded(member);
-                    case UPDATED -> listener.onUpdated(member);
-                    case REMOVED -> listener.onRemoved(member);
-                }
+                call.accept(listener);
             } catch (RuntimeException e) {
-                LOG.warn("pool listener {} failed on {} of backend {}", listener, change, member.id(), e);
+                LOG.warn("pool listener {} failed on {}", listener, event, e);
             }
         }
     }

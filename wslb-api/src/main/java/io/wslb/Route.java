@@ -108,11 +108,7 @@ public final class Route {
             router.reject(request, reason, reason.status());
             throw exhausted;
         }
-        try {
-            router.events().onRetry(this, reason, failure);
-        } catch (RuntimeException e) {
-            LOG.warn("listener failed on retry", e);
-        }
+        router.events().onRetry(this, reason, failure);
         List<String> nowTried = new ArrayList<>(tried.size() + 1);
         nowTried.addAll(tried);
         nowTried.add(backend.id());
@@ -154,11 +150,7 @@ public final class Route {
         } catch (RuntimeException e) {
             LOG.warn("affinity resolver {} failed to produce response headers", router.affinity(), e);
         }
-        try {
-            router.events().onOpened(this);
-        } catch (RuntimeException e) {
-            LOG.warn("listener failed on open", e);
-        }
+        router.events().onOpened(this);
         return headers;
     }
 
@@ -189,11 +181,7 @@ public final class Route {
     public void closed(CloseCause cause, long bytesFromClient, long bytesFromBackend) {
         if (STATE.compareAndSet(this, ESTABLISHED, ENDED)) {
             router.released(backend);
-            try {
-                router.events().onClosed(this, cause, bytesFromClient, bytesFromBackend);
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on close", e);
-            }
+            router.events().onClosed(this, cause, bytesFromClient, bytesFromBackend);
         }
     }
 

@@ -3,6 +3,7 @@ package io.wslb;
 import static java.util.Objects.requireNonNull;
 
 import io.wslb.internal.HandshakeRateLimiter;
+import io.wslb.internal.Listeners;
 import io.wslb.internal.PooledBackend;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ public final class Router {
     private final AffinityResolver affinity;
     private final @Nullable SessionStore store;
     private final int maxAttempts;
-    private final LoadBalancerListener events;
+    private final Listeners events;
     private final AffinityFallback fallback;
     private final Limits limits;
     private final Object pickLock = new Object();
@@ -57,16 +58,11 @@ public final class Router {
     /** What bounds and shapes the picks: the guard, connection caps, outlier detection, slow start. */
     record Limits(int maxConnections, OutlierDetection outliers, Duration slowStart, HandshakeGuard guard,
                   @Nullable HandshakeRateLimiter rate) {
-        static final Limits NONE = new Limits(0, OutlierDetection.disabled(), Duration.ZERO, HandshakeGuard.allowAll(), null);
     }
 
+    /** {@code events} is a {@link Listeners}: it shields the routing from a listener that throws. */
     Router(BackendPool pool, BalancingStrategy strategy, AffinityResolver affinity, @Nullable SessionStore store,
-           int maxAttempts, LoadBalancerListener events, AffinityFallback fallback) {
-        this(pool, strategy, affinity, store, maxAttempts, events, fallback, Limits.NONE);
-    }
-
-    Router(BackendPool pool, BalancingStrategy strategy, AffinityResolver affinity, @Nullable SessionStore store,
-           int maxAttempts, LoadBalancerListener events, AffinityFallback fallback, Limits limits) {
+           int maxAttempts, Listeners events, AffinityFallback fallback, Limits limits) {
         this.limits = limits;
         this.pool = pool;
         this.strategy = strategy;
@@ -191,11 +187,7 @@ public final class Router {
      * @param status the HTTP status sent, or 0
      */
     public void reject(HandshakeRequest request, RejectCause cause, int status) {
-        try {
-            events.onRejected(request, cause, status);
-        } catch (RuntimeException e) {
-            LOG.warn("listener failed on rejection", e);
-        }
+        events.onRejected(request, cause, status);
     }
 
     private @Nullable String affinityKey(HandshakeRequest request) {
@@ -363,11 +355,7 @@ public final class Router {
     private Route newRoute(HandshakeRequest request, @Nullable String key, int attempt, PooledBackend member,
                            List<String> tried) {
         Route route = new Route(this, request, key, attempt, member, tried);
-        try {
-            events.onBackendChosen(route);
-        } catch (RuntimeException e) {
-            LOG.warn("listener failed on backend chosen", e);
-        }
+        events.onBackendChosen(route);
         return route;
     }
 

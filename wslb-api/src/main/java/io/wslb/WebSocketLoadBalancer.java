@@ -46,7 +46,7 @@ public final class WebSocketLoadBalancer {
     private final BalancingStrategy strategy;
     private final AffinityResolver affinity;
     private final @Nullable SessionStore sessionStore;
-    private final LoadBalancerListener events;
+    private final Listeners events;
     private final Router router;
     private final Duration connectTimeout;
     private final Duration upgradeTimeout;

@@ -6,6 +6,7 @@ import io.wslb.LoadBalancerListener;
 import io.wslb.RejectCause;
 import io.wslb.Route;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,55 +23,35 @@ public final class Listeners implements LoadBalancerListener {
 
     @Override
     public void onBackendChosen(Route route) {
-        for (LoadBalancerListener l : listeners) {
-            try {
-                l.onBackendChosen(route);
-            } catch (RuntimeException e) {
-                LOG.warn("listener {} failed on onBackendChosen", l, e);
-            }
-        }
+        each("onBackendChosen", l -> l.onBackendChosen(route));
     }
 
     @Override
     public void onRetry(Route failed, RejectCause reason, Throwable failure) {
-        for (LoadBalancerListener l : listeners) {
-            try {
-                l.onRetry(failed, reason, failure);
-            } catch (RuntimeException e) {
-                LOG.warn("listener {} failed on onRetry", l, e);
-            }
-        }
+        each("onRetry", l -> l.onRetry(failed, reason, failure));
     }
 
     @Override
     public void onRejected(HandshakeRequest request, RejectCause cause, int status) {
-        for (LoadBalancerListener l : listeners) {
-            try {
-                l.onRejected(request, cause, status);
-            } catch (RuntimeException e) {
-                LOG.warn("listener {} failed on onRejected", l, e);
-            }
-        }
+        each("onRejected", l -> l.onRejected(request, cause, status));
     }
 
     @Override
     public void onOpened(Route route) {
-        for (LoadBalancerListener l : listeners) {
-            try {
-                l.onOpened(route);
-            } catch (RuntimeException e) {
-                LOG.warn("listener {} failed on onOpened", l, e);
-            }
-        }
+        each("onOpened", l -> l.onOpened(route));
     }
 
     @Override
     public void onClosed(Route route, CloseCause cause, long bytesFromClient, long bytesFromBackend) {
+        each("onClosed", l -> l.onClosed(route, cause, bytesFromClient, bytesFromBackend));
+    }
+
+    private void each(String event, Consumer<LoadBalancerListener> call) {
         for (LoadBalancerListener l : listeners) {
             try {
-                l.onClosed(route, cause, bytesFromClient, bytesFromBackend);
+                call.accept(l);
             } catch (RuntimeException e) {
-                LOG.warn("listener {} failed on onClosed", l, e);
+                LOG.warn("listener {} failed on {}", l, event, e);
             }
         }
     }
