@@ -55,23 +55,9 @@ final class Child implements AutoCloseable {
 
     static Child start(String name, List<String> command, Duration lifetime, Path logDir, int readyLines,
                        Duration readyTimeout) throws IOException, InterruptedException {
-        Files.createDirectories(logDir);
-        Path log = logDir.resolve(name + ".log");
-        List<String> cmd = new ArrayList<>();
-        cmd.add("timeout");
-        cmd.add("-k");
-        cmd.add("10");
-        cmd.add(Long.toString(Math.max(1, lifetime.toSeconds())));
-        cmd.addAll(command);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        Child child = new Child(name, p, log);
-        synchronized (LIVE) {
-            LIVE.add(child);
-        }
-        Thread pump = new Thread(child::pump, "log-" + name);
-        pump.setDaemon(true);
-        pump.start();
+        Child child = launch(name, command, lifetime, logDir);
+        Process p = child.process;
+        Path log = child.log;
         long deadline = System.nanoTime() + readyTimeout.toNanos();
         while (child.ports.size() < readyLines) {
             long left = deadline - System.nanoTime();
@@ -89,25 +75,32 @@ final class Child implements AutoCloseable {
         return child;
     }
 
-    /**
-     * Starts a server that prints nothing in particular (NGINX, HAProxy) and counts it as ready when 127.0.0.1:{@code
-     * port} accepts a TCP connection.
-     */
-    static Child startUntilPort(String name, List<String> command, Duration lifetime, Path logDir, int port,
-                                Duration readyTimeout) throws IOException, InterruptedException {
+    /** Starts {@code command} under coreutils {@code timeout} (so it cannot outlive the run), logging to a file. */
+    private static Child launch(String name, List<String> command, Duration lifetime, Path logDir) throws IOException {
         Files.createDirectories(logDir);
-        Path log = logDir.resolve(name + ".log");
         List<String> cmd = new ArrayList<>(List.of("timeout", "-k", "10", Long.toString(Math.max(1, lifetime.toSeconds()))));
         cmd.addAll(command);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();
-        Child child = new Child(name, p, log);
+        Child child = new Child(name, p, logDir.resolve(name + ".log"));
         synchronized (LIVE) {
             LIVE.add(child);
         }
         Thread pump = new Thread(child::pump, "log-" + name);
         pump.setDaemon(true);
         pump.start();
+        return child;
+    }
+
+    /**
+     * Starts a server that prints nothing in particular (NGINX, HAProxy) and counts it as ready when 127.0.0.1:{@code
+     * port} accepts a TCP connection.
+     */
+    static Child startUntilPort(String name, List<String> command, Duration lifetime, Path logDir, int port,
+                                Duration readyTimeout) throws IOException, InterruptedException {
+        Child child = launch(name, command, lifetime, logDir);
+        Process p = child.process;
+        Path log = child.log;
         long deadline = System.nanoTime() + readyTimeout.toNanos();
         while (!accepts(port)) {
             if (!p.isAlive() || System.nanoTime() > deadline) {

@@ -10,12 +10,10 @@ import java.util.Set;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.websocket.core.CloseStatus;
 import org.eclipse.jetty.websocket.core.Configuration;
 import org.eclipse.jetty.websocket.core.CoreSession;
 import org.eclipse.jetty.websocket.core.Frame;
-import org.eclipse.jetty.websocket.core.FrameHandler;
 import org.eclipse.jetty.websocket.core.OpCode;
 import org.eclipse.jetty.websocket.core.WebSocketComponents;
 import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
@@ -85,9 +83,7 @@ final class EchoServer {
     }
 
     /** One per connection. Only one frame is outstanding at a time, so one reusable callback suffices. */
-    static final class EchoFrameHandler implements FrameHandler, Callback {
-        private CoreSession session;
-        private volatile Callback frameCallback;
+    static final class EchoFrameHandler extends ForwardingFrameHandler {
 
         @Override
         public void onOpen(CoreSession coreSession, Callback callback) {
@@ -118,28 +114,7 @@ final class EchoServer {
         }
 
         private void send(Frame echo, Callback callback) {
-            frameCallback = callback;
-            session.sendFrame(echo, this, false);
-        }
-
-        @Override
-        public void succeeded() {
-            Callback c = frameCallback;
-            frameCallback = null;
-            c.succeeded();
-            session.demand();
-        }
-
-        @Override
-        public void failed(Throwable x) {
-            Callback c = frameCallback;
-            frameCallback = null;
-            c.failed(x);
-        }
-
-        @Override
-        public InvocationType getInvocationType() {
-            return Invocable.InvocationType.NON_BLOCKING;
+            forward(session, echo, callback);
         }
 
         private static boolean startsWithClose(ByteBuffer payload) {

@@ -20,12 +20,10 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.websocket.core.CloseStatus;
 import org.eclipse.jetty.websocket.core.Configuration;
 import org.eclipse.jetty.websocket.core.CoreSession;
 import org.eclipse.jetty.websocket.core.Frame;
-import org.eclipse.jetty.websocket.core.FrameHandler;
 import org.eclipse.jetty.websocket.core.OpCode;
 import org.eclipse.jetty.websocket.core.WebSocketComponents;
 import org.eclipse.jetty.websocket.core.client.CoreClientUpgradeRequest;
@@ -310,13 +308,11 @@ final class FrameRelayProxy {
     }
 
     /** One side of the relay. Also the (reused) completion callback of the frame it forwards to its peer. */
-    static final class Leg implements FrameHandler, Callback {
+    static final class Leg extends ForwardingFrameHandler {
         private final Relay relay;
         final boolean isClient;
         Leg peer;
-        volatile CoreSession session;
         Callback pendingClose; // guarded by relay
-        private volatile Callback frameCallback;
 
         Leg(Relay relay, boolean isClient) {
             this.relay = relay;
@@ -338,28 +334,7 @@ final class FrameRelayProxy {
             }
             // The parsed frame is forwarded as is: its payload is already unmasked and stays valid until `callback`
             // completes; a client-behaviour session sets a fresh mask when it sends, a server one sends unmasked.
-            frameCallback = callback;
-            peer.session.sendFrame(frame, this, false);
-        }
-
-        @Override
-        public void succeeded() {
-            Callback c = frameCallback;
-            frameCallback = null;
-            c.succeeded();
-            session.demand();
-        }
-
-        @Override
-        public void failed(Throwable x) {
-            Callback c = frameCallback;
-            frameCallback = null;
-            c.failed(x);
-        }
-
-        @Override
-        public InvocationType getInvocationType() {
-            return Invocable.InvocationType.NON_BLOCKING;
+            forward(peer.session, frame, callback);
         }
 
         @Override
