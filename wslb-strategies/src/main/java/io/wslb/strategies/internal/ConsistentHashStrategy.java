@@ -6,6 +6,7 @@ import io.wslb.RoutingContext;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Consistent hashing of the affinity key (or, without one, the client's address) on a ring of virtual nodes:
@@ -15,7 +16,9 @@ import java.util.List;
  *
  * <p>With a balance factor (HAProxy's {@code hash-balance-factor}, as a ratio: 1.25 for 125), no backend takes a
  * new connection while it holds more than factor x the mean: the walk continues to the next point's owner. The
- * ring is built once per pool change (the eligible list is the same object until then) and shared by all threads.
+ * ring is built when the candidates stop being a subset of its members (a pool change that adds or reorders
+ * backends) and shared by all threads. While some members are out (a retry, an ejection, a drain) the same ring
+ * is walked, skipping them through a mask, so the other backends keep their keys.
  */
 public final class ConsistentHashStrategy implements BalancingStrategy {
 
@@ -24,8 +27,13 @@ public final class ConsistentHashStrategy implements BalancingStrategy {
     /** The ring of one candidate list: sorted point hashes and the index of each point's owner. */
     record Ring(List<LiveBackend> members, long[] points, int[] owners) {}
 
+    /** Which ring members are among a candidate list (a subset of the ring's members, in their order). */
+    record Mask(List<LiveBackend> members, List<LiveBackend> candidates, boolean[] in) {}
+
     private final double balanceFactor;
     private volatile Ring ring = new Ring(List.of(), new long[0], new int[0]);
+    /** The mask of the last subset seen: while a backend is out, the pool offers the same list at every pick. */
+    private volatile @Nullable Mask mask;
 
     /** @param balanceFactor 0 for none, else at least 1 (a backend may hold up to factor x the mean) */
     public ConsistentHashStrategy(double balanceFactor) {
@@ -35,10 +43,10 @@ public final class ConsistentHashStrategy implements BalancingStrategy {
     @Override
     public LiveBackend pick(List<LiveBackend> candidates, RoutingContext context) {
         Ring r = ring;
-        boolean subset = false;
+        boolean[] in = null;
         if (r.members() != candidates) {
-            subset = isSubset(candidates, r.members());
-            if (!subset) {
+            in = maskOf(candidates, r.members());
+            if (in == null) {
                 r = build(candidates);
                 ring = r;
             }
@@ -54,10 +62,11 @@ public final class ConsistentHashStrategy implements BalancingStrategy {
         LiveBackend fallback = null;
         for (int step = 0; step < length; step++) {
             int index = start + step;
-            LiveBackend owner = r.members().get(r.owners()[index >= length ? index - length : index]);
-            if (subset && !SmoothWeightedRoundRobinStrategy.containsIdentity(candidates, owner)) {
+            int ownerIndex = r.owners()[index >= length ? index - length : index];
+            if (in != null && !in[ownerIndex]) {
                 continue;
             }
+            LiveBackend owner = r.members().get(ownerIndex);
             if (fallback == null) {
                 fallback = owner;
             }
@@ -87,16 +96,32 @@ public final class ConsistentHashStrategy implements BalancingStrategy {
         return client.getHostAddress();
     }
 
-    private static boolean isSubset(List<LiveBackend> candidates, List<LiveBackend> members) {
-        if (candidates.size() >= members.size()) {
-            return false;
+    /**
+     * @return which ring members are candidates, when the candidates are a strict subset of the members in their
+     *     order (a retry, or a backend out of the pool's eligible list); null when the ring must be rebuilt
+     */
+    private boolean @Nullable [] maskOf(List<LiveBackend> candidates, List<LiveBackend> members) {
+        Mask cached = mask;
+        if (cached != null && cached.candidates() == candidates && cached.members() == members) {
+            return cached.in();
         }
-        for (LiveBackend candidate : candidates) {
-            if (!SmoothWeightedRoundRobinStrategy.containsIdentity(members, candidate)) {
-                return false;
+        int m = candidates.size();
+        if (m >= members.size()) {
+            return null;
+        }
+        boolean[] in = new boolean[members.size()];
+        int j = 0;
+        for (int i = 0, n = members.size(); i < n && j < m; i++) {
+            if (members.get(i) == candidates.get(j)) {
+                in[i] = true;
+                j++;
             }
         }
-        return true;
+        if (j < m) {
+            return null;
+        }
+        mask = new Mask(members, candidates, in);
+        return in;
     }
 
     static Ring build(List<LiveBackend> members) {

@@ -11,8 +11,8 @@ import java.util.List;
  * a a a a a b c: no burst toward the heavy backend, exact proportions over every cycle of total-weight picks.
  *
  * <p>The state is kept for the pool's eligible list (the same list object until the pool changes), so a pick is
- * one pass over an array, under this strategy's monitor. On a retry, the candidates are a subset of that list:
- * the pass then skips the backends that are not candidates, and the state carries on.
+ * one pass over an array, under this strategy's monitor. When the candidates are a subset of that list in its
+ * order (a retry, or a backend taken out for a while), the same pass skips the others and the state carries on.
  */
 public final class SmoothWeightedRoundRobinStrategy implements BalancingStrategy {
 
@@ -22,18 +22,17 @@ public final class SmoothWeightedRoundRobinStrategy implements BalancingStrategy
 
     @Override
     public synchronized LiveBackend pick(List<LiveBackend> candidates, RoutingContext context) {
-        if (candidates != members) {
-            if (!isSubsetOfMembers(candidates)) {
-                rebuild(candidates);
-            }
+        if (candidates != members && !isOrderedSubsetOfMembers(candidates)) {
+            rebuild(candidates);
         }
-        boolean all = candidates == members;
+        // The candidates follow the members' order (the pool's, filtered), so one merged walk finds them.
         int best = -1;
         long total = 0;
-        for (int i = 0, n = members.size(); i < n; i++) {
-            if (!all && !containsIdentity(candidates, members.get(i))) {
+        for (int i = 0, j = 0, n = members.size(), m = candidates.size(); i < n && j < m; i++) {
+            if (members.get(i) != candidates.get(j)) {
                 continue;
             }
+            j++;
             current[i] += weights[i];
             total += weights[i];
             if (best < 0 || current[i] > current[best]) {
@@ -44,16 +43,16 @@ public final class SmoothWeightedRoundRobinStrategy implements BalancingStrategy
         return members.get(best);
     }
 
-    private boolean isSubsetOfMembers(List<LiveBackend> candidates) {
-        if (candidates.size() >= members.size()) {
-            return false;
-        }
-        for (LiveBackend candidate : candidates) {
-            if (!containsIdentity(members, candidate)) {
-                return false;
+    /** @return true if every candidate is a member, in the members' order: one walk, no rebuild needed */
+    private boolean isOrderedSubsetOfMembers(List<LiveBackend> candidates) {
+        int j = 0;
+        int m = candidates.size();
+        for (int i = 0, n = members.size(); i < n && j < m; i++) {
+            if (members.get(i) == candidates.get(j)) {
+                j++;
             }
         }
-        return true;
+        return j == m;
     }
 
     private void rebuild(List<LiveBackend> candidates) {
@@ -81,14 +80,6 @@ public final class SmoothWeightedRoundRobinStrategy implements BalancingStrategy
         return -1;
     }
 
-    static boolean containsIdentity(List<LiveBackend> list, LiveBackend backend) {
-        for (int i = 0, n = list.size(); i < n; i++) {
-            if (list.get(i) == backend) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     @Override
     public String toString() {
