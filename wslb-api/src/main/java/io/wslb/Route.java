@@ -134,7 +134,7 @@ public final class Route {
         router.succeeded(backend);
         List<HttpHeader> headers = List.of();
         SessionStore store = router.store();
-        if (affinityKey != null && store != null && router.affinity().needsSessionStore()) {
+        if (affinityKey != null && store != null) {
             try {
                 store.put(affinityKey, backend.id()).whenComplete((done, failure) -> {
                     if (failure != null) {

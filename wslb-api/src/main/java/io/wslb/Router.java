@@ -122,7 +122,8 @@ public final class Router {
         if (pinned != null) {
             return settle(request, () -> routeTo(request, key, pool.get(pinned)));
         }
-        if (key == null || store == null || !affinity.needsSessionStore()) {
+        // A store is only ever set with a resolver whose keys are stored (the builder checks it).
+        if (key == null || store == null) {
             return settle(request, () -> pick(request, key, 1, List.of(), null));
         }
         CompletionStage<Optional<String>> lookup;
@@ -210,23 +211,17 @@ public final class Router {
         // Closes stay lock-free.
         synchronized (pickLock) {
             List<LiveBackend> eligible = pool.eligible();
-            List<LiveBackend> candidates = eligible;
-            boolean someFull = false;
-            if (!tried.isEmpty() || hasFull(eligible)) {
-                candidates = available(eligible, tried);
-                someFull = hasFull(eligible);
-            }
-            if (candidates.isEmpty() && !pool.standby().isEmpty()) {
+            List<LiveBackend> standby = pool.standby();
+            List<LiveBackend> candidates = available(eligible, tried);
+            if (candidates.isEmpty() && !standby.isEmpty()) {
                 // Every primary was tried or is full: the backups take the overflow.
-                List<LiveBackend> standby = pool.standby();
                 candidates = available(standby, tried);
-                someFull |= hasFull(standby);
             }
             if (candidates.isEmpty()) {
                 if (last != null) {
                     throw last;
                 }
-                if (someFull) {
+                if (hasFull(eligible) || hasFull(standby)) {
                     throw new RouteException(RejectCause.AT_CAPACITY, "every eligible backend is at its connection cap");
                 }
                 throw new RouteException(RejectCause.NO_BACKEND, "no eligible backend in " + pool);
@@ -287,15 +282,22 @@ public final class Router {
         return 0.1 + 0.9 * Math.max(0, elapsed) / (double) window;
     }
 
-    /** @return the members that are not full and not tried yet */
+    /**
+     * @return the members that are not full and not tried yet: {@code members} itself when that is all of them (the
+     *     common case, which keeps the strategies' per-list caches warm), else a filtered copy in the same order
+     */
     private static List<LiveBackend> available(List<LiveBackend> members, List<String> tried) {
-        List<LiveBackend> open = new ArrayList<>(members.size());
-        for (LiveBackend member : members) {
-            if (!member.full() && !tried.contains(member.id())) {
+        List<LiveBackend> open = null;
+        for (int i = 0, n = members.size(); i < n; i++) {
+            LiveBackend member = members.get(i);
+            boolean out = member.full() || !tried.isEmpty() && tried.contains(member.id());
+            if (out && open == null) {
+                open = new ArrayList<>(members.subList(0, i));
+            } else if (!out && open != null) {
                 open.add(member);
             }
         }
-        return List.copyOf(open);
+        return open == null ? members : List.copyOf(open);
     }
 
     private static boolean hasFull(List<LiveBackend> candidates) {

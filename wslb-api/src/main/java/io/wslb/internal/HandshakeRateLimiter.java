@@ -9,14 +9,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A token bucket per client address: each address may start {@code perSecond} handshakes a second on average,
- * with bursts of up to {@code perSecond}. Buckets of addresses that have been quiet for a while are dropped, so
- * the map holds only recently active clients.
+ * with bursts of up to {@code perSecond}. Buckets of addresses quiet for a second (full again by then) are
+ * dropped every 1,024 handshakes, so the map holds only the clients of the last second or so.
  */
 public final class HandshakeRateLimiter {
 
     private static final long SECOND = 1_000_000_000L;
-    /** Buckets untouched for this long are full again, so they can be forgotten. */
-    private static final long FORGET_AFTER = 10 * SECOND;
+    /** A bucket untouched for a second is full again: forgetting it is the same as keeping it. */
+    private static final long FORGET_AFTER = SECOND;
 
     private final int perSecond;
     private final Ticker ticker;
@@ -52,8 +52,7 @@ public final class HandshakeRateLimiter {
      */
     public boolean tryAcquire(InetAddress client) {
         long now = ticker.nanos();
-        if (sinceSweep.incrementAndGet() >= 1024) {
-            sinceSweep.set(0);
+        if ((sinceSweep.incrementAndGet() & 1023) == 0) {
             sweep(now);
         }
         Bucket bucket = buckets.computeIfAbsent(client, c -> new Bucket(perSecond, now));
