@@ -96,18 +96,24 @@ final class Options {
         return raw.isEmpty() ? fallback : parseBytes("--" + name, raw);
     }
 
-    /** Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT30S}). */
+    /**
+     * Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, ISO-8601 ({@code PT30S}) or {@code 0};
+     * never negative. Whether zero is allowed is up to the setting (some take it as "off"), which validates it.
+     */
     static Duration parseDuration(String what, String raw) throws UsageException {
         String text = raw.trim().toLowerCase(Locale.ROOT);
+        if (text.equals("0")) {
+            return Duration.ZERO;
+        }
         try {
             if (text.startsWith("p")) {
-                return positive(what, raw, Duration.parse(raw.trim().toUpperCase(Locale.ROOT)));
+                return notNegative(what, raw, Duration.parse(raw.trim().toUpperCase(Locale.ROOT)));
             }
             if (text.endsWith("ms")) {
-                return positive(what, raw, Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2))));
+                return notNegative(what, raw, Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2))));
             }
             long amount = Long.parseLong(text.substring(0, text.length() - 1));
-            return positive(what, raw, switch (text.charAt(text.length() - 1)) {
+            return notNegative(what, raw, switch (text.charAt(text.length() - 1)) {
                 case 's' -> Duration.ofSeconds(amount);
                 case 'm' -> Duration.ofMinutes(amount);
                 case 'h' -> Duration.ofHours(amount);
@@ -119,9 +125,9 @@ final class Options {
         }
     }
 
-    private static Duration positive(String what, String raw, Duration d) throws UsageException {
-        if (d.isNegative() || d.isZero()) {
-            throw new UsageException(what + ": '" + raw + "' must be positive");
+    private static Duration notNegative(String what, String raw, Duration d) throws UsageException {
+        if (d.isNegative()) {
+            throw new UsageException(what + ": '" + raw + "' must not be negative");
         }
         return d;
     }

@@ -175,13 +175,12 @@ public final class ProxyLauncher {
         InetSocketAddress listen = Options.parseAddress("--listen", options.get("listen", "127.0.0.1:9203"));
         List<Backend> backends = backends(options.all("backend"));
         BalancingStrategy builderStrategy = strategy(options.get("strategy", "round-robin"), options.get("hash-balance-factor", ""));
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder()
-            .strategy(builderStrategy)
-            .connectTimeout(options.duration("connect-timeout", WebSocketLoadBalancer.DEFAULT_CONNECT_TIMEOUT))
-            .upgradeTimeout(options.duration("upgrade-timeout", WebSocketLoadBalancer.DEFAULT_UPGRADE_TIMEOUT))
-            .idleTimeout(options.duration("idle-timeout", WebSocketLoadBalancer.DEFAULT_IDLE_TIMEOUT));
+        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(builderStrategy);
         try {
-            builder.maxFrameSize(options.bytes("max-frame-size", WebSocketLoadBalancer.DEFAULT_MAX_FRAME_SIZE))
+            builder.connectTimeout(options.duration("connect-timeout", WebSocketLoadBalancer.DEFAULT_CONNECT_TIMEOUT))
+                .upgradeTimeout(options.duration("upgrade-timeout", WebSocketLoadBalancer.DEFAULT_UPGRADE_TIMEOUT))
+                .idleTimeout(options.duration("idle-timeout", WebSocketLoadBalancer.DEFAULT_IDLE_TIMEOUT))
+                .maxFrameSize(options.bytes("max-frame-size", WebSocketLoadBalancer.DEFAULT_MAX_FRAME_SIZE))
                 .maxMessageSize(options.bytes("max-message-size", WebSocketLoadBalancer.DEFAULT_MAX_MESSAGE_SIZE))
                 .maxAttempts(parseInt("--max-attempts", options.get("max-attempts", "3")))
                 .maxConnections(parseInt("--max-connections", options.get("max-connections", "0")))
@@ -228,7 +227,11 @@ public final class ProxyLauncher {
         }
         BalancingStrategy strategy = builderStrategy;
         if (affinity.needsSessionStore() && (!strategy.usesAffinityKey() || options.has("session-ttl"))) {
-            builder.sessionStore(SessionStores.inMemory(options.duration("session-ttl", Duration.ofHours(1))));
+            try {
+                builder.sessionStore(SessionStores.inMemory(options.duration("session-ttl", Duration.ofHours(1))));
+            } catch (IllegalArgumentException e) {
+                throw new Options.UsageException("--session-ttl: " + e.getMessage());
+            }
         } else if (options.has("session-ttl")) {
             throw new Options.UsageException("--session-ttl needs an --affinity whose keys are stored (ip, app-cookie, header, query, jwt-claim)");
         }

@@ -132,7 +132,12 @@ class ProxyLauncherTest {
         assertThat(Options.parseDuration("--x", "5m")).isEqualTo(Duration.ofMinutes(5));
         assertThat(Options.parseDuration("--x", "PT1H")).isEqualTo(Duration.ofHours(1));
         assertThatThrownBy(() -> Options.parseDuration("--idle-timeout", "soon")).hasMessageContaining("--idle-timeout: 'soon' is not a duration");
-        assertThatThrownBy(() -> Options.parseDuration("--x", "0s")).hasMessageContaining("must be positive");
+        // Zero is for the setting to judge ("off" for some); a zero timeout is still refused, by the builder.
+        assertThat(Options.parseDuration("--x", "0")).isEqualTo(Duration.ZERO);
+        assertThatThrownBy(() -> Options.parseDuration("--x", "-1s")).hasMessageContaining("must not be negative");
+        assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
+            "--connect-timeout", "0s"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            .isInstanceOf(Options.UsageException.class).hasMessageContaining("must be positive");
         assertThat(Options.parseBytes("--x", "64KiB")).isEqualTo(65536);
         assertThat(Options.parseBytes("--x", "16MiB")).isEqualTo(16L << 20);
         assertThat(Options.parseBytes("--x", "1000")).isEqualTo(1000);
