@@ -49,11 +49,12 @@ public final class ProxyServerConnector extends ServerConnector {
 
     private volatile Duration handshakeTimeout = Duration.ZERO;
     /**
-     * Remote addresses of connections whose first request head is complete, awaiting their deadline check. The
-     * remote address, not the endpoint, so that it is the same under TLS (where requests see a decrypting
-     * endpoint); it is unique among open connections of one listener.
+     * Remote addresses of connections still waiting for their first request head, each with a deadline armed.
+     * The remote address, not the endpoint, so that it is the same under TLS (where requests see a decrypting
+     * endpoint); it is unique among open connections of one listener. An entry leaves at the first request
+     * head, at the deadline, or when the socket closes, so the set only holds connections in their handshake.
      */
-    private final Set<SocketAddress> headersComplete = ConcurrentHashMap.newKeySet();
+    private final Set<SocketAddress> awaitingHead = ConcurrentHashMap.newKeySet();
 
     /**
      * A connector for plain HTTP/1.1 (and so {@code ws://}).
@@ -77,9 +78,7 @@ public final class ProxyServerConnector extends ServerConnector {
         HttpConnectionFactory http = getConnectionFactory(HttpConnectionFactory.class);
         if (http != null) {
             http.getHttpConfiguration().addCustomizer((request, responseHeaders) -> {
-                if (!handshakeTimeout.isZero()) {
-                    headersComplete.add(request.getConnectionMetaData().getRemoteSocketAddress());
-                }
+                awaitingHead.remove(request.getConnectionMetaData().getRemoteSocketAddress());
                 return request;
             });
         }
@@ -91,11 +90,9 @@ public final class ProxyServerConnector extends ServerConnector {
 
             @Override
             public void onClosed(Connection connection) {
-                // An upgrade (to a tunnel) closes the HTTP connection but not its socket: keep the mark then.
-                EndPoint endPoint = connection.getEndPoint();
-                SocketAddress remote = endPoint.getRemoteSocketAddress();
-                if (remote != null && !endPoint.isOpen()) {
-                    headersComplete.remove(remote);
+                SocketAddress remote = connection.getEndPoint().getRemoteSocketAddress();
+                if (remote != null) {
+                    awaitingHead.remove(remote);
                 }
             }
         });
@@ -132,9 +129,9 @@ public final class ProxyServerConnector extends ServerConnector {
         if (remote == null) {
             return;
         }
+        awaitingHead.add(remote);
         getScheduler().schedule(() -> {
-            boolean complete = headersComplete.remove(remote);
-            if (!complete && endPoint.isOpen()) {
+            if (awaitingHead.remove(remote) && endPoint.isOpen()) {
                 LOG.debug("closing {}: no complete request head within {}", endPoint, timeout);
                 endPoint.close();
             }

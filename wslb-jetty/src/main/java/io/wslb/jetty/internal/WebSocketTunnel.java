@@ -94,6 +94,11 @@ final class WebSocketTunnel {
         backend.relay().iterate();
         client.relay().iterate();
         scheduleLivenessTick();
+        // A backend handshake that was in flight when the stop began ends here: registered first, then checked,
+        // so either the shutdown's snapshot of the tunnels or this check sees it.
+        if (context.isShuttingDown()) {
+            end(CloseCause.SHUTDOWN, "server stopping");
+        }
     }
 
     private void scheduleLivenessTick() {
@@ -195,7 +200,7 @@ final class WebSocketTunnel {
         if (!started) {
             return true;
         }
-        if (context.isShuttingDown() && cause.get() == null && !context.balancer().shutdownWindow().isZero()) {
+        if (context.isShuttingDown() && cause.get() == null) {
             // A connector that stops gracefully shortens every idle timeout (Jetty's shutdownIdleTimeout, 1 s):
             // this connection's close is already scheduled within the shutdown window; the stop timeout cuts
             // whatever is left.
