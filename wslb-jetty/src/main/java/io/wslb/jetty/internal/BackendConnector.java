@@ -56,11 +56,6 @@ public final class BackendConnector extends ContainerLifeCycle {
         addBean(connector);
     }
 
-    /** @return the connector, for tests and figures */
-    public ClientConnector clientConnector() {
-        return connector;
-    }
-
     /**
      * Connects to a backend; {@code factory} makes the connection once TCP (and TLS) is up.
      *

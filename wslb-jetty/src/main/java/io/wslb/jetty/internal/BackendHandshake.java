@@ -117,6 +117,13 @@ final class BackendHandshake {
 
     /** Header values are Latin-1 on the wire; a value Jetty decoded as UTF-8 is written back as UTF-8. */
     private static byte[] encode(CharSequence text) {
+        boolean latin1 = true;
+        for (int i = 0, n = text.length(); i < n && latin1; i++) {
+            latin1 = text.charAt(i) <= 0xFF;
+        }
+        if (latin1) {
+            return text.toString().getBytes(StandardCharsets.ISO_8859_1);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

@@ -200,7 +200,6 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
         }
     }
 
-
     // HttpParser.ResponseHandler
 
     @Override
@@ -250,9 +249,5 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
     @Override
     public void earlyEOF() {
         // Handled in onFillable through parser.isAtEOF().
-    }
-
-    int status() {
-        return status;
     }
 }

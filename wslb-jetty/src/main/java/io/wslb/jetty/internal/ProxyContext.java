@@ -140,14 +140,6 @@ public final class ProxyContext {
         return balancer.pingInterval();
     }
 
-    long maxFrameSize() {
-        return balancer.maxFrameSize();
-    }
-
-    long maxMessageSize() {
-        return balancer.maxMessageSize();
-    }
-
     /** @return the live tunnels (a concurrent view) */
     Set<WebSocketTunnel> tunnels() {
         return tunnels;

@@ -99,11 +99,6 @@ final class Relay extends Pump {
         wake();
     }
 
-    boolean isClosing() {
-        return closeRequest != null;
-    }
-
-
     long forwarded() {
         return forwarded;
     }
@@ -305,14 +300,6 @@ final class Relay extends Pump {
         release();
         tunnel.writeFailed(this, sink, cause);
         tunnel.relayDone(this);
-    }
-
-    TunnelLeg source() {
-        return source;
-    }
-
-    TunnelLeg sink() {
-        return sink;
     }
 
     @Override

@@ -93,10 +93,10 @@ final class TunnelLeg implements Connection, Connection.UpgradeTo, Callback {
 
     @Override
     public void onUpgradeTo(ByteBuffer buffer) {
+        // The buffer is the previous connection's own, unpooled copy (Jetty's HttpConnection and our
+        // BackendUpgradeConnection both allocate it for the hand-over), so it can be kept as is.
         if (buffer != null && buffer.hasRemaining()) {
-            ByteBuffer copy = ByteBuffer.allocate(buffer.remaining());
-            copy.put(buffer).flip();
-            handedOver = copy;
+            handedOver = buffer;
         }
     }
 

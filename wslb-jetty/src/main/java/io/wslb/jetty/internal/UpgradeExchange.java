@@ -5,7 +5,6 @@ import io.wslb.RejectCause;
 import io.wslb.Route;
 import io.wslb.RouteException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -324,7 +323,9 @@ public final class UpgradeExchange {
         }
         out.put(org.eclipse.jetty.http.HttpHeader.UPGRADE, "websocket");
         out.put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "Upgrade");
-        out.put(org.eclipse.jetty.http.HttpHeader.SEC_WEBSOCKET_ACCEPT, BackendHandshake.accept(key));
+        // verify() proved the backend's accept value is the one for the client's key: no second SHA-1.
+        out.put(org.eclipse.jetty.http.HttpHeader.SEC_WEBSOCKET_ACCEPT,
+            backendHeaders.get(org.eclipse.jetty.http.HttpHeader.SEC_WEBSOCKET_ACCEPT).trim());
         for (HttpHeader header : extra) {
             out.add(header.name(), header.value());
         }
@@ -389,9 +390,5 @@ public final class UpgradeExchange {
         ClientGoneException(String message) {
             super(message);
         }
-    }
-
-    static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 }
