@@ -35,11 +35,10 @@ public final class PooledBackend implements LiveBackend {
     private volatile boolean removed;
     private volatile BackendHealth health = BackendHealth.HEALTHY;
     private volatile boolean draining;
-    /** Outlier detection, guarded by this: failures in a row, ejections in a row, and when the last one ended. */
+    /** Outlier detection, guarded by this: failures in a row and ejections in a row. */
     private int failuresInARow;
     private int ejectionsInARow;
-    private long lastEjectionEndNanos;
-    /** When an ejection ends (valid while EJECTED). */
+    /** When the last ejection ends or ended. */
     private volatile long ejectedUntilNanos;
     /** When it last became able to take connections, for slow start; Long.MIN_VALUE: since the start. */
     private volatile long eligibleSinceNanos = Long.MIN_VALUE;
@@ -57,11 +56,6 @@ public final class PooledBackend implements LiveBackend {
     @Override
     public String id() {
         return id;
-    }
-
-    @Override
-    public int weight() {
-        return backend.weight();
     }
 
     @Override
@@ -149,7 +143,7 @@ public final class PooledBackend implements LiveBackend {
         if (failuresInARow < policy.consecutiveFailures()) {
             return null;
         }
-        if (ejectionsInARow > 0 && now - lastEjectionEndNanos >= policy.maxEjectionTime().toNanos()) {
+        if (ejectionsInARow > 0 && now - ejectedUntilNanos >= policy.maxEjectionTime().toNanos()) {
             ejectionsInARow = 0;
         }
         return policy.ejectionTime(ejectionsInARow + 1);
@@ -165,7 +159,6 @@ public final class PooledBackend implements LiveBackend {
         failuresInARow = 0;
         ejectionsInARow++;
         ejectedUntilNanos = now + time.toNanos();
-        lastEjectionEndNanos = ejectedUntilNanos;
         health = BackendHealth.EJECTED;
     }
 

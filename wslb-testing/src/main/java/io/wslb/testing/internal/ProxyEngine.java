@@ -133,9 +133,6 @@ public final class ProxyEngine {
             }
             LOG.debug("{}: {} -> {}", name, fault, next);
             fault = next;
-            if (next.kind() == Fault.Kind.RESET) {
-                List.copyOf(connections).forEach(c -> c.close(true));
-            }
             long now = System.nanoTime();
             List.copyOf(connections).forEach(c -> c.update(now));
         });
