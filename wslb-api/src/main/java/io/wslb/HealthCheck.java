@@ -127,22 +127,4 @@ public record HealthCheck(Kind kind, String path, Duration interval, Duration ti
     public HealthCheck withPing(boolean ping) {
         return new HealthCheck(kind, path, interval, timeout, rise, fall, jitter, ping);
     }
-
-    /**
-     * Parses the launcher's form: {@code http:/health} or {@code ws:/path}.
-     *
-     * @param spec the form
-     * @return the check, with the default timings
-     * @throws IllegalArgumentException if it is neither form
-     */
-    public static HealthCheck parse(String spec) {
-        requireNonNull(spec, "spec");
-        if (spec.startsWith("http:")) {
-            return http(spec.substring(5));
-        }
-        if (spec.startsWith("ws:")) {
-            return webSocket(spec.substring(3));
-        }
-        throw new IllegalArgumentException("a health check is http:/PATH or ws:/PATH, got '" + spec + "'");
-    }
 }

@@ -22,13 +22,6 @@ class HealthCheckTest {
     }
 
     @Test
-    void parse_readsTheLauncherForms() {
-        assertThat(HealthCheck.parse("http:/health?deep=1")).isEqualTo(HealthCheck.http("/health?deep=1"));
-        assertThat(HealthCheck.parse("ws:/ws")).isEqualTo(HealthCheck.webSocket("/ws"));
-        assertThatThrownBy(() -> HealthCheck.parse("tcp:/x")).hasMessageContaining("http:/PATH or ws:/PATH");
-    }
-
-    @Test
     void aShorterInterval_shrinksTheTimeoutWithIt() {
         HealthCheck check = HealthCheck.http("/health").withInterval(Duration.ofMillis(500));
 

@@ -197,10 +197,7 @@ public final class ProxyLauncher {
             builder.outlierDetection(ejectAfter == 0 ? OutlierDetection.disabled()
                 : OutlierDetection.of(ejectAfter, ejection, ejection.multipliedBy(10), 0.5));
             if (options.has("health-check")) {
-                HealthCheck check = HealthCheck.parse(options.get("health-check", ""));
-                if (check.kind() == HealthCheck.Kind.WEBSOCKET) {
-                    check = check.withPing(true);
-                }
+                HealthCheck check = healthCheck(options.get("health-check", ""));
                 check = check.withInterval(options.duration("health-interval", check.interval()));
                 builder.healthCheck(check.withTimeout(options.duration("health-timeout", check.timeout())));
             } else if (options.has("health-interval") || options.has("health-timeout")) {
@@ -491,6 +488,17 @@ public final class ProxyLauncher {
         admin.addConnector(connector);
         admin.setHandler(builder.build());
         return admin;
+    }
+
+    /** {@code http:/PATH} (GET, 2xx) or {@code ws:/PATH} (an upgrade, then a ping and its pong). */
+    static HealthCheck healthCheck(String spec) {
+        if (spec.startsWith("http:")) {
+            return HealthCheck.http(spec.substring(5));
+        }
+        if (spec.startsWith("ws:")) {
+            return HealthCheck.webSocket(spec.substring(3)).withPing(true);
+        }
+        throw new IllegalArgumentException("--health-check is http:/PATH or ws:/PATH, got '" + spec + "'");
     }
 
     private static int parseInt(String what, String raw) throws Options.UsageException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.wslb.Backend;
+import io.wslb.HealthCheck;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,13 @@ class ProxyLauncherTest {
         assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
             "--admin", "0.0.0.0:0", "--admin-token-file", shortToken.toString()}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
             .hasMessageContaining("at least 16");
+    }
+
+    @Test
+    void healthCheckSpec_readsHttpAndWsForms_andTheWsFormPings() {
+        assertThat(ProxyLauncher.healthCheck("http:/health?deep=1")).isEqualTo(HealthCheck.http("/health?deep=1"));
+        assertThat(ProxyLauncher.healthCheck("ws:/ws")).isEqualTo(HealthCheck.webSocket("/ws").withPing(true));
+        assertThatThrownBy(() -> ProxyLauncher.healthCheck("tcp:/x")).hasMessageContaining("http:/PATH or ws:/PATH");
     }
 
     @Test

@@ -229,16 +229,19 @@ final class BackendHandshake {
     }
 
     /**
-     * @param field a header of a backend's answer
-     * @param connectionNamed the lower-case names listed in that answer's {@code Connection} header
-     * @return true if the header is safe to relay to the client
+     * Copies the headers of a backend's answer that are safe to relay to the client: not hop-by-hop, not named in
+     * the answer's {@code Connection} header.
+     *
+     * @param from the backend's answer
+     * @param to the client's response headers
      */
-    static boolean relayed(HttpField field, Set<String> connectionNamed) {
-        String name = field.getLowerCaseName();
-        return !NOT_RELAYED.contains(name) && !connectionNamed.contains(name);
-    }
-
-    static Set<String> connectionNamed(HttpFields fields) {
-        return connectionTokens(fields.getValuesList(HttpHeader.CONNECTION));
+    static void relayHeaders(HttpFields from, HttpFields.Mutable to) {
+        Set<String> connectionNamed = connectionTokens(from.getValuesList(HttpHeader.CONNECTION));
+        for (HttpField field : from) {
+            String name = field.getLowerCaseName();
+            if (!NOT_RELAYED.contains(name) && !connectionNamed.contains(name)) {
+                to.add(field);
+            }
+        }
     }
 }

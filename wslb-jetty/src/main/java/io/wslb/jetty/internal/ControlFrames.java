@@ -25,24 +25,11 @@ final class ControlFrames {
             throw new IllegalArgumentException("close code " + code + " may not be sent");
         }
         byte[] text = truncate(reason);
-        int length = 2 + text.length;
-        ByteBuffer frame = ByteBuffer.allocate(2 + (masked ? 4 : 0) + length);
-        frame.put((byte) 0x88);
-        frame.put((byte) ((masked ? 0x80 : 0) | length));
-        byte[] payload = new byte[length];
+        byte[] payload = new byte[2 + text.length];
         payload[0] = (byte) (code >> 8);
         payload[1] = (byte) code;
         System.arraycopy(text, 0, payload, 2, text.length);
-        if (masked) {
-            byte[] mask = new byte[4];
-            ThreadLocalRandom.current().nextBytes(mask);
-            frame.put(mask);
-            for (int i = 0; i < length; i++) {
-                payload[i] ^= mask[i & 3];
-            }
-        }
-        frame.put(payload);
-        return frame.flip();
+        return frame(0x8, payload, masked);
     }
 
     /**
@@ -50,10 +37,14 @@ final class ControlFrames {
      * @return a ping frame with a 4-byte payload, ready to write
      */
     static ByteBuffer ping(boolean masked) {
-        ByteBuffer frame = ByteBuffer.allocate(2 + (masked ? 4 : 0) + PING_PAYLOAD.length);
-        frame.put((byte) 0x89);
-        frame.put((byte) ((masked ? 0x80 : 0) | PING_PAYLOAD.length));
-        byte[] payload = PING_PAYLOAD.clone();
+        return frame(0x9, PING_PAYLOAD.clone(), masked);
+    }
+
+    /** A final control frame of at most 125 bytes; {@code payload} is masked in place when {@code masked}. */
+    private static ByteBuffer frame(int opcode, byte[] payload, boolean masked) {
+        ByteBuffer frame = ByteBuffer.allocate(2 + (masked ? 4 : 0) + payload.length);
+        frame.put((byte) (0x80 | opcode));
+        frame.put((byte) ((masked ? 0x80 : 0) | payload.length));
         if (masked) {
             byte[] mask = new byte[4];
             ThreadLocalRandom.current().nextBytes(mask);

@@ -6,10 +6,8 @@ import io.wslb.Route;
 import io.wslb.RouteException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Connection;
@@ -270,12 +268,7 @@ public final class UpgradeExchange {
         }
         response.setStatus(status);
         HttpFields.Mutable out = response.getHeaders();
-        Set<String> connectionNamed = BackendHandshake.connectionNamed(headers);
-        for (HttpField field : headers) {
-            if (BackendHandshake.relayed(field, connectionNamed)) {
-                out.add(field);
-            }
-        }
+        BackendHandshake.relayHeaders(headers, out);
         out.put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "close");
         response.write(true, ByteBuffer.wrap(body), callback);
     }
@@ -315,12 +308,7 @@ public final class UpgradeExchange {
 
         response.setStatus(HttpStatus.SWITCHING_PROTOCOLS_101);
         HttpFields.Mutable out = response.getHeaders();
-        Set<String> connectionNamed = BackendHandshake.connectionNamed(backendHeaders);
-        for (HttpField field : backendHeaders) {
-            if (BackendHandshake.relayed(field, connectionNamed)) {
-                out.add(field);
-            }
-        }
+        BackendHandshake.relayHeaders(backendHeaders, out);
         out.put(org.eclipse.jetty.http.HttpHeader.UPGRADE, "websocket");
         out.put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "Upgrade");
         // verify() proved the backend's accept value is the one for the client's key: no second SHA-1.

@@ -144,13 +144,9 @@ final class WebSocketTunnel {
 
     /** A side did not answer a ping within the interval: it is closed, and the other side told. */
     private void unresponsive(TunnelLeg side) {
-        CloseCause why = side.isBackend() ? CloseCause.BACKEND_UNRESPONSIVE : CloseCause.CLIENT_UNRESPONSIVE;
-        decide(why);
         LOG.debug("{}: {} did not answer a ping within {}", this, side.isBackend() ? "backend" : "client", context.pingInterval());
-        TunnelLeg survivor = other(side);
-        int code = survivor.isBackend() ? why.backendCloseCode() : why.clientCloseCode();
-        side.relay().requestClose(new Relay.CloseRequest(code, side.isBackend() ? "backend not answering" : "client not answering"));
-        survivor.relay().requestClose(Relay.CloseRequest.SHUT);
+        lost(side, side.isBackend() ? CloseCause.BACKEND_UNRESPONSIVE : CloseCause.CLIENT_UNRESPONSIVE,
+            side.isBackend() ? "backend not answering" : "client not answering");
     }
 
     void closeFrameSeen(TunnelLeg from) {
@@ -175,12 +171,19 @@ final class WebSocketTunnel {
     }
 
     private void gone(TunnelLeg side) {
-        CloseCause why = side.isBackend() ? CloseCause.BACKEND_GONE : CloseCause.CLIENT_GONE;
+        lost(side, side.isBackend() ? CloseCause.BACKEND_GONE : CloseCause.CLIENT_GONE,
+            side.isBackend() ? "backend went away" : "client went away");
+    }
+
+    /** A side is lost: the other side gets the cause's close frame, the lost side's output is just shut. */
+    private void lost(TunnelLeg side, CloseCause why, String reason) {
         decide(why);
-        TunnelLeg survivor = other(side);
-        int code = survivor.isBackend() ? why.backendCloseCode() : why.clientCloseCode();
-        side.relay().requestClose(new Relay.CloseRequest(code, side.isBackend() ? "backend went away" : "client went away"));
-        survivor.relay().requestClose(Relay.CloseRequest.SHUT);
+        side.relay().requestClose(new Relay.CloseRequest(codeToward(other(side), why), reason));
+        other(side).relay().requestClose(Relay.CloseRequest.SHUT);
+    }
+
+    private static int codeToward(TunnelLeg peer, CloseCause why) {
+        return peer.isBackend() ? why.backendCloseCode() : why.clientCloseCode();
     }
 
     /** A side broke the protocol: it gets {@code code}, the other side a going-away close. */
@@ -190,7 +193,7 @@ final class WebSocketTunnel {
         decide(why);
         LOG.debug("{}: {} violated the protocol: {}", this, offender.isBackend() ? "backend" : "client", reason);
         TunnelLeg other = other(offender);
-        int toOther = other.isBackend() ? why.backendCloseCode() : why.clientCloseCode();
+        int toOther = codeToward(other, why);
         other.relay().requestClose(new Relay.CloseRequest(code, reason));
         offender.relay().requestClose(new Relay.CloseRequest(toOther, offender.isBackend() ? "backend error" : "client error"));
     }
