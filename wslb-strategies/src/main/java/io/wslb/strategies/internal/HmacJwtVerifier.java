@@ -2,34 +2,19 @@ package io.wslb.strategies.internal;
 
 import io.wslb.strategies.JwtVerifier;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Base64;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /** HS256 tokens: algorithm pinned, signature compared in constant time, exp and nbf checked. */
 public final class HmacJwtVerifier implements JwtVerifier {
 
-    private final SecretKeySpec key;
+    private final HmacSha256 hmac;
     private final Clock clock;
-    private final ThreadLocal<Mac> macs;
 
     public HmacJwtVerifier(byte[] secret, Clock clock) {
-        this.key = new SecretKeySpec(secret, "HmacSHA256");
+        this.hmac = new HmacSha256(secret);
         this.clock = clock;
-        this.macs = ThreadLocal.withInitial(this::newMac);
-    }
-
-    private Mac newMac() {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return mac;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
-        }
     }
 
     @Override
@@ -49,7 +34,7 @@ public final class HmacJwtVerifier implements JwtVerifier {
         } catch (IllegalArgumentException e) {
             return false;
         }
-        byte[] expected = macs.get().doFinal(token.substring(0, second).getBytes(StandardCharsets.US_ASCII));
+        byte[] expected = hmac.mac(token.substring(0, second).getBytes(StandardCharsets.US_ASCII));
         if (!MessageDigest.isEqual(expected, signature)) {
             return false;
         }

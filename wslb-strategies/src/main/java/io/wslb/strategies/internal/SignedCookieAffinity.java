@@ -5,12 +5,9 @@ import io.wslb.HandshakeRequest;
 import io.wslb.HttpHeader;
 import io.wslb.LiveBackend;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.List;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,23 +24,11 @@ public final class SignedCookieAffinity implements AffinityResolver {
     private static final int MAX_VALUE_LENGTH = 400;
 
     private final String name;
-    private final SecretKeySpec key;
-    private final ThreadLocal<Mac> macs;
+    private final HmacSha256 hmac;
 
     public SignedCookieAffinity(String name, byte[] secret) {
         this.name = name;
-        this.key = new SecretKeySpec(secret, "HmacSHA256");
-        this.macs = ThreadLocal.withInitial(this::newMac);
-    }
-
-    private Mac newMac() {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return mac;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
-        }
+        this.hmac = new HmacSha256(secret);
     }
 
     /** @return the cookie value that names this backend */
@@ -53,7 +38,7 @@ public final class SignedCookieAffinity implements AffinityResolver {
     }
 
     private byte[] mac(byte[] id) {
-        byte[] full = macs.get().doFinal(id);
+        byte[] full = hmac.mac(id);
         byte[] kept = new byte[MAC_BYTES];
         System.arraycopy(full, 0, kept, 0, MAC_BYTES);
         return kept;
@@ -89,10 +74,13 @@ public final class SignedCookieAffinity implements AffinityResolver {
 
     @Override
     public List<HttpHeader> responseHeaders(HandshakeRequest request, @Nullable String key, LiveBackend backend) {
-        if (backend.id().equals(verify(request.cookie(name)))) {
+        // Signing is deterministic: the cookie already names this backend exactly when it equals the new value.
+        // One HMAC, no decoding; nothing is granted on a match, so a plain comparison is enough.
+        String value = sign(backend.id());
+        if (value.equals(request.cookie(name))) {
             return List.of();
         }
-        String cookie = name + "=" + sign(backend.id()) + "; Path=/; HttpOnly; SameSite=Lax" + (request.secure() ? "; Secure" : "");
+        String cookie = name + "=" + value + "; Path=/; HttpOnly; SameSite=Lax" + (request.secure() ? "; Secure" : "");
         return List.of(new HttpHeader("Set-Cookie", cookie));
     }
 
