@@ -7,4 +7,6 @@ module io.wslb.api {
     requires org.slf4j;
 
     exports io.wslb;
+    // Shared header parsing for the server adapter; not part of the API.
+    exports io.wslb.internal to io.wslb.jetty;
 }

@@ -2,6 +2,7 @@ package io.wslb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.wslb.internal.HeaderValues;
 import io.wslb.internal.IpLiterals;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -139,7 +140,7 @@ public final class TrustedProxies {
         if (!contains(peer)) {
             return peer;
         }
-        List<String> chain = xForwardedFor.isEmpty() ? IpLiterals.forwardedFor(forwarded) : IpLiterals.split(xForwardedFor);
+        List<String> chain = xForwardedFor.isEmpty() ? IpLiterals.forwardedFor(forwarded) : HeaderValues.tokens(xForwardedFor);
         InetAddress client = peer;
         for (int i = chain.size() - 1; i >= 0; i--) {
             InetAddress hop = IpLiterals.parse(IpLiterals.stripPort(chain.get(i)));

@@ -85,25 +85,10 @@ public final class IpLiterals {
         }
         return s;
     }
-
-    /** The comma-separated entries of header values, trimmed, in order. */
-    public static List<String> split(List<String> values) {
-        List<String> out = new ArrayList<>(4);
-        for (String value : values) {
-            for (String part : value.split(",")) {
-                String t = part.trim();
-                if (!t.isEmpty()) {
-                    out.add(t);
-                }
-            }
-        }
-        return out;
-    }
-
     /** The {@code for=} nodes of {@code Forwarded} header values (RFC 7239), quotes removed, in order. */
     public static List<String> forwardedFor(List<String> values) {
         List<String> out = new ArrayList<>(4);
-        for (String element : split(values)) {
+        for (String element : HeaderValues.tokens(values)) {
             for (String pair : element.split(";")) {
                 int eq = pair.indexOf('=');
                 if (eq > 0 && pair.substring(0, eq).trim().toLowerCase(Locale.ROOT).equals("for")) {

@@ -1,6 +1,7 @@
 package io.wslb.jetty.internal;
 
 import io.wslb.Backend;
+import io.wslb.internal.IpLiterals;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -66,21 +67,16 @@ public final class BackendConnector extends ContainerLifeCycle {
     void connect(Backend backend, ClientConnectionFactory factory, Promise<Connection> promise) {
         String host = backend.host();
         int port = backend.port();
-        if (isIpLiteral(host)) {
-            InetSocketAddress address;
-            try {
-                address = literals.computeIfAbsent(backend.uri(), uri -> {
-                    try {
-                        return new InetSocketAddress(InetAddress.getByName(host), port);
-                    } catch (java.net.UnknownHostException e) {
-                        throw new IllegalArgumentException("not an IP address: " + host, e);
-                    }
-                });
-            } catch (RuntimeException e) {
-                promise.failed(e);
-                return;
+        InetSocketAddress literal = literals.get(backend.uri());
+        if (literal == null) {
+            InetAddress ip = IpLiterals.parse(host);
+            if (ip != null) {
+                literal = new InetSocketAddress(ip, port);
+                literals.putIfAbsent(backend.uri(), literal);
             }
-            connect(address, backend, factory, promise);
+        }
+        if (literal != null) {
+            connect(literal, backend, factory, promise);
             return;
         }
         resolver.resolve(host, port, new HashMap<>(), new Promise<List<InetSocketAddress>>() {
@@ -106,22 +102,6 @@ public final class BackendConnector extends ContainerLifeCycle {
         context.put(ClientConnectionFactory.CONTEXT_KEY, effective);
         context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY, promise);
         connector.connect(address, context);
-    }
-
-    static boolean isIpLiteral(String host) {
-        if (host.indexOf(':') >= 0) {
-            return true;
-        }
-        int dots = 0;
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if (c == '.') {
-                dots++;
-            } else if (c < '0' || c > '9') {
-                return false;
-            }
-        }
-        return dots == 3;
     }
 
     /**

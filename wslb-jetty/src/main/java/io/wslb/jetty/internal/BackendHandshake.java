@@ -2,6 +2,7 @@ package io.wslb.jetty.internal;
 
 import io.wslb.Backend;
 import io.wslb.HandshakeRequest;
+import io.wslb.internal.HeaderValues;
 import java.io.ByteArrayOutputStream;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -199,7 +200,7 @@ final class BackendHandshake {
         if (accepts.size() != 1 || !accepts.get(0).trim().equals(accept(key))) {
             return "wrong Sec-WebSocket-Accept";
         }
-        List<String> protocols = ClientHandshake.tokens(response.getValuesList(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL));
+        List<String> protocols = HeaderValues.tokens(response.getValuesList(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL));
         if (protocols.size() > 1) {
             return "more than one subprotocol chosen";
         }
@@ -218,7 +219,7 @@ final class BackendHandshake {
     /** @return the extension names (before any parameter) of Sec-WebSocket-Extensions values, lower case */
     static List<String> extensionNames(List<String> values) {
         List<String> names = new ArrayList<>(2);
-        for (String extension : ClientHandshake.tokens(values)) {
+        for (String extension : HeaderValues.tokens(values)) {
             int semicolon = extension.indexOf(';');
             String name = (semicolon < 0 ? extension : extension.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
             if (!name.isEmpty()) {

@@ -91,23 +91,6 @@ final class ClientHandshake {
         }
     }
 
-    /** The non-empty, trimmed comma-separated elements of the values, in order. */
-    static List<String> tokens(List<String> values) {
-        if (values.isEmpty()) {
-            return List.of();
-        }
-        List<String> tokens = new java.util.ArrayList<>(2);
-        for (String value : values) {
-            for (String element : value.split(",")) {
-                String trimmed = element.trim();
-                if (!trimmed.isEmpty()) {
-                    tokens.add(trimmed);
-                }
-            }
-        }
-        return tokens;
-    }
-
     /** True if any comma-separated element of any value equals the token, ignoring case. */
     static boolean hasToken(List<String> values, String token) {
         for (String value : values) {
