@@ -121,8 +121,9 @@ class ProxyServerConnectorTest {
     void aClientTricklingItsRequestHead_isCutAtTheHandshakeDeadline_whileAPromptOneIsProxiedPastIt() throws Exception {
         ((ProxyServerConnector) proxy.connector()).setHandshakeTimeout(Duration.ofSeconds(1));
         ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+        // Taken before the connect, so that it precedes the server's accept (where the deadline starts).
+        long start = System.nanoTime();
         try (RawWebSocket slow = RawWebSocket.connect(proxy.port())) {
-            long start = System.nanoTime();
             slow.write("GET /chat HTTP/1.1\r\n");
             // One header line every 200 ms: enough to keep any idle timeout from firing, never a complete head.
             trickle.scheduleAtFixedRate(() -> {
