@@ -65,6 +65,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminHandler extends Handler.Abstract.NonBlocking {
 
+    /**
+     * Past {@link #MAX_BODY_BYTES}, how much of a body is still read (and dropped) before the 413, so that the
+     * answer reaches the client instead of being lost to the reset that closing on unread bytes causes.
+     */
+    private static final long DISCARD_LIMIT = 1024 * 1024;
+
     /** The largest request body accepted, in bytes (64 KiB); a larger one gets 413. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
     /** Default {@link Builder#historySize}: 20 entries per backend. */
@@ -129,19 +135,19 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
             answer(response, callback, () -> api.call(route, ""));
             return true;
         }
-        if (request.getLength() > MAX_BODY_BYTES) {
-            tooLarge(response, callback);
+        if (request.getLength() > DISCARD_LIMIT) {
+            tooLarge(response, callback, false);
             return true;
         }
-        BodyReader.read(request, MAX_BODY_BYTES, new BodyReader.Done() {
+        BodyReader.read(request, MAX_BODY_BYTES, DISCARD_LIMIT, new BodyReader.Done() {
             @Override
             public void body(byte[] bytes) {
                 answer(response, callback, () -> api.call(route, utf8(bytes)));
             }
 
             @Override
-            public void tooLarge() {
-                AdminHandler.tooLarge(response, callback);
+            public void tooLarge(boolean drained) {
+                AdminHandler.tooLarge(response, callback, drained);
             }
 
             @Override
@@ -193,8 +199,10 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
         error(response, callback, failure.status, String.valueOf(failure.getMessage()));
     }
 
-    private static void tooLarge(Response response, Callback callback) {
-        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    private static void tooLarge(Response response, Callback callback, boolean drained) {
+        if (!drained) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         error(response, callback, 413, "request body over " + MAX_BODY_BYTES + " bytes");
     }
 

@@ -9,9 +9,9 @@ import org.eclipse.jetty.io.Content;
  * called again ({@link Content.Source#demand}) when none is, so no thread ever waits for the network.
  *
  * <pre>{@code
- * BodyReader.read(request, 64 * 1024, new BodyReader.Done() {
+ * BodyReader.read(request, 64 * 1024, 1024 * 1024, new BodyReader.Done() {
  *     public void body(byte[] bytes) { ... }
- *     public void tooLarge() { ... 413 ... }
+ *     public void tooLarge(boolean drained) { ... 413 ... }
  *     public void failed(Throwable failure) { callback.failed(failure); }
  * });
  * }</pre>
@@ -23,8 +23,13 @@ public final class BodyReader implements Runnable {
         /** @param bytes the whole body */
         void body(byte[] bytes);
 
-        /** The body is longer than the limit; what was read so far is dropped. */
-        void tooLarge();
+        /**
+         * The body is longer than the limit; what was read is dropped.
+         *
+         * @param drained true if the rest was read and dropped too, up to the end of the body (the connection can
+         *     carry on); false if it was longer than the discard limit (the connection should be closed)
+         */
+        void tooLarge(boolean drained);
 
         /** @param failure why the body could not be read */
         void failed(Throwable failure);
@@ -32,12 +37,16 @@ public final class BodyReader implements Runnable {
 
     private final Content.Source source;
     private final int max;
+    private final long discardLimit;
     private final Done done;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    /** Once over the limit: bytes read and dropped since the start of the body. */
+    private long dropped = -1;
 
-    private BodyReader(Content.Source source, int max, Done done) {
+    private BodyReader(Content.Source source, int max, long discardLimit, Done done) {
         this.source = source;
         this.max = max;
+        this.discardLimit = discardLimit;
         this.done = done;
     }
 
@@ -47,10 +56,12 @@ public final class BodyReader implements Runnable {
      *
      * @param source the request
      * @param max the largest body accepted, in bytes
+     * @param discardLimit past {@code max}, how much of an oversized body is still read and dropped, so that the
+     *     answer is not lost to a reset (closing a socket with unread bytes resets it); more, and the reading stops
      * @param done what to do with it
      */
-    public static void read(Content.Source source, int max, Done done) {
-        new BodyReader(source, max, done).run();
+    public static void read(Content.Source source, int max, long discardLimit, Done done) {
+        new BodyReader(source, max, discardLimit, done).run();
     }
 
     @Override
@@ -66,10 +77,19 @@ public final class BodyReader implements Runnable {
                 return;
             }
             ByteBuffer buffer = chunk.getByteBuffer();
-            if (bytes.size() + buffer.remaining() > max) {
+            if (dropped < 0 && bytes.size() + buffer.remaining() > max) {
+                dropped = bytes.size();
+                bytes.reset();
+            }
+            if (dropped >= 0) {
+                dropped += buffer.remaining();
+                boolean last = chunk.isLast();
                 chunk.release();
-                done.tooLarge();
-                return;
+                if (last || dropped > discardLimit) {
+                    done.tooLarge(last && dropped <= discardLimit);
+                    return;
+                }
+                continue;
             }
             byte[] part = new byte[buffer.remaining()];
             buffer.get(part);
