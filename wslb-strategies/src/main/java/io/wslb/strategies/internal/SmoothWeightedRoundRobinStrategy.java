@@ -25,14 +25,18 @@ public final class SmoothWeightedRoundRobinStrategy implements BalancingStrategy
         if (candidates != members && !isOrderedSubsetOfMembers(candidates)) {
             rebuild(candidates);
         }
-        // The candidates follow the members' order (the pool's, filtered), so one merged walk finds them.
+        // The candidates follow the members' order (the pool's, filtered), so one merged walk finds them; when
+        // they are the members (the usual case) there is nothing to match.
+        boolean all = candidates == members;
         int best = -1;
         long total = 0;
         for (int i = 0, j = 0, n = members.size(), m = candidates.size(); i < n && j < m; i++) {
-            if (members.get(i) != candidates.get(j)) {
-                continue;
+            if (!all) {
+                if (members.get(i) != candidates.get(j)) {
+                    continue;
+                }
+                j++;
             }
-            j++;
             current[i] += weights[i];
             total += weights[i];
             if (best < 0 || current[i] > current[best]) {
