@@ -1,9 +1,12 @@
 /**
  * Test fixtures for wslb and for its users' own tests: {@link io.wslb.testing.FaultProxy}, a TCP proxy that
- * simulates network and backend faults. No Jetty.
+ * simulates network and backend faults, and {@link io.wslb.testing.TestCertificate}, certificates for TLS tests.
+ * No Jetty.
  */
 module io.wslb.testing {
     requires org.slf4j;
+    requires org.bouncycastle.pkix;
+    requires org.bouncycastle.provider;
     requires static org.jspecify;
 
     exports io.wslb.testing;

@@ -7,6 +7,7 @@ import io.wslb.internal.Listeners;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,6 +65,7 @@ public final class WebSocketLoadBalancer {
     private final HandshakeGuard guard;
     private final Duration shutdownWindow;
     private final int maxHandshakesPerClientPerSecond;
+    private final @Nullable SSLContext backendTls;
 
     private WebSocketLoadBalancer(Builder b, BackendPool pool, BalancingStrategy strategy) {
         this.pool = pool;
@@ -87,6 +89,7 @@ public final class WebSocketLoadBalancer {
         this.guard = b.guard;
         this.shutdownWindow = b.shutdownWindow;
         this.maxHandshakesPerClientPerSecond = b.maxHandshakesPerClientPerSecond;
+        this.backendTls = b.backendTls;
         pool.useTicker(b.ticker);
         this.router = new Router(pool, strategy, affinity, sessionStore, maxAttempts, events, affinityFallback,
             new Router.Limits(maxConnections, outlierDetection, slowStart, guard,
@@ -126,6 +129,14 @@ public final class WebSocketLoadBalancer {
     /** @return every registered listener, as one; adapters report handshake rejections through it */
     public LoadBalancerListener events() {
         return events;
+    }
+
+    /**
+     * @return the TLS context for {@code wss://} backends (trust anchors, and the client certificate if any), or
+     *     null for the JDK's default trust store and no client certificate
+     */
+    public @Nullable SSLContext backendTls() {
+        return backendTls;
     }
 
     /** @return how long the TCP (and TLS) connect to a backend may take */
@@ -225,6 +236,7 @@ public final class WebSocketLoadBalancer {
         private @Nullable SessionStore sessionStore;
         private final List<LoadBalancerListener> listeners = new ArrayList<>();
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private @Nullable SSLContext backendTls;
         private Duration upgradeTimeout = DEFAULT_UPGRADE_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private long maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
@@ -499,6 +511,24 @@ public final class WebSocketLoadBalancer {
          */
         public Builder healthCheck(HealthCheck check) {
             this.healthCheck = requireNonNull(check, "check");
+            return this;
+        }
+
+        /**
+         * Sets the TLS context used toward {@code wss://} backends, by the data path and the health checks alike:
+         * its trust managers decide which backend certificates are accepted, and its key managers present a client
+         * certificate when a backend asks for one. The backend's host name is always verified against its
+         * certificate, and sent as SNI when it is a name. The JDK's default context unless set.
+         *
+         * <pre>{@code
+         * builder.backendTls(BackendTls.builder().trustPem(Path.of("ca.pem")).build());
+         * }</pre>
+         *
+         * @param context an initialised TLS context
+         * @return this
+         */
+        public Builder backendTls(SSLContext context) {
+            this.backendTls = requireNonNull(context, "context");
             return this;
         }
 

@@ -66,6 +66,18 @@ public final class ProxyServerConnector extends ServerConnector {
     }
 
     /**
+     * A connector for {@code wss://}: TLS termination with {@code tls} (which becomes a bean of this connector, so
+     * that its certificate reload checks run while the connector does), then HTTP/1.1.
+     *
+     * @param server the server it belongs to
+     * @param tls the certificate and TLS settings
+     */
+    public ProxyServerConnector(Server server, ServerTls tls) {
+        this(server, tls.connectionFactory(), new HttpConnectionFactory());
+        addBean(tls);
+    }
+
+    /**
      * A connector with the given protocols, the first being the default (for {@code wss://}: an
      * {@code SslConnectionFactory} then an {@code HttpConnectionFactory}).
      *

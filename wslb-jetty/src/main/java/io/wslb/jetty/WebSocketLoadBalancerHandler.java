@@ -101,7 +101,7 @@ public final class WebSocketLoadBalancerHandler extends Handler.Abstract impleme
         }
         ByteBufferPool pool = server.getByteBufferPool();
         Scheduler scheduler = server.getScheduler();
-        BackendConnector connector = new BackendConnector(server.getThreadPool(), scheduler, pool, balancer.connectTimeout());
+        BackendConnector connector = BackendConnector.of(server, balancer);
         addBean(connector, true);
         ProxyContext created = new ProxyContext(balancer, server.getThreadPool(), scheduler, pool, connector);
         created.attach(server);

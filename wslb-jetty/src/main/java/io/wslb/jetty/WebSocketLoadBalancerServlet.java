@@ -54,7 +54,7 @@ public final class WebSocketLoadBalancerServlet extends HttpServlet {
         if (server == null) {
             throw new ServletException("WebSocketLoadBalancerServlet needs a Jetty 12.1 ee10 container");
         }
-        BackendConnector created = new BackendConnector(server.getThreadPool(), server.getScheduler(), server.getByteBufferPool(), balancer.connectTimeout());
+        BackendConnector created = BackendConnector.of(server, balancer);
         try {
             created.start();
         } catch (Exception e) {

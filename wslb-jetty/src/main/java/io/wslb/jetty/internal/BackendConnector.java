@@ -1,6 +1,7 @@
 package io.wslb.jetty.internal;
 
 import io.wslb.Backend;
+import io.wslb.WebSocketLoadBalancer;
 import io.wslb.internal.IpLiterals;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -18,11 +19,14 @@ import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Transport;
 import org.eclipse.jetty.io.ssl.SslClientConnectionFactory;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.SocketAddressResolver;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Scheduler;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Opens TCP (and TLS, for {@code wss://}) connections to backends on a Jetty {@link ClientConnector} that
@@ -41,7 +45,22 @@ public final class BackendConnector extends ContainerLifeCycle {
     private final Executor executor;
     private final ByteBufferPool bufferPool;
 
-    public BackendConnector(Executor executor, Scheduler scheduler, ByteBufferPool bufferPool, Duration connectTimeout) {
+    /**
+     * @param server the server whose executor, scheduler and buffer pool the connector shares
+     * @param balancer the balancer whose connect timeout and backend TLS context it uses
+     * @return a new connector, not started
+     */
+    public static BackendConnector of(Server server, WebSocketLoadBalancer balancer) {
+        return new BackendConnector(server.getThreadPool(), server.getScheduler(), server.getByteBufferPool(),
+            balancer.connectTimeout(), balancer.backendTls());
+    }
+
+    /**
+     * @param tls the TLS context toward {@code wss://} backends, or null for the JDK's default one; either way the
+     *     backend's host name is verified against its certificate
+     */
+    public BackendConnector(Executor executor, Scheduler scheduler, ByteBufferPool bufferPool, Duration connectTimeout,
+                            @Nullable SSLContext tls) {
         this.executor = executor;
         this.bufferPool = bufferPool;
         connector.setExecutor(executor);
@@ -50,9 +69,13 @@ public final class BackendConnector extends ContainerLifeCycle {
         connector.setConnectTimeout(connectTimeout);
         connector.setSelectors(1);
         connector.setTCPNoDelay(true);
-        SslContextFactory.Client tls = new SslContextFactory.Client();
-        tls.setEndpointIdentificationAlgorithm("HTTPS");
-        connector.setSslContextFactory(tls);
+        SslContextFactory.Client client = new SslContextFactory.Client();
+        if (tls != null) {
+            client.setSslContext(tls);
+        }
+        client.setEndpointIdentificationAlgorithm("HTTPS");
+        client.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+        connector.setSslContextFactory(client);
         this.resolver = new SocketAddressResolver.Async(executor, scheduler, connectTimeout.toMillis());
         addBean(connector);
     }

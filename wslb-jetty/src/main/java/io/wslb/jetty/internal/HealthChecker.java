@@ -6,6 +6,7 @@ import io.wslb.HealthCheck;
 import io.wslb.LiveBackend;
 import java.net.URI;
 import java.net.http.HttpClient;
+import javax.net.ssl.SSLContext;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
@@ -39,15 +40,22 @@ final class HealthChecker implements BackendPool.Listener {
     private final Map<String, Probe> probes = new ConcurrentHashMap<>();
     private volatile boolean running;
 
-    HealthChecker(HealthCheck check, BackendPool pool, Scheduler scheduler, Executor executor) {
+    /**
+     * @param tls the TLS context toward {@code wss://}/{@code https://} backends (the data path's), or null for the
+     *     JDK's default; the JDK client verifies host names and sends SNI
+     */
+    HealthChecker(HealthCheck check, BackendPool pool, Scheduler scheduler, Executor executor, @Nullable SSLContext tls) {
         this.check = check;
         this.pool = pool;
         this.scheduler = scheduler;
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
             .executor(executor)
             .connectTimeout(check.timeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+            .followRedirects(HttpClient.Redirect.NEVER);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
     }
 
     void start() {

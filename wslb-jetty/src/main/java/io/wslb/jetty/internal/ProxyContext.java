@@ -169,7 +169,7 @@ public final class ProxyContext {
         balancer.pool().addListener(drain);
         HealthCheck check = balancer.healthCheck();
         if (check != null) {
-            HealthChecker checker = new HealthChecker(check, balancer.pool(), scheduler, executor);
+            HealthChecker checker = new HealthChecker(check, balancer.pool(), scheduler, executor, balancer.backendTls());
             healthChecker = checker;
             checker.start();
         }

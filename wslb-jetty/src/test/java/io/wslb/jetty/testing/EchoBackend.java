@@ -15,7 +15,12 @@ import java.util.function.Function;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.jspecify.annotations.Nullable;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.server.ServerUpgradeRequest;
@@ -46,12 +51,25 @@ public final class EchoBackend implements AutoCloseable {
     private volatile String setCookie;
     private volatile Function<List<String>, String> subprotocolChooser = offered -> null;
 
-    private EchoBackend(String name) {
+    private final SslContextFactory.@Nullable Server tls;
+    private final List<String> serverNamesSeen = new CopyOnWriteArrayList<>();
+
+    private EchoBackend(String name, SslContextFactory.@Nullable Server tls) {
         this.name = name;
+        this.tls = tls;
         QueuedThreadPool threads = new QueuedThreadPool(32, 4);
         threads.setName("backend-" + name);
         this.server = new Server(threads);
-        this.connector = new ServerConnector(server, 1, 1) {
+        if (tls != null) {
+            tls.setSNISelector((keyType, issuers, session, sniHost, certificates) -> {
+                serverNamesSeen.add(sniHost == null ? "" : sniHost);
+                return certificates.iterator().next().getAlias();
+            });
+        }
+        ConnectionFactory[] factories = tls == null
+            ? new ConnectionFactory[] {new HttpConnectionFactory()}
+            : new ConnectionFactory[] {new SslConnectionFactory(tls, "http/1.1"), new HttpConnectionFactory()};
+        this.connector = new ServerConnector(server, 1, 1, factories) {
             @Override
             protected void onEndPointOpened(EndPoint endpoint) {
                 tcpConnections.incrementAndGet();
@@ -75,9 +93,26 @@ public final class EchoBackend implements AutoCloseable {
      * @throws Exception if it cannot start
      */
     public static EchoBackend start(String name) throws Exception {
-        EchoBackend backend = new EchoBackend(name);
+        EchoBackend backend = new EchoBackend(name, null);
         backend.server.start();
         return backend;
+    }
+
+    /**
+     * @param name the backend's name, also its {@link Backend} id
+     * @param tls its TLS settings: it serves {@code wss://} only
+     * @return a started backend whose {@link #uri()} is {@code wss://127.0.0.1:port}
+     * @throws Exception if it cannot start
+     */
+    public static EchoBackend startTls(String name, SslContextFactory.Server tls) throws Exception {
+        EchoBackend backend = new EchoBackend(name, tls);
+        backend.server.start();
+        return backend;
+    }
+
+    /** @return the SNI host names of the TLS handshakes so far ("" for a handshake without SNI) */
+    public List<String> serverNamesSeen() {
+        return List.copyOf(serverNamesSeen);
     }
 
     private Object create(ServerUpgradeRequest request, ServerUpgradeResponse response, org.eclipse.jetty.util.Callback callback) {
@@ -121,9 +156,9 @@ public final class EchoBackend implements AutoCloseable {
         return connector.getLocalPort();
     }
 
-    /** @return {@code ws://127.0.0.1:port} */
+    /** @return {@code ws://127.0.0.1:port}, or {@code wss://} for a TLS backend */
     public URI uri() {
-        return URI.create("ws://127.0.0.1:" + port());
+        return URI.create((tls == null ? "ws" : "wss") + "://127.0.0.1:" + port());
     }
 
     /** @return a pool member for this backend with {@link #name()} as id and {@link #uri()} */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.wslb.LiveBackend;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.ProxyServerConnector;
+import io.wslb.jetty.ServerTls;
 import io.wslb.jetty.WebSocketLoadBalancerHandler;
 import io.wslb.jetty.WebSocketLoadBalancerServlet;
 import java.net.URI;
@@ -15,6 +16,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -78,6 +80,22 @@ public final class LoadBalancerProxy implements AutoCloseable {
     public static LoadBalancerProxy handlerOnProxyConnector(String path, WebSocketLoadBalancer balancer) throws Exception {
         Server server = newServer();
         ServerConnector connector = listening(server, new ProxyServerConnector(server));
+        WebSocketLoadBalancerHandler handler = WebSocketLoadBalancerHandler.at(path, balancer);
+        server.setHandler(handler);
+        return started(new LoadBalancerProxy(server, connector, balancer, handler));
+    }
+
+    /**
+     * Like {@link #handlerOnProxyConnector}, serving {@code wss://} only, terminated with {@code tls}.
+     *
+     * @param path the mount path of {@link WebSocketLoadBalancerHandler#at}
+     * @param balancer the balancer
+     * @param tls the balancer's certificate
+     * @return a started proxy; {@link #uri} gives {@code wss://} addresses
+     */
+    public static LoadBalancerProxy handlerOverTls(String path, WebSocketLoadBalancer balancer, ServerTls tls) throws Exception {
+        Server server = newServer();
+        ServerConnector connector = listening(server, new ProxyServerConnector(server, tls));
         WebSocketLoadBalancerHandler handler = WebSocketLoadBalancerHandler.at(path, balancer);
         server.setHandler(handler);
         return started(new LoadBalancerProxy(server, connector, balancer, handler));
@@ -151,9 +169,10 @@ public final class LoadBalancerProxy implements AutoCloseable {
         return connector.getLocalPort();
     }
 
-    /** @return {@code ws://127.0.0.1:port} followed by the path and query */
+    /** @return {@code ws://127.0.0.1:port} (or {@code wss://} over TLS) followed by the path and query */
     public URI uri(String pathAndQuery) {
-        return URI.create("ws://127.0.0.1:" + port() + pathAndQuery);
+        boolean secure = connector.getConnectionFactory(SslConnectionFactory.class) != null;
+        return URI.create((secure ? "wss" : "ws") + "://127.0.0.1:" + port() + pathAndQuery);
     }
 
     /** @return the mounted handler, or null for a servlet mount */

@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.client.ClientUpgradeRequest;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
@@ -27,7 +28,16 @@ public final class WsClient implements AutoCloseable {
 
     /** @return a started client */
     public static WsClient start() throws Exception {
+        return start(new SslContextFactory.Client());
+    }
+
+    /**
+     * @param tls the TLS settings for {@code wss://} connections (trust, host name verification)
+     * @return a started client
+     */
+    public static WsClient start(SslContextFactory.Client tls) throws Exception {
         HttpClient http = new HttpClient();
+        http.setSslContextFactory(tls);
         http.setHttpCookieStore(new HttpCookieStore.Empty());
         QueuedThreadPool threads = new QueuedThreadPool(32, 4);
         threads.setName("test-client");
