@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -26,6 +25,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -38,8 +39,6 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaMiscPEMGenerator;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.jspecify.annotations.Nullable;
@@ -163,13 +162,18 @@ public final class TestCertificate {
      * @return the file
      */
     public Path writeTraditionalKeyPem(Path file) {
-        StringWriter text = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
-            writer.writeObject(new JcaMiscPEMGenerator(keys));
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
+        try {
+            if (keys.getPrivate().getAlgorithm().equals("EC")) {
+                // As OpenSSL writes it: the curve named in the key's own parameters field, which some readers need.
+                ECPrivateKey inner = ECPrivateKey.getInstance(info.parsePrivateKey());
+                ECPrivateKey named = new ECPrivateKey(256, inner.getKey(), info.getPrivateKeyAlgorithm().getParameters());
+                return write(file, pem("EC PRIVATE KEY", named.getEncoded()));
+            }
+            return write(file, pem("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return write(file, text.toString());
     }
 
     /**

@@ -25,7 +25,10 @@ import org.eclipse.jetty.util.SocketAddressResolver;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Scheduler;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -75,6 +78,7 @@ public final class BackendConnector extends ContainerLifeCycle {
         }
         client.setEndpointIdentificationAlgorithm("HTTPS");
         client.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+        client.setSNIProvider(BackendConnector::serverNames);
         connector.setSslContextFactory(client);
         this.resolver = new SocketAddressResolver.Async(executor, scheduler, connectTimeout.toMillis());
         addBean(connector);
@@ -125,6 +129,26 @@ public final class BackendConnector extends ContainerLifeCycle {
         context.put(ClientConnectionFactory.CONTEXT_KEY, effective);
         context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY, promise);
         connector.connect(address, context);
+    }
+
+    /**
+     * The SNI names for a backend: its host name, also when it has no dot. The JDK sends SNI only for names with a
+     * dot, and backends are often {@code localhost} or a short service name; Jetty's non-domain provider would
+     * also send IP addresses, which RFC 6066 forbids.
+     */
+    private static List<SNIServerName> serverNames(SSLEngine engine, List<SNIServerName> chosenByJdk) {
+        if (!chosenByJdk.isEmpty()) {
+            return chosenByJdk;
+        }
+        String host = engine.getPeerHost();
+        if (host == null || IpLiterals.parse(host) != null) {
+            return chosenByJdk;
+        }
+        try {
+            return List.of(new SNIHostName(host));
+        } catch (IllegalArgumentException notAHostName) {
+            return chosenByJdk;
+        }
     }
 
     /**

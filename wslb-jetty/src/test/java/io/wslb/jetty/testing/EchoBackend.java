@@ -17,6 +17,10 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -60,12 +64,6 @@ public final class EchoBackend implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool(32, 4);
         threads.setName("backend-" + name);
         this.server = new Server(threads);
-        if (tls != null) {
-            tls.setSNISelector((keyType, issuers, session, sniHost, certificates) -> {
-                serverNamesSeen.add(sniHost == null ? "" : sniHost);
-                return certificates.iterator().next().getAlias();
-            });
-        }
         ConnectionFactory[] factories = tls == null
             ? new ConnectionFactory[] {new HttpConnectionFactory()}
             : new ConnectionFactory[] {new SslConnectionFactory(tls, "http/1.1"), new HttpConnectionFactory()};
@@ -78,6 +76,14 @@ public final class EchoBackend implements AutoCloseable {
         };
         connector.setHost("127.0.0.1");
         connector.setPort(0);
+        connector.addBean(new SslHandshakeListener() {
+            @Override
+            public void handshakeSucceeded(Event event) {
+                List<SNIServerName> names = event.getSSLEngine().getSession() instanceof ExtendedSSLSession session
+                    ? session.getRequestedServerNames() : List.of();
+                serverNamesSeen.add(names.isEmpty() ? "" : ((SNIHostName) names.get(0)).getAsciiName());
+            }
+        });
         server.addConnector(connector);
         server.setHandler(WebSocketUpgradeHandler.from(server, container -> {
             container.setMaxTextMessageSize(MAX_MESSAGE);
