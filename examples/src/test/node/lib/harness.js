@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { once, EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -25,7 +26,8 @@ export const JAR = process.env.WSLB_JAR
   : path.resolve(TEST_DIR, '../../../target/wslb-examples.jar');
 export const JAVA = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 
-export const LISTEN_RE = /listening on ws:\/\/([^:\s]+):(\d+)/;
+export const LISTEN_RE = /listening on (wss?):\/\/([^:\s]+):(\d+)/;
+export const SELF_SIGNED_RE = /self-signed certificate file: (\S+)/;
 export const LAUNCHER_READY_MS = 20_000;
 // Per-test bound: launcher start (<= 20 s) plus the test's own bounded waits.
 export const TEST_TIMEOUT_MS = 60_000;
@@ -172,7 +174,7 @@ class Scope {
    * An in-process ws echo backend on 127.0.0.1:<ephemeral>.
    * Records every upgrade request, connection, message and close.
    */
-  async backend({ name = 'backend', handleProtocols, verifyClient } = {}) {
+  async backend({ name = 'backend', handleProtocols, verifyClient, tls } = {}) {
     const events = new EventEmitter();
     const b = {
       name,
@@ -188,7 +190,9 @@ class Scope {
         return this.conns.filter((c) => c.close === null).length;
       },
     };
-    const options = { host: '127.0.0.1', port: 0 };
+    // With `tls` ({ cert, key } in PEM), the backend serves wss:// on an https server.
+    const tlsServer = tls ? https.createServer({ cert: tls.cert, key: tls.key }) : null;
+    const options = tlsServer ? { server: tlsServer } : { host: '127.0.0.1', port: 0 };
     if (handleProtocols) options.handleProtocols = handleProtocols;
     if (verifyClient) {
       options.verifyClient = (info, cb) => {
@@ -217,13 +221,26 @@ class Scope {
       });
       events.emit('connection', conn);
     });
-    await withTimeout(once(wss, 'listening'), 5_000, `backend ${name} to listen`);
-    b.port = wss.address().port;
-    b.url = `ws://127.0.0.1:${b.port}`;
+    if (tlsServer) {
+      tlsServer.listen(0, '127.0.0.1');
+      await withTimeout(once(tlsServer, 'listening'), 5_000, `backend ${name} to listen`);
+      b.port = tlsServer.address().port;
+      b.url = `wss://127.0.0.1:${b.port}`;
+      b.tlsErrors = [];
+      tlsServer.on('tlsClientError', (err) => b.tlsErrors.push(err));
+    } else {
+      await withTimeout(once(wss, 'listening'), 5_000, `backend ${name} to listen`);
+      b.port = wss.address().port;
+      b.url = `ws://127.0.0.1:${b.port}`;
+    }
     b.wss = wss;
     this.defer(async () => {
       for (const ws of wss.clients) ws.terminate();
       await new Promise((resolve) => wss.close(() => resolve()));
+      if (tlsServer) {
+        tlsServer.closeAllConnections?.();
+        await new Promise((resolve) => tlsServer.close(() => resolve()));
+      }
     });
     return b;
   }
@@ -287,11 +304,11 @@ class Scope {
     captureOutput(child.stdout, output);
     captureOutput(child.stderr, output);
 
-    const [host, port] = await withTimeout(
+    const [host, port, scheme] = await withTimeout(
       new Promise((resolve, reject) => {
         const check = () => {
           const m = LISTEN_RE.exec(output.text);
-          if (m) resolve([m[1], Number(m[2])]);
+          if (m) resolve([m[2], Number(m[3]), m[1]]);
         };
         output.emitter.on('data', check);
         child.once('error', (err) => reject(new Error(`could not start ${JAVA}: ${err.message}`)));
@@ -308,10 +325,52 @@ class Scope {
       throw new Error(`launcher reports a non-loopback address ${host}:${port}; refusing to connect`);
     }
     if (!(port > 0 && port < 65536)) throw new Error(`launcher reports a bad port ${port}`);
-    l.url = `ws://${host}:${port}`;
+    l.url = `${scheme}://${host}:${port}`;
+    const selfSigned = SELF_SIGNED_RE.exec(output.text);
+    l.selfSignedCert = selfSigned ? selfSigned[1] : null;
     const admin = /admin API on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output.text);
     l.admin = admin ? admin[1] : null;
     return l;
+  }
+
+  /**
+   * Starts `java -jar $WSLB_JAR demo --port 0 ...args` and waits for its "wslb demo: open URL" line. Returns
+   * the page URL, the balancer URL (same origin, /ws) and, with --tls-self-signed, the certificate's PEM path.
+   */
+  async demo(args = []) {
+    const all = ['-jar', JAR, 'demo', '--host', '127.0.0.1', '--port', '0', ...args];
+    const child = spawn(JAVA, all, { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
+    const output = { text: '', emitter: new EventEmitter() };
+    this.launchers.push({ args: all, child, output });
+    this.defer(() => stopProcess(child, 5_000));
+    captureOutput(child.stdout, output);
+    captureOutput(child.stderr, output);
+    const OPEN_RE = /wslb demo: open (https?):\/\/(127\.0\.0\.1):(\d+)\//;
+    const [scheme, host, port] = await withTimeout(
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const m = OPEN_RE.exec(output.text);
+          if (m) resolve([m[1], m[2], Number(m[3])]);
+        };
+        output.emitter.on('data', check);
+        child.once('error', (err) => reject(new Error(`could not start ${JAVA}: ${err.message}`)));
+        child.once('exit', (code, sig) => {
+          check();
+          reject(new Error(`demo exited (${code ?? sig}) before printing "wslb demo: open URL"`));
+        });
+      }),
+      LAUNCHER_READY_MS,
+      'the demo to print "wslb demo: open URL"',
+    );
+    const selfSigned = SELF_SIGNED_RE.exec(output.text);
+    return {
+      page: `${scheme}://${host}:${port}/`,
+      balancer: `${scheme === 'https' ? 'wss' : 'ws'}://${host}:${port}/ws`,
+      origin: `${scheme}://${host}:${port}`,
+      selfSignedCert: selfSigned ? selfSigned[1] : null,
+      output,
+    };
   }
 
   /**

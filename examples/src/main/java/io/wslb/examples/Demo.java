@@ -2,12 +2,14 @@ package io.wslb.examples;
 
 import io.wslb.Backend;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.ServerTls;
 import io.wslb.jetty.WebSocketLoadBalancerHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpHeader;
@@ -15,9 +17,11 @@ import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code demo} command: an ordinary Jetty application with its own page at {@code /} and a WebSocket load
@@ -32,28 +36,33 @@ final class Demo {
 
     static String help() {
         return """
-            usage: java -jar wslb-examples.jar [demo] [--host HOST] [--port PORT] [--strategy NAME]
+            usage: java -jar wslb-examples.jar [demo] [--host HOST] [--port PORT] [--strategy NAME] [TLS]
 
             Starts a web page at / and a WebSocket load balancer at /ws in front of three in-process echo
             backends (echo-1, echo-2, echo-3). Open the page in a browser to see which backend serves each
-            connection.
+            connection. With a TLS flag, the page is served over https:// and the balancer over wss://.
 
-              --host HOST       address to listen on (default 127.0.0.1)
-              --port PORT       port to listen on; 0 picks a free port (default 8080)
-              --strategy NAME   round-robin (default) or least-connections
-              --help            this text""";
+              --host HOST               address to listen on (default 127.0.0.1)
+              --port PORT               port to listen on; 0 picks a free port (default 8080)
+              --strategy NAME           round-robin (default) or least-connections
+            """ + TlsOptions.SERVER_HELP + """
+              --help                    this text""";
     }
 
     static int run(String[] args) throws Exception {
         Options options;
         try {
-            options = Options.parse(args, Set.of("host", "port", "strategy"), Set.of("help"));
+            Set<String> valued = new HashSet<>(TlsOptions.SERVER_VALUED);
+            valued.addAll(Set.of("host", "port", "strategy"));
+            Set<String> flags = new HashSet<>(TlsOptions.SERVER_FLAGS);
+            flags.add("help");
+            options = Options.parse(args, valued, flags);
             if (options.has("help")) {
                 System.out.println(help());
                 return 0;
             }
             Running demo = start(options.get("host", "127.0.0.1"), port(options.get("port", "8080")),
-                ProxyLauncher.strategy(options.get("strategy", "round-robin"), ""));
+                ProxyLauncher.strategy(options.get("strategy", "round-robin"), ""), TlsOptions.server(options));
             System.out.println("wslb demo: open " + demo.pageUri() + " (balancer at " + demo.balancerUri()
                 + ", backends echo-1, echo-2, echo-3)");
             System.out.flush();
@@ -78,13 +87,14 @@ final class Demo {
     }
 
     /** A started demo: the application server and its backends. */
-    record Running(Server server, ServerConnector connector, String host, List<EchoServer> backends) implements AutoCloseable {
+    record Running(Server server, ServerConnector connector, String host, boolean secure, List<EchoServer> backends)
+        implements AutoCloseable {
         String pageUri() {
-            return "http://" + host + ":" + connector.getLocalPort() + "/";
+            return (secure ? "https" : "http") + "://" + host + ":" + connector.getLocalPort() + "/";
         }
 
         String balancerUri() {
-            return "ws://" + host + ":" + connector.getLocalPort() + "/ws";
+            return (secure ? "wss" : "ws") + "://" + host + ":" + connector.getLocalPort() + "/ws";
         }
 
         @Override
@@ -97,6 +107,13 @@ final class Demo {
     }
 
     static Running start(String host, int port, io.wslb.BalancingStrategy strategy) throws Exception {
+        return start(host, port, strategy, null);
+    }
+
+    /**
+     * @param tls the page's and the balancer's TLS termination, or null for plain http:// and ws://
+     */
+    static Running start(String host, int port, io.wslb.BalancingStrategy strategy, @Nullable ServerTls tls) throws Exception {
         List<EchoServer> backends = new ArrayList<>();
         WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(strategy);
         for (int i = 1; i <= 3; i++) {
@@ -107,14 +124,18 @@ final class Demo {
         WebSocketLoadBalancer balancer = builder.build();
 
         Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
+        ServerConnector connector = tls == null ? new ServerConnector(server)
+            : new ServerConnector(server, tls.connectionFactory(), new HttpConnectionFactory());
+        if (tls != null) {
+            server.addBean(tls); // its reload checks run while the server does
+        }
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(new Handler.Sequence(WebSocketLoadBalancerHandler.at("/ws", balancer), new Page()));
         server.setStopAtShutdown(true);
         server.start();
-        return new Running(server, connector, host, backends);
+        return new Running(server, connector, host, tls != null, backends);
     }
 
     /** Serves the demo page at {@code /}; everything else is 404. */

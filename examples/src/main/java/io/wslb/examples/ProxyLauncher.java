@@ -11,6 +11,7 @@ import io.wslb.TrustedProxies;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.AdminHandler;
 import io.wslb.jetty.ProxyServerConnector;
+import io.wslb.jetty.ServerTls;
 import io.wslb.jetty.WebSocketLoadBalancerHandler;
 import io.wslb.strategies.AffinityResolvers;
 import io.wslb.strategies.BalancingStrategies;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -48,8 +50,10 @@ public final class ProxyLauncher {
         "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts",
         "max-connections", "max-connections-per-backend", "slow-start", "eject-after", "ejection-time",
         "health-check", "health-interval", "health-timeout", "admin", "admin-token-file", "ping-interval",
-        "allowed-origin", "shutdown-window", "max-handshakes-per-ip-per-second", "handshake-timeout");
-    static final Set<String> FLAGS = Set.of("help", "jwt-unverified");
+        "allowed-origin", "shutdown-window", "max-handshakes-per-ip-per-second", "handshake-timeout",
+        "tls-cert", "tls-key", "keystore", "keystore-password-file", "tls-reload-interval",
+        "backend-ca", "backend-client-cert", "backend-client-key");
+    static final Set<String> FLAGS = Set.of("help", "jwt-unverified", "tls-self-signed");
 
     /** How long a stop waits for proxied connections to finish their closing handshakes. */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
@@ -131,6 +135,7 @@ public final class ProxyLauncher {
               --ping-interval DURATION  ping a side (client or backend) that sent nothing for this long; one that
                                         then stays silent another interval is closed as dead (half-open TCP),
                                         the other side gets a close frame (default 0: no pings)
+            """ + TlsOptions.SERVER_HELP + TlsOptions.BACKEND_HELP + """
               --admin HOST:PORT         serve the admin API (JSON status; POST add, remove, drain, resume,
                                         weight, health) on this separate address, e.g. 127.0.0.1:9204;
                                         a non-loopback address needs --admin-token-file
@@ -214,6 +219,11 @@ public final class ProxyLauncher {
             throw new Options.UsageException(e.getMessage());
         }
         backends.forEach(builder::backend);
+        SSLContext backendTls = TlsOptions.backend(options);
+        if (backendTls != null) {
+            builder.backendTls(backendTls);
+        }
+        ServerTls tls = TlsOptions.server(options);
         AffinityResolver affinity = affinity(options.get("affinity", "none"), options);
         builder.affinity(affinity);
         builder.affinityFallback(fallback(options.get("affinity-fallback", "repick")));
@@ -245,7 +255,7 @@ public final class ProxyLauncher {
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("wslb");
         Server server = new Server(threads);
-        ProxyServerConnector connector = new ProxyServerConnector(server);
+        ProxyServerConnector connector = tls == null ? new ProxyServerConnector(server) : new ProxyServerConnector(server, tls);
         connector.setHandshakeTimeout(options.duration("handshake-timeout", Duration.ofSeconds(10)));
         connector.setHost(listen.getHostString());
         connector.setPort(listen.getPort());
@@ -264,8 +274,8 @@ public final class ProxyLauncher {
             System.out.printf("wslb admin API on http://%s:%d/status%n", adminHost, adminConnector.getLocalPort());
         }
         String host = listen.getHostString().contains(":") ? "[" + listen.getHostString() + "]" : listen.getHostString();
-        System.out.printf("wslb proxy listening on ws://%s:%d%s -> %s, strategy %s, affinity %s%n",
-            host, connector.getLocalPort(), path.equals("/") ? "/" : path + "/",
+        System.out.printf("wslb proxy listening on %s://%s:%d%s -> %s, strategy %s, affinity %s%n",
+            tls == null ? "ws" : "wss", host, connector.getLocalPort(), path.equals("/") ? "/" : path + "/",
             backends.stream().map(b -> b.uri().toString()).collect(Collectors.joining(", ", "[", "]")),
             balancer.strategy(), affinity == AffinityResolver.none() ? "none" : affinity);
         System.out.flush();

@@ -1,0 +1,152 @@
+package io.wslb.examples;
+
+import io.wslb.jetty.BackendTls;
+import io.wslb.jetty.KeyMaterial;
+import io.wslb.jetty.ServerTls;
+import io.wslb.testing.TestCertificate;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The TLS flags shared by the {@code proxy} and {@code demo} commands: where the balancer's certificate comes from
+ * ({@code --tls-cert/--tls-key}, {@code --keystore}, or a generated {@code --tls-self-signed} one), how often it is
+ * reloaded, and (for the proxy) the trust and client certificate toward {@code wss://} backends.
+ */
+final class TlsOptions {
+
+    /** Flags that take a value. */
+    static final Set<String> SERVER_VALUED = Set.of("tls-cert", "tls-key", "keystore", "keystore-password-file",
+        "tls-reload-interval");
+    /** Flags without a value. */
+    static final Set<String> SERVER_FLAGS = Set.of("tls-self-signed");
+    /** Backend-side flags (proxy only). */
+    static final Set<String> BACKEND_VALUED = Set.of("backend-ca", "backend-client-cert", "backend-client-key");
+
+    static final String SERVER_HELP = """
+              --tls-cert PATH           serve wss:// with this PEM certificate chain (leaf first; with --tls-key)
+              --tls-key PATH            the PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)
+              --keystore PATH           serve wss:// with the key in this PKCS12 or JKS keystore instead
+              --keystore-password-file PATH  a file holding the keystore's password (default: empty password)
+              --tls-self-signed         serve wss:// with a certificate generated now for localhost and 127.0.0.1,
+                                        for trials only; its PEM file is printed so that clients can trust it
+              --tls-reload-interval DURATION  how often the certificate files are checked; a changed, valid
+                                        certificate is used by new connections without restart (default 1m; 0: never)
+            """;
+
+    static final String BACKEND_HELP = """
+              --backend-ca PATH         trust the certificate authorities in this PEM file for wss:// backends
+                                        (repeatable; replaces the JDK's default trust). Host names are always verified
+              --backend-client-cert PATH  a PEM certificate chain shown to wss:// backends that ask for a client
+                                        certificate (with --backend-client-key)
+              --backend-client-key PATH the PEM private key of --backend-client-cert
+            """;
+
+    private TlsOptions() {}
+
+    /**
+     * @param options the command line
+     * @return the balancer's TLS termination, or null when no TLS flag is given (plain {@code ws://})
+     * @throws Options.UsageException on a missing partner flag, conflicting flags or unreadable material
+     */
+    static @Nullable ServerTls server(Options options) throws Options.UsageException {
+        boolean pem = options.has("tls-cert") || options.has("tls-key");
+        boolean store = options.has("keystore");
+        boolean selfSigned = options.has("tls-self-signed");
+        if ((pem ? 1 : 0) + (store ? 1 : 0) + (selfSigned ? 1 : 0) > 1) {
+            throw new Options.UsageException("choose one of --tls-cert/--tls-key, --keystore or --tls-self-signed");
+        }
+        if (options.has("keystore-password-file") && !store) {
+            throw new Options.UsageException("--keystore-password-file goes with --keystore");
+        }
+        if (!pem && !store && !selfSigned) {
+            if (options.has("tls-reload-interval")) {
+                throw new Options.UsageException("--tls-reload-interval goes with --tls-cert/--tls-key or --keystore");
+            }
+            return null;
+        }
+        Duration interval = options.duration("tls-reload-interval", ServerTls.DEFAULT_CHECK_INTERVAL);
+        KeyMaterial material;
+        if (pem) {
+            if (!options.has("tls-cert") || !options.has("tls-key")) {
+                throw new Options.UsageException("--tls-cert and --tls-key go together");
+            }
+            material = KeyMaterial.pem(Path.of(options.get("tls-cert", "")), Path.of(options.get("tls-key", "")));
+        } else if (store) {
+            char[] password = options.has("keystore-password-file")
+                ? readSecret("--keystore-password-file", options.get("keystore-password-file", "")).toCharArray()
+                : new char[0];
+            material = KeyMaterial.keyStore(Path.of(options.get("keystore", "")), password);
+        } else {
+            material = selfSigned();
+            interval = Duration.ZERO;
+        }
+        try {
+            return ServerTls.of(material, interval);
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException(e.getMessage());
+        }
+    }
+
+    /**
+     * @param options the command line
+     * @return the TLS context toward {@code wss://} backends, or null for the JDK's default
+     * @throws Options.UsageException on a missing partner flag or unreadable material
+     */
+    static @Nullable SSLContext backend(Options options) throws Options.UsageException {
+        boolean client = options.has("backend-client-cert") || options.has("backend-client-key");
+        if (!options.has("backend-ca") && !client) {
+            return null;
+        }
+        BackendTls.Builder builder = BackendTls.builder();
+        for (String ca : options.all("backend-ca")) {
+            builder.trustPem(Path.of(ca));
+        }
+        if (client) {
+            if (!options.has("backend-client-cert") || !options.has("backend-client-key")) {
+                throw new Options.UsageException("--backend-client-cert and --backend-client-key go together");
+            }
+            builder.clientCertificate(KeyMaterial.pem(Path.of(options.get("backend-client-cert", "")),
+                Path.of(options.get("backend-client-key", ""))));
+        }
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException(e.getMessage());
+        }
+    }
+
+    /** A certificate for localhost and 127.0.0.1, written to a fresh private directory; its path is printed. */
+    private static KeyMaterial selfSigned() throws Options.UsageException {
+        try {
+            Path dir = Files.createTempDirectory("wslb-tls-");
+            TestCertificate certificate = TestCertificate.selfSigned("localhost", "127.0.0.1", "::1");
+            Path cert = certificate.writeCertificatePem(dir.resolve("self-signed.crt"));
+            Path key = dir.resolve("self-signed.key");
+            Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            certificate.writeKeyPem(key);
+            System.out.println("wslb: self-signed certificate file: " + cert + " (for localhost, 127.0.0.1 and ::1; "
+                + "trials only: trust it in the client)");
+            return KeyMaterial.pem(cert, key);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new Options.UsageException("--tls-self-signed: cannot write the certificate (" + e.getMessage() + ")");
+        }
+    }
+
+    /** The content of a secret file, without a trailing newline. */
+    static String readSecret(String flag, String path) throws Options.UsageException {
+        try {
+            String text = Files.readString(Path.of(path), StandardCharsets.UTF_8);
+            return text.endsWith("\r\n") ? text.substring(0, text.length() - 2)
+                : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+        } catch (IOException e) {
+            throw new Options.UsageException(flag + ": cannot read " + path + " (" + e.getMessage() + ")");
+        }
+    }
+}
