@@ -24,6 +24,13 @@ public enum RejectCause {
     FORBIDDEN(403, false),
     /** The client started more handshakes per second than its rate allows (429, with {@code Retry-After}). */
     TOO_MANY_HANDSHAKES(429, false),
+    /**
+     * The client's address already holds as many connections (open or being set up), or as many pending
+     * handshakes, as its cap allows (429, with {@code Retry-After}).
+     */
+    TOO_MANY_CONNECTIONS(429, false),
+    /** The balancer already has as many handshakes waiting for a backend's answer as it allows (503). */
+    TOO_MANY_PENDING_HANDSHAKES(503, false),
     /** No backend is eligible, or the strategy declined (503, with {@code Retry-After}). */
     NO_BACKEND(503, true),
     /**

@@ -106,6 +106,7 @@ public final class Route {
             failure);
         if (attempt >= router.maxAttempts()) {
             router.reject(request, reason, reason.status());
+            router.admissionEnded(request, true);
             throw exhausted;
         }
         router.events().onRetry(this, reason, failure);
@@ -114,8 +115,11 @@ public final class Route {
         nowTried.add(backend.id());
         try {
             return router.pick(request, affinityKey, attempt + 1, List.copyOf(nowTried), exhausted);
-        } catch (RouteException e) {
-            router.reject(request, e.rejectCause(), e.rejectCause().status());
+        } catch (RuntimeException e) {
+            if (e instanceof RouteException refused) {
+                router.reject(request, refused.rejectCause(), refused.rejectCause().status());
+            }
+            router.admissionEnded(request, true);
             throw e;
         }
     }
@@ -132,6 +136,7 @@ public final class Route {
             throw new IllegalStateException("route " + id + " is not pending");
         }
         router.succeeded(backend);
+        router.admissionEstablished(request);
         List<HttpHeader> headers = List.of();
         SessionStore store = router.store();
         if (affinityKey != null && store != null) {
@@ -164,6 +169,7 @@ public final class Route {
     public void abandon(RejectCause cause, int status) {
         if (STATE.compareAndSet(this, PENDING, ENDED)) {
             router.released(backend);
+            router.admissionEnded(request, true);
             if (cause.isBackendFault()) {
                 router.failed(backend);
             }
@@ -181,6 +187,7 @@ public final class Route {
     public void closed(CloseCause cause, long bytesFromClient, long bytesFromBackend) {
         if (STATE.compareAndSet(this, ESTABLISHED, ENDED)) {
             router.released(backend);
+            router.admissionEnded(request, false);
             router.events().onClosed(this, cause, bytesFromClient, bytesFromBackend);
         }
     }

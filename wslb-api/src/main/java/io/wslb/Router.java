@@ -2,6 +2,7 @@ package io.wslb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.wslb.internal.Admission;
 import io.wslb.internal.HandshakeRateLimiter;
 import io.wslb.internal.Listeners;
 import io.wslb.internal.PooledBackend;
@@ -57,7 +58,7 @@ public final class Router {
 
     /** What bounds and shapes the picks: the guard, connection caps, outlier detection, slow start. */
     record Limits(int maxConnections, OutlierDetection outliers, Duration slowStart, HandshakeGuard guard,
-                  @Nullable HandshakeRateLimiter rate) {
+                  @Nullable HandshakeRateLimiter rate, @Nullable Admission admission) {
     }
 
     /** {@code events} is a {@link Listeners}: it shields the routing from a listener that throws. */
@@ -89,6 +90,27 @@ public final class Router {
             return CompletableFuture.failedFuture(new RouteException(RejectCause.TOO_MANY_HANDSHAKES,
                 "too many handshakes from this client; slow down"));
         }
+        Admission admission = limits.admission();
+        if (admission != null) {
+            RejectCause refused = admission.tryAdmit(request.clientAddress());
+            if (refused != null) {
+                reject(request, refused, refused.status());
+                return CompletableFuture.failedFuture(new RouteException(refused, refused == RejectCause.TOO_MANY_CONNECTIONS
+                    ? "this client has too many connections open or being set up"
+                    : "too many handshakes are waiting for a backend; try again shortly"));
+            }
+            // Every count taken here is given back once: by the route's end, or here if no route comes of it.
+            return admitted(request).whenComplete((route, failure) -> {
+                if (failure != null) {
+                    admission.ended(request.clientAddress(), true);
+                }
+            });
+        }
+        return admitted(request);
+    }
+
+    /** Routes a handshake within the rate and the admission caps: the guard, then the pick. */
+    private CompletionStage<Route> admitted(HandshakeRequest request) {
         HandshakeGuard guard = limits.guard();
         if (guard == HandshakeGuard.allowAll()) {
             return routeAllowed(request);
@@ -327,6 +349,28 @@ public final class Router {
     void released(PooledBackend member) {
         member.release();
         open.decrementAndGet();
+    }
+
+    /** A route of {@code request} got its 101: its handshake is no longer pending. */
+    void admissionEstablished(HandshakeRequest request) {
+        Admission admission = limits.admission();
+        if (admission != null) {
+            admission.established(request.clientAddress());
+        }
+    }
+
+    /** The last route of {@code request} ended; {@code wasPending} if before its 101. */
+    void admissionEnded(HandshakeRequest request, boolean wasPending) {
+        Admission admission = limits.admission();
+        if (admission != null) {
+            admission.ended(request.clientAddress(), wasPending);
+        }
+    }
+
+    /** @return handshakes admitted and waiting for their 101 (0 when no admission cap is set) */
+    public int pendingHandshakes() {
+        Admission admission = limits.admission();
+        return admission == null ? 0 : admission.pending();
     }
 
     /** A connect or upgrade failed on this backend: counts toward its ejection. */

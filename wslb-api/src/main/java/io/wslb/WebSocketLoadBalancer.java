@@ -2,6 +2,7 @@ package io.wslb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.wslb.internal.Admission;
 import io.wslb.internal.HandshakeRateLimiter;
 import io.wslb.internal.Listeners;
 import java.time.Duration;
@@ -66,6 +67,9 @@ public final class WebSocketLoadBalancer {
     private final Duration shutdownWindow;
     private final int maxHandshakesPerClientPerSecond;
     private final @Nullable SSLContext backendTls;
+    private final int maxConnectionsPerClient;
+    private final int maxPendingHandshakes;
+    private final int maxPendingHandshakesPerClient;
 
     private WebSocketLoadBalancer(Builder b, BackendPool pool, BalancingStrategy strategy) {
         this.pool = pool;
@@ -90,10 +94,16 @@ public final class WebSocketLoadBalancer {
         this.shutdownWindow = b.shutdownWindow;
         this.maxHandshakesPerClientPerSecond = b.maxHandshakesPerClientPerSecond;
         this.backendTls = b.backendTls;
+        this.maxConnectionsPerClient = b.maxConnectionsPerClient;
+        this.maxPendingHandshakes = b.maxPendingHandshakes;
+        this.maxPendingHandshakesPerClient = b.maxPendingHandshakesPerClient;
+        Admission admission = maxConnectionsPerClient + maxPendingHandshakes + maxPendingHandshakesPerClient == 0 ? null
+            : new Admission(maxPendingHandshakes, maxPendingHandshakesPerClient, maxConnectionsPerClient);
         pool.useTicker(b.ticker);
         this.router = new Router(pool, strategy, affinity, sessionStore, maxAttempts, events, affinityFallback,
             new Router.Limits(maxConnections, outlierDetection, slowStart, guard,
-                maxHandshakesPerClientPerSecond == 0 ? null : new HandshakeRateLimiter(maxHandshakesPerClientPerSecond, b.ticker)));
+                maxHandshakesPerClientPerSecond == 0 ? null : new HandshakeRateLimiter(maxHandshakesPerClientPerSecond, b.ticker),
+                admission));
     }
 
     /** @return a new builder */
@@ -199,6 +209,21 @@ public final class WebSocketLoadBalancer {
         return maxHandshakesPerClientPerSecond;
     }
 
+    /** @return connections (open or being set up) one client address may hold, 0 for no cap */
+    public int maxConnectionsPerClient() {
+        return maxConnectionsPerClient;
+    }
+
+    /** @return handshakes that may wait for a backend's answer at once, all clients together, 0 for no cap */
+    public int maxPendingHandshakes() {
+        return maxPendingHandshakes;
+    }
+
+    /** @return handshakes one client address may have waiting for a backend's answer at once, 0 for no cap */
+    public int maxPendingHandshakesPerClient() {
+        return maxPendingHandshakesPerClient;
+    }
+
     /** @return how long a server stop spreads the closing of the proxied connections over; zero for at once */
     public Duration shutdownWindow() {
         return shutdownWindow;
@@ -253,6 +278,9 @@ public final class WebSocketLoadBalancer {
         private HandshakeGuard guard = HandshakeGuard.allowAll();
         private Duration shutdownWindow = Duration.ZERO;
         private int maxHandshakesPerClientPerSecond;
+        private int maxConnectionsPerClient;
+        private int maxPendingHandshakes;
+        private int maxPendingHandshakesPerClient;
 
         private Builder() {}
 
@@ -478,6 +506,42 @@ public final class WebSocketLoadBalancer {
         }
 
         /**
+         * Caps the connections one client address (see {@link HandshakeRequest#clientAddress()}) may hold at once,
+         * counting those still being set up: beyond it the client gets 429 before any backend is contacted.
+         *
+         * <pre>{@code
+         * builder.maxConnectionsPerClient(100).maxPendingHandshakesPerClient(10).maxPendingHandshakes(2000);
+         * }</pre>
+         *
+         * @param connections the cap, 0 (the default) for none
+         * @return this
+         */
+        public Builder maxConnectionsPerClient(int connections) {
+            this.maxConnectionsPerClient = capOrZero(connections, "maxConnectionsPerClient");
+            return this;
+        }
+
+        /**
+         * @param handshakes handshakes that may be pending at once (admitted, waiting for the guard or a backend's
+         *     101), all clients together; beyond it new ones get 503 with {@code Retry-After}. 0 (the default): no cap
+         * @return this
+         */
+        public Builder maxPendingHandshakes(int handshakes) {
+            this.maxPendingHandshakes = capOrZero(handshakes, "maxPendingHandshakes");
+            return this;
+        }
+
+        /**
+         * @param handshakes handshakes one client address may have pending at once; beyond it the client gets 429.
+         *     0 (the default): no cap
+         * @return this
+         */
+        public Builder maxPendingHandshakesPerClient(int handshakes) {
+            this.maxPendingHandshakesPerClient = capOrZero(handshakes, "maxPendingHandshakesPerClient");
+            return this;
+        }
+
+        /**
          * @param window when the server stops, new handshakes get 503 at once and the proxied connections are
          *     closed (1001 to both sides) at moments spread at random over this window, so that clients reconnect
          *     to the other balancers spread out; zero (the default) closes them all at once. Give the server a
@@ -568,6 +632,13 @@ public final class WebSocketLoadBalancer {
             }
             BackendPool effective = pool != null ? pool : BackendPool.of(backends);
             return new WebSocketLoadBalancer(this, effective, strategy);
+        }
+
+        private static int capOrZero(int value, String name) {
+            if (value < 0) {
+                throw new IllegalArgumentException(name + " must be 0 (no cap) or more, got " + value);
+            }
+            return value;
         }
 
         private static Duration positive(Duration d, String name) {

@@ -51,6 +51,7 @@ public final class ProxyLauncher {
         "max-connections", "max-connections-per-backend", "slow-start", "eject-after", "ejection-time",
         "health-check", "health-interval", "health-timeout", "admin", "admin-token-file", "ping-interval",
         "allowed-origin", "shutdown-window", "max-handshakes-per-ip-per-second", "handshake-timeout",
+        "max-connections-per-ip", "max-pending-handshakes", "max-pending-handshakes-per-ip",
         "tls-cert", "tls-key", "keystore", "keystore-password-file", "tls-reload-interval",
         "backend-ca", "backend-client-cert", "backend-client-key");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified", "tls-self-signed");
@@ -126,6 +127,12 @@ public final class ProxyLauncher {
               --max-handshakes-per-ip-per-second N
                                         handshakes one client address may start per second (bursts of N);
                                         beyond: 429 + Retry-After (default 0: no limit; see --trusted-proxy)
+              --max-connections-per-ip N  connections one client address may hold, open or being set up;
+                                        beyond: 429 + Retry-After (default 0: no cap; see --trusted-proxy)
+              --max-pending-handshakes N  handshakes that may wait for a backend's answer at once, all clients
+                                        together; beyond: 503 + Retry-After (default 0: no cap)
+              --max-pending-handshakes-per-ip N  handshakes one client address may have waiting at once;
+                                        beyond: 429 + Retry-After (default 0: no cap)
               --allowed-origin ORIGIN   a browser page origin allowed to connect, e.g. https://chat.example.com
                                         (repeatable); a handshake with another Origin gets 403, one without
                                         an Origin header (not a browser) passes. Default: any origin
@@ -193,7 +200,11 @@ public final class ProxyLauncher {
                 .pingInterval(options.duration("ping-interval", Duration.ZERO))
                 .shutdownWindow(options.duration("shutdown-window", Duration.ZERO))
                 .maxHandshakesPerClientPerSecond(parseInt("--max-handshakes-per-ip-per-second",
-                    options.get("max-handshakes-per-ip-per-second", "0")));
+                    options.get("max-handshakes-per-ip-per-second", "0")))
+                .maxConnectionsPerClient(parseInt("--max-connections-per-ip", options.get("max-connections-per-ip", "0")))
+                .maxPendingHandshakes(parseInt("--max-pending-handshakes", options.get("max-pending-handshakes", "0")))
+                .maxPendingHandshakesPerClient(parseInt("--max-pending-handshakes-per-ip",
+                    options.get("max-pending-handshakes-per-ip", "0")));
             if (options.has("allowed-origin")) {
                 builder.guard(HandshakeGuard.originIn(options.all("allowed-origin")));
             }

@@ -111,7 +111,18 @@ public final class RawWebSocket implements AutoCloseable {
      * @throws IOException if it cannot connect
      */
     public static RawWebSocket connect(int port) throws IOException {
+        return connectFrom("127.0.0.1", port);
+    }
+
+    /**
+     * @param localIp the loopback address to connect from, e.g. {@code 127.0.0.7}: each is another client address
+     * @param port a port on 127.0.0.1
+     * @return a connected socket with a 5 s read timeout
+     * @throws IOException if it cannot connect
+     */
+    public static RawWebSocket connectFrom(String localIp, int port) throws IOException {
         Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(localIp, 0));
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(5000);
         socket.setTcpNoDelay(true);
