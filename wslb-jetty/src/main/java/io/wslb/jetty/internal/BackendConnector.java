@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.nio.channels.SelectableChannel;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
@@ -90,8 +92,11 @@ public final class BackendConnector extends ContainerLifeCycle {
      * @param backend where to connect
      * @param factory creates the HTTP/1.1 upgrade connection on the new endpoint
      * @param promise told of the connection, or of the connect failure
+     * @param started given the socket as soon as its connect begins, so that the caller can close it while the
+     *     connect is still in flight (a client that leaves then should not hold a socket until the connect timeout)
      */
-    void connect(Backend backend, ClientConnectionFactory factory, Promise<Connection> promise) {
+    void connect(Backend backend, ClientConnectionFactory factory, Promise<Connection> promise,
+                 Consumer<SelectableChannel> started) {
         String host = backend.host();
         int port = backend.port();
         InetSocketAddress literal = literals.get(backend.uri());
@@ -103,13 +108,13 @@ public final class BackendConnector extends ContainerLifeCycle {
             }
         }
         if (literal != null) {
-            connect(literal, backend, factory, promise);
+            connect(literal, backend, factory, promise, started);
             return;
         }
         resolver.resolve(host, port, new HashMap<>(), new Promise<List<InetSocketAddress>>() {
             @Override
             public void succeeded(List<InetSocketAddress> addresses) {
-                connect(addresses.get(0), backend, factory, promise);
+                connect(addresses.get(0), backend, factory, promise, started);
             }
 
             @Override
@@ -120,7 +125,7 @@ public final class BackendConnector extends ContainerLifeCycle {
     }
 
     private void connect(InetSocketAddress address, Backend backend, ClientConnectionFactory factory,
-                         Promise<Connection> promise) {
+                         Promise<Connection> promise, Consumer<SelectableChannel> started) {
         Map<String, Object> context = new HashMap<>(8);
         context.put(Transport.CONTEXT_KEY, Transport.TCP_IP);
         ClientConnectionFactory effective = backend.secure()
@@ -129,6 +134,11 @@ public final class BackendConnector extends ContainerLifeCycle {
         context.put(ClientConnectionFactory.CONTEXT_KEY, effective);
         context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY, promise);
         connector.connect(address, context);
+        SelectableChannel channel = InlineClientConnector.OPENED.get();
+        if (channel != null) {
+            InlineClientConnector.OPENED.remove();
+            started.accept(channel);
+        }
     }
 
     /**
@@ -158,6 +168,15 @@ public final class BackendConnector extends ContainerLifeCycle {
      * a futex wake and a context switch, cost more than the chore itself.
      */
     private static final class InlineClientConnector extends ClientConnector {
+        /** The channel the current thread's {@code connect} just opened (Jetty configures it within that call). */
+        static final ThreadLocal<SelectableChannel> OPENED = new ThreadLocal<>();
+
+        @Override
+        protected void configure(SelectableChannel channel) throws java.io.IOException {
+            super.configure(channel);
+            OPENED.set(channel);
+        }
+
         @Override
         protected SelectorManager newSelectorManager() {
             return new ClientSelectorManager(getExecutor(), getScheduler(), getSelectors()) {

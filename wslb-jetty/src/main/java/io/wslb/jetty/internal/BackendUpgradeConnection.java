@@ -172,6 +172,9 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
         if (!outcome.get()) {
             fail(RejectCause.BACKEND_UNREACHABLE, cause != null ? cause : new IOException("backend connection closed"));
         }
+        // A 101 that the exchange refused (or took after its client left) closes the socket without an upgrade:
+        // the bytes read for it go back to the pool here. After an upgrade onUpgradeFrom already gave them back.
+        release();
     }
 
     @Override

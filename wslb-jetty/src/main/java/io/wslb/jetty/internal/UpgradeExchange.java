@@ -14,6 +14,8 @@ import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.QuietException;
 import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.IO;
+import java.nio.channels.SelectableChannel;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
@@ -41,9 +43,28 @@ public final class UpgradeExchange {
     final class Attempt {
         final Route route;
         volatile @Nullable BackendUpgradeConnection connection;
+        /** The socket while its TCP connect is in flight; closed if the client leaves before it completes. */
+        volatile @Nullable SelectableChannel connecting;
 
         Attempt(Route route) {
             this.route = route;
+        }
+
+        void connectStarted(SelectableChannel channel) {
+            connecting = channel;
+            if (clientEnd != null && connection == null) {
+                cancelConnect();
+            }
+        }
+
+        /** The client left before the backend's TCP (or TLS) connect completed: give the socket and route back now. */
+        void cancelConnect() {
+            SelectableChannel channel = connecting;
+            if (channel != null) {
+                IO.close(channel);
+            }
+            RejectCause cause = clientEnd;
+            route.abandon(cause != null ? cause : RejectCause.CLIENT_GONE, cause != null ? cause.status() : 0);
         }
 
         void connected(BackendUpgradeConnection upgrade) {
@@ -233,7 +254,7 @@ public final class UpgradeExchange {
                         || failure instanceof java.util.concurrent.TimeoutException
                         ? RejectCause.BACKEND_TIMEOUT : RejectCause.BACKEND_UNREACHABLE, failure);
                 }
-            });
+            }, attempt::connectStarted);
     }
 
     /** The backend could not be reached, or timed out: try the next one. */
@@ -351,6 +372,8 @@ public final class UpgradeExchange {
         BackendUpgradeConnection upgrade = attempt == null ? null : attempt.connection;
         if (upgrade != null) {
             upgrade.abort(failure != null ? failure : new ClientGoneException(why.name()));
+        } else if (attempt != null) {
+            attempt.cancelConnect();
         }
     }
 
