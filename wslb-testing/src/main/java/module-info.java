@@ -1,6 +1,7 @@
 /**
  * Test fixtures for wslb and for its users' own tests: {@link io.wslb.testing.FaultProxy}, a TCP proxy that
- * simulates network and backend faults. No Jetty.
+ * simulates network and backend faults, and a raw WebSocket frame writer and reader for either side of a
+ * connection ({@link io.wslb.testing.Frame}, {@link io.wslb.testing.RawWebSocketConnection}). No Jetty.
  */
 module io.wslb.testing {
     requires org.slf4j;
