@@ -38,6 +38,9 @@ final class FrameScanner {
     private int violation;
     private String violationReason = "";
     private boolean closeSeen;
+    // Stop before the next close frame instead of passing it (see stopBeforeCloseFrame).
+    private boolean stopBeforeClose;
+    private boolean closeHeld;
 
     /** @param rules what to enforce */
     FrameScanner(FrameRules rules) {
@@ -52,7 +55,7 @@ final class FrameScanner {
      *     incomplete header (when {@link #violation()} is 0) or starts with a frame that breaks a rule
      */
     int scan(ByteBuffer buffer) {
-        if (violation != 0) {
+        if (violation != 0 || closeHeld) {
             return 0;
         }
         int start = buffer.position();
@@ -90,6 +93,11 @@ final class FrameScanner {
             case 0 -> {
                 b0 = b;
                 int opcode = b & 0x0F;
+                if (stopBeforeClose && opcode == OP_CLOSE) {
+                    headerPos = 0;
+                    closeHeld = true;
+                    return false;
+                }
                 boolean fin = (b & 0x80) != 0;
                 int rsv = b & FrameRules.RSV_ALL;
                 switch (opcode) {
@@ -190,6 +198,25 @@ final class FrameScanner {
     /** @return true if the bytes forwarded so far end at a frame boundary (a held-back partial header counts as not forwarded) */
     boolean atBoundary() {
         return headerPos > 0 || remaining == 0;
+    }
+
+    /**
+     * From now on, stop at the first byte of the next close frame: {@link #scan} reports the bytes before it as
+     * forwardable and nothing after, and {@link #closeHeld()} becomes true. A close frame whose header is being
+     * assembled (held back by the caller, never forwarded) is held at once. A close frame already partly passed
+     * cannot be held; it completes as usual.
+     */
+    void stopBeforeCloseFrame() {
+        stopBeforeClose = true;
+        if (headerPos > 0 && (b0 & 0x0F) == OP_CLOSE) {
+            headerPos = 0;
+            closeHeld = true;
+        }
+    }
+
+    /** @return true once a close frame was stopped at, after {@link #stopBeforeCloseFrame()} */
+    boolean closeHeld() {
+        return closeHeld;
     }
 
     /** @return 0, or the close code (1002 or 1009) of the first rule broken */

@@ -54,6 +54,8 @@ final class Relay extends Pump {
     private boolean sinkShut;
     private boolean closeSeenReported;
     private boolean closeSeenWhenClosing;
+    /** The source ended (end of stream or a failed read). */
+    private boolean sourceEnded;
     /** The last read returned less than a buffer: the socket was empty then. */
     private boolean drained;
     private volatile long forwarded;
@@ -108,10 +110,15 @@ final class Relay extends Pump {
         boolean afterWrite = resumedAfterWrite();
         while (true) {
             CloseRequest request = closeRequest;
-            if (request != null && !sinkShut) {
+            if (request != null && !sinkShut && !deferClose(request)) {
                 Step step = closeSink(request);
                 if (step != null) {
                     return step;
+                }
+                if (scanner.closeHeld()) {
+                    // The source's close frame was replaced by the proxy's own: nothing more is to come from it.
+                    release();
+                    return Step.DONE;
                 }
             }
             if (pingRequested && request == null && scanner.atBoundary()) {
@@ -162,6 +169,7 @@ final class Relay extends Pump {
             if (sinkShut) {
                 return Step.DONE;
             }
+            sourceEnded = true;
             tunnel.endOfStream(source, scanner.closeSeen());
             if (closeRequest == null) {
                 requestClose(CloseRequest.SHUT);
@@ -185,6 +193,28 @@ final class Relay extends Pump {
         }
     }
 
+    /**
+     * Whether a close request toward the sink waits: when the sink's own frames broke the protocol, its close
+     * frame goes out only where the source's close frame would have, so that everything the source sent before
+     * (answers to the sink's valid frames, such as the echo of a message the sink sent before the violation)
+     * reaches the sink first, as it would from a single endpoint that failed the connection. The source has been
+     * sent a close frame by the other relay; until its close frame arrives, this relay keeps forwarding. The
+     * source's close frame itself is not forwarded: the sink gets the violation's code in its place.
+     */
+    private boolean deferClose(CloseRequest request) {
+        if (request.code() == 0 || sourceEnded || scanner.violation() != 0 || scanner.closeSeen() || scanner.closeHeld()
+            || !sink.relay().sourceViolated()) {
+            return false;
+        }
+        scanner.stopBeforeCloseFrame();
+        return !scanner.closeHeld();
+    }
+
+    /** @return true if this relay's source broke the protocol */
+    boolean sourceViolated() {
+        return scanner.violation() != 0;
+    }
+
     /** Scans and writes what may go now; returns true if a write is in flight. */
     private boolean forward(ByteBuffer bytes) {
         int filled = bytes.remaining();
@@ -195,7 +225,7 @@ final class Relay extends Pump {
             tunnel.closeFrameSeen(source);
         }
         ByteBuffer head = null;
-        if (violation == 0 && clean < filled) {
+        if (violation == 0 && clean < filled && !scanner.closeHeld()) {
             if (clean == 0) {
                 appendCarry(bytes, 0, filled);
                 return false;

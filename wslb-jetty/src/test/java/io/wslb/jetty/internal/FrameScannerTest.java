@@ -230,4 +230,55 @@ class FrameScannerTest {
         assertThat(scanner.scan(ByteBuffer.wrap(frame(true, 0, 1, true, "x".getBytes())))).isZero();
         assertThat(Arrays.asList(scanner.violation())).containsExactly(1002);
     }
+
+    static FrameScanner server() {
+        return new FrameScanner(new FrameRules(false, NO_LIMIT, NO_LIMIT, 0, 0));
+    }
+
+    @Test
+    void stopBeforeCloseFrame_passesWhatPrecedesTheClose_andHoldsTheCloseItself() {
+        FrameScanner scanner = server();
+        byte[] echo = frame(true, 0, 1, false, "echo".getBytes());
+        byte[] ping = frame(true, 0, 9, false, new byte[0]);
+        byte[] close = frame(true, 0, 8, false, new byte[] {0x03, (byte) 0xe9});
+        scanner.stopBeforeCloseFrame();
+
+        int clean = scanner.scan(ByteBuffer.wrap(concat(echo, ping, close)));
+
+        assertThat(clean).as("bytes before the close frame").isEqualTo(echo.length + ping.length);
+        assertThat(scanner.closeHeld()).isTrue();
+        assertThat(scanner.closeSeen()).isFalse();
+        assertThat(scanner.violation()).isZero();
+        assertThat(scanner.atBoundary()).as("the proxy's own close frame may go where the held one was").isTrue();
+        assertThat(scanner.scan(ByteBuffer.wrap(echo))).as("nothing passes after the held close").isZero();
+    }
+
+    @Test
+    void stopBeforeCloseFrame_holdsACloseWhoseHeaderIsStillIncomplete_butNotAnotherFrame() {
+        FrameScanner closing = server();
+        byte[] close = frame(true, 0, 8, false, new byte[] {0x03, (byte) 0xe8});
+        assertThat(closing.scan(ByteBuffer.wrap(close, 0, 1))).as("an incomplete header is held back").isZero();
+
+        closing.stopBeforeCloseFrame();
+
+        assertThat(closing.closeHeld()).isTrue();
+        assertThat(closing.atBoundary()).isTrue();
+
+        FrameScanner texting = server();
+        byte[] text = frame(true, 0, 1, false, "abc".getBytes());
+        assertThat(texting.scan(ByteBuffer.wrap(text, 0, 1))).isZero();
+        texting.stopBeforeCloseFrame();
+        assertThat(texting.closeHeld()).isFalse();
+        assertThat(texting.scan(ByteBuffer.wrap(text, 1, text.length - 1))).isEqualTo(text.length - 1);
+    }
+
+    @Test
+    void withoutStopBeforeCloseFrame_aCloseFramePasses() {
+        FrameScanner scanner = server();
+        byte[] close = frame(true, 0, 8, false, new byte[] {0x03, (byte) 0xe8});
+
+        assertThat(scanner.scan(ByteBuffer.wrap(close))).isEqualTo(close.length);
+        assertThat(scanner.closeHeld()).isFalse();
+        assertThat(scanner.closeSeen()).isTrue();
+    }
 }

@@ -1,0 +1,126 @@
+package io.wslb.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A WebSocket server on {@code 127.0.0.1} and an ephemeral port whose connections are driven by the test, frame by
+ * frame: {@link #accept} waits for the next connection, answers its upgrade request with a 101 (no subprotocol, no
+ * extension) and returns it as a {@link RawWebSocketConnection} in the {@linkplain RawWebSocketConnection.Role#SERVER
+ * server role}, on which the test plays whatever a server should (or should never) send. No thread of its own:
+ * accepting happens on the caller's thread, so a client can connect before the test accepts (the kernel queues it).
+ *
+ * <pre>{@code
+ * try (RawWebSocketServer server = RawWebSocketServer.start()) {
+ *     clientConnectsTo(server.uri());
+ *     RawWebSocketConnection ws = server.accept(Duration.ofSeconds(5));
+ *     ws.send(Frame.text("Hello").rsv(2));                // a broken frame, unmasked as a server sends it
+ *     Frame reply = ws.read();                            // the client's close, say
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} closes the port and every connection accepted. Thread-safe.
+ */
+public final class RawWebSocketServer implements AutoCloseable {
+
+    private final ServerSocket server;
+    private final List<RawWebSocketConnection> accepted = new CopyOnWriteArrayList<>();
+
+    private RawWebSocketServer(ServerSocket server) {
+        this.server = server;
+    }
+
+    /**
+     * Opens a port on 127.0.0.1.
+     *
+     * <pre>{@code RawWebSocketServer server = RawWebSocketServer.start();}</pre>
+     *
+     * @return the server
+     * @throws UncheckedIOException if no port can be opened
+     */
+    public static RawWebSocketServer start() {
+        try {
+            ServerSocket socket = new ServerSocket();
+            socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            return new RawWebSocketServer(socket);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** @return the port it listens on */
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** @return {@code ws://127.0.0.1:port/} */
+    public URI uri() {
+        return URI.create("ws://127.0.0.1:" + port() + "/");
+    }
+
+    /**
+     * Waits for the next connection and completes its opening handshake.
+     *
+     * @param timeout how long to wait for a connection
+     * @return the connection, in the server role, with a 5 s read timeout
+     * @throws SocketTimeoutException if none arrives in time
+     * @throws IOException if the request is not a WebSocket upgrade (it got a 400) or the socket fails
+     */
+    public RawWebSocketConnection accept(Duration timeout) throws IOException {
+        Socket socket;
+        synchronized (server) {
+            server.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+            socket = server.accept();
+        }
+        try {
+            RawWebSocketConnection connection = RawWebSocketConnection.serverSide(socket);
+            accepted.add(connection);
+            return connection;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** @return the connections accepted so far, closed ones included */
+    public List<RawWebSocketConnection> accepted() {
+        return List.copyOf(accepted);
+    }
+
+    /** Closes the port and every connection accepted. Idempotent. */
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        try {
+            server.close();
+        } catch (IOException e) {
+            first = e;
+        }
+        for (RawWebSocketConnection connection : accepted) {
+            try {
+                connection.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RawWebSocketServer[" + uri() + ", accepted=" + accepted.size() + "]";
+    }
+}
