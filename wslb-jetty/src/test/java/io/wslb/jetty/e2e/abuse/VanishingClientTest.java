@@ -10,6 +10,12 @@ import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.ScriptedBackend;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,5 +115,48 @@ class VanishingClientTest extends AbuseTestBase {
             && proxy.handler().getOpenConnections() == BYSTANDERS);
         assertThat(events.closed.subList(closedBefore, events.closed.size())).hasSize(20)
             .extracting(EventLog.Closed::cause).containsOnly(CloseCause.CLIENT_GONE);
+    }
+
+    @Test
+    void aClientLeavingWhileTheBackendTcpConnectIsInFlight_isCleanedUpWithoutWaitingForTheConnectTimeout() throws Exception {
+        // A listener whose accept queue is full: the kernel drops further SYNs, so a connect to it stays in flight.
+        ServerSocket unaccepting = new ServerSocket();
+        List<Socket> fillers = new ArrayList<>();
+        try {
+            unaccepting.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 1);
+            while (fillers.size() < 16) {
+                Socket filler = new Socket();
+                fillers.add(filler);
+                try {
+                    filler.connect(unaccepting.getLocalSocketAddress(), 300);
+                } catch (SocketTimeoutException full) {
+                    break;
+                }
+            }
+            assertThat(fillers.get(fillers.size() - 1).isConnected()).as("the accept queue filled up").isFalse();
+            proxy.balancer().pool().add(Backend.of("unaccepting", URI.create("ws://127.0.0.1:" + unaccepting.getLocalPort())));
+            proxy.balancer().pool().markUnhealthy("scripted"); // new clients go to the unaccepting backend only
+            int rejectedBefore = events.rejected.size();
+
+            RawWebSocket raw = RawWebSocket.connect(proxy.port());
+            raw.write(raw.upgradeRequest("/in-flight", RawWebSocket.newKey()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections().getOrDefault("unaccepting", 0) == 1);
+            harness.duringAbuse();
+            raw.abort();
+
+            // The connect timeout is two minutes: the proxy must let go because the client left.
+            await("the route to the unaccepting backend released").atMost(Duration.ofSeconds(10))
+                .until(() -> proxy.activeConnections().getOrDefault("unaccepting", 0) == 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.rejected.size() > rejectedBefore);
+            assertThat(events.rejected.subList(rejectedBefore, events.rejected.size())).singleElement()
+                .extracting(EventLog.Rejected::cause).isEqualTo(RejectCause.CLIENT_GONE);
+            assertThat(events.opened).doesNotContain("unaccepting");
+        } finally {
+            proxy.balancer().pool().markHealthy("scripted");
+            for (Socket filler : fillers) {
+                filler.close();
+            }
+            unaccepting.close();
+        }
     }
 }
