@@ -107,9 +107,41 @@ class BackendFaultTest extends AbuseTestBase {
         return answers;
     }
 
+    /** 101 answers that fail the proxy's check (not offered, wrong accept value): each must give the client a 502. */
+    private static Map<String, ScriptedBackend.Script> invalid101() {
+        Map<String, ScriptedBackend.Script> answers = new LinkedHashMap<>();
+        answers.put("/extension-not-offered", peer -> {
+            peer.answer101("Sec-WebSocket-Extensions: x-evil-compress");
+            peer.readToEnd();
+        });
+        answers.put("/permessage-deflate-not-offered", peer -> {
+            peer.answer101("Sec-WebSocket-Extensions: permessage-deflate");
+            peer.readToEnd();
+        });
+        answers.put("/another-extension-than-offered", peer -> {
+            peer.answer101("Sec-WebSocket-Extensions: x-webkit-deflate-frame");
+            peer.readToEnd();
+        });
+        answers.put("/subprotocol-not-offered", peer -> {
+            peer.answer101("Sec-WebSocket-Protocol: admin");
+            peer.readToEnd();
+        });
+        answers.put("/wrong-accept", peer -> {
+            peer.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+                + RawWebSocket.acceptFor(RawWebSocket.newKey()) + "\r\n\r\n");
+            peer.readToEnd();
+        });
+        return answers;
+    }
+
     @Test
     void a3xxOrAnother1xxInsteadOf101_gets502_andTheBackendSocketIsClosed() throws Exception {
         assertEachGets502AndTheBackendReadsEof(notA101());
+    }
+
+    @Test
+    void a101SelectingAnExtensionTheClientDidNotOffer_orFailingAnotherCheck_gets502_andTheBackendSocketIsClosed() throws Exception {
+        assertEachGets502AndTheBackendReadsEof(invalid101());
     }
 
     private void assertEachGets502AndTheBackendReadsEof(Map<String, ScriptedBackend.Script> invalid) throws Exception {
