@@ -90,7 +90,7 @@ public final class LoadBalancerProxy implements AutoCloseable {
 
     /**
      * Like {@link #handler}, on a server whose buffer pool tracks every buffer not yet released and whose pool
-     * threads retire after 1 s idle, so that a test can check that nothing is left behind.
+     * threads retire after 1 s idle (all at once), so that a test can check that nothing is left behind.
      *
      * @param path the mount path
      * @param balancer the balancer
@@ -115,6 +115,7 @@ public final class LoadBalancerProxy implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("proxy");
         threads.setIdleTimeout(1000);
+        threads.setMaxEvictCount(64); // every thread idle for 1 s retires at once, not one per second
         Server server = new Server(threads, null, new ArrayByteBufferPool.Tracking());
         ServerConnector connector = proxyConnector ? listening(server, new ProxyServerConnector(server)) : connector(server);
         WebSocketLoadBalancerHandler handler = WebSocketLoadBalancerHandler.at(path, balancer);
