@@ -108,18 +108,34 @@ public final class LoadBalancerProxy implements AutoCloseable {
 
     /**
      * Like {@link #handler}, on a server whose buffer pool tracks every buffer not yet released and whose pool
-     * threads retire after 1 s idle, so that a test can check that nothing is left behind.
+     * threads retire after 1 s idle (all at once), so that a test can check that nothing is left behind.
      *
      * @param path the mount path
      * @param balancer the balancer
      * @return a started proxy
      */
     public static LoadBalancerProxy handlerTracked(String path, WebSocketLoadBalancer balancer) throws Exception {
+        return tracked(path, balancer, false);
+    }
+
+    /**
+     * Like {@link #handlerTracked}, listening on a {@link ProxyServerConnector} instead of a plain one.
+     *
+     * @param path the mount path
+     * @param balancer the balancer
+     * @return a started proxy
+     */
+    public static LoadBalancerProxy handlerTrackedOnProxyConnector(String path, WebSocketLoadBalancer balancer) throws Exception {
+        return tracked(path, balancer, true);
+    }
+
+    private static LoadBalancerProxy tracked(String path, WebSocketLoadBalancer balancer, boolean proxyConnector) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("proxy");
         threads.setIdleTimeout(1000);
+        threads.setMaxEvictCount(64); // every thread idle for 1 s retires at once, not one per second
         Server server = new Server(threads, null, new ArrayByteBufferPool.Tracking());
-        ServerConnector connector = connector(server);
+        ServerConnector connector = proxyConnector ? listening(server, new ProxyServerConnector(server)) : connector(server);
         WebSocketLoadBalancerHandler handler = WebSocketLoadBalancerHandler.at(path, balancer);
         server.setHandler(handler);
         return started(new LoadBalancerProxy(server, connector, balancer, handler));
@@ -128,6 +144,12 @@ public final class LoadBalancerProxy implements AutoCloseable {
     /** @return buffers taken from the server's pool and not given back (with {@link #handlerTracked} only) */
     public int unreleasedBuffers() {
         return server.getByteBufferPool() instanceof ArrayByteBufferPool.Tracking tracking ? tracking.getLeaks().size() : 0;
+    }
+
+    /** @return bytes of capacity of the buffers taken from the server's pool and not given back (tracked only) */
+    public long unreleasedBufferBytes() {
+        return server.getByteBufferPool() instanceof ArrayByteBufferPool.Tracking tracking
+            ? tracking.getLeaks().stream().mapToLong(b -> b.capacity()).sum() : 0;
     }
 
     /** @return threads of the server's pool right now */
