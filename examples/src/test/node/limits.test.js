@@ -6,29 +6,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { WebSocket } from 'ws';
-import { DIRECT, TEST_TIMEOUT_MS, scope, waitUntil, withTimeout } from './lib/harness.js';
+import { DIRECT, TEST_TIMEOUT_MS, refusal, scope, waitUntil, withTimeout } from './lib/harness.js';
 
 const T = { timeout: TEST_TIMEOUT_MS, skip: DIRECT ? 'needs the launcher' : false };
-
-/** Tries an upgrade; resolves with the HTTP refusal { status, headers }, or fails if it was accepted. */
-function refusal(url, options = {}) {
-  return withTimeout(
-    new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, options);
-      ws.on('unexpected-response', (req, res) => {
-        resolve({ status: res.statusCode, headers: res.headers });
-        req.destroy();
-      });
-      ws.on('open', () => {
-        ws.terminate();
-        reject(new Error('the upgrade was accepted'));
-      });
-      ws.on('error', () => {});
-    }),
-    10_000,
-    'the refusal of an upgrade',
-  );
-}
 
 /** A TCP server on 127.0.0.1 that accepts connections and never answers (a hung backend). */
 async function hungBackend(s) {

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { DIRECT, TEST_TIMEOUT_MS, scope, waitUntil, withTimeout } from './lib/harness.js';
+import { DIRECT, TEST_TIMEOUT_MS, refusal, scope, waitUntil, withTimeout } from './lib/harness.js';
 
 const T = { timeout: TEST_TIMEOUT_MS, skip: DIRECT ? 'needs the launcher' : false };
 
@@ -16,26 +16,6 @@ async function admin(l, method, path, body) {
   });
   const text = await response.text();
   return { status: response.status, json: text ? JSON.parse(text) : null };
-}
-
-/** Tries an upgrade and returns the HTTP refusal (status, headers), or fails if it was accepted. */
-function refusal(url, options = {}) {
-  return withTimeout(
-    new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, options);
-      ws.on('unexpected-response', (req, res) => {
-        resolve({ status: res.statusCode, headers: res.headers });
-        req.destroy();
-      });
-      ws.on('open', () => {
-        ws.terminate();
-        reject(new Error('the upgrade was accepted'));
-      });
-      ws.on('error', () => {});
-    }),
-    10_000,
-    'the refusal of an upgrade',
-  );
 }
 
 describe('wslb launcher: operations', () => {

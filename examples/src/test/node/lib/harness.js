@@ -284,6 +284,37 @@ class Scope {
   // -------------------------------------------------------------- launcher
 
   /**
+   * Starts `java ...args` as a child released with the scope, and waits until its output matches `ready`;
+   * returns { child, output, match }. Fails if it exits or does not print the line within LAUNCHER_READY_MS.
+   */
+  async javaChild(args, ready, who, line) {
+    const child = spawn(JAVA, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
+    const output = { text: '', emitter: new EventEmitter() };
+    this.launchers.push({ args, child, output });
+    this.defer(() => stopProcess(child, 5_000));
+    captureOutput(child.stdout, output);
+    captureOutput(child.stderr, output);
+    const match = await withTimeout(
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const m = ready.exec(output.text);
+          if (m) resolve(m);
+        };
+        output.emitter.on('data', check);
+        child.once('error', (err) => reject(new Error(`could not start ${JAVA}: ${err.message}`)));
+        child.once('exit', (code, sig) => {
+          check();
+          reject(new Error(`${who} exited (${code ?? sig}) before printing "${line}"`));
+        });
+      }),
+      LAUNCHER_READY_MS,
+      `${who} to print "${line}"`,
+    );
+    return { child, output, match };
+  }
+
+  /**
    * Starts `java -jar $WSLB_JAR proxy ...` and waits for its "listening on" line. `args` are more launcher
    * arguments; with `--admin`, the launcher's admin URL (from its "admin API on" line) is in `l.admin`.
    */
@@ -295,31 +326,9 @@ class Scope {
     for (const url of backendUrls) args.push('--backend', url);
     if (strategy) args.push('--strategy', strategy);
     args.push(...extra);
-    const child = spawn(JAVA, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    track(child);
-    const output = { text: '', emitter: new EventEmitter() };
+    const { child, output, match } = await this.javaChild(args, LISTEN_RE, 'the launcher', 'listening on ws://HOST:PORT');
     const l = { args, child, output, url: null };
-    this.launchers.push(l);
-    this.defer(() => stopProcess(child, 5_000));
-    captureOutput(child.stdout, output);
-    captureOutput(child.stderr, output);
-
-    const [host, port, scheme] = await withTimeout(
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const m = LISTEN_RE.exec(output.text);
-          if (m) resolve([m[2], Number(m[3]), m[1]]);
-        };
-        output.emitter.on('data', check);
-        child.once('error', (err) => reject(new Error(`could not start ${JAVA}: ${err.message}`)));
-        child.once('exit', (code, sig) => {
-          check();
-          reject(new Error(`launcher exited (${code ?? sig}) before printing "listening on ws://HOST:PORT"`));
-        });
-      }),
-      LAUNCHER_READY_MS,
-      'the launcher to print "listening on ws://HOST:PORT"',
-    );
+    const [host, port, scheme] = [match[2], Number(match[3]), match[1]];
     // Never send traffic anywhere but the loopback interface.
     if (!/^(127\.\d+\.\d+\.\d+|localhost)$/.test(host)) {
       throw new Error(`launcher reports a non-loopback address ${host}:${port}; refusing to connect`);
@@ -339,30 +348,9 @@ class Scope {
    */
   async demo(args = []) {
     const all = ['-jar', JAR, 'demo', '--host', '127.0.0.1', '--port', '0', ...args];
-    const child = spawn(JAVA, all, { stdio: ['ignore', 'pipe', 'pipe'] });
-    track(child);
-    const output = { text: '', emitter: new EventEmitter() };
-    this.launchers.push({ args: all, child, output });
-    this.defer(() => stopProcess(child, 5_000));
-    captureOutput(child.stdout, output);
-    captureOutput(child.stderr, output);
     const OPEN_RE = /wslb demo: open (https?):\/\/(127\.0\.0\.1):(\d+)\//;
-    const [scheme, host, port] = await withTimeout(
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const m = OPEN_RE.exec(output.text);
-          if (m) resolve([m[1], m[2], Number(m[3])]);
-        };
-        output.emitter.on('data', check);
-        child.once('error', (err) => reject(new Error(`could not start ${JAVA}: ${err.message}`)));
-        child.once('exit', (code, sig) => {
-          check();
-          reject(new Error(`demo exited (${code ?? sig}) before printing "wslb demo: open URL"`));
-        });
-      }),
-      LAUNCHER_READY_MS,
-      'the demo to print "wslb demo: open URL"',
-    );
+    const { output, match } = await this.javaChild(all, OPEN_RE, 'the demo', 'wslb demo: open URL');
+    const [scheme, host, port] = [match[1], match[2], Number(match[3])];
     const selfSigned = SELF_SIGNED_RE.exec(output.text);
     return {
       page: `${scheme}://${host}:${port}/`,
@@ -427,6 +415,28 @@ class Scope {
     await withTimeout(done, 12_000, `the handshake with ${url} to end`);
     return result;
   }
+}
+
+// ---------------------------------------------------------------- refusals
+
+/** Tries an upgrade and returns the HTTP refusal { status, headers }, or fails if it was accepted. */
+export function refusal(url, options = {}) {
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, options);
+      ws.on('unexpected-response', (req, res) => {
+        resolve({ status: res.statusCode, headers: res.headers });
+        req.destroy();
+      });
+      ws.on('open', () => {
+        ws.terminate();
+        reject(new Error('the upgrade was accepted'));
+      });
+      ws.on('error', () => {});
+    }),
+    10_000,
+    'the refusal of an upgrade',
+  );
 }
 
 // ---------------------------------------------------------------- a client
