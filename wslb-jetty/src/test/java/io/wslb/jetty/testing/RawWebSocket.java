@@ -1,5 +1,6 @@
 package io.wslb.jetty.testing;
 
+import io.wslb.testing.FrameReader;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -95,6 +96,7 @@ public final class RawWebSocket implements AutoCloseable {
 
     private final Socket socket;
     private final InputStream in;
+    private final FrameReader frames;
     private final OutputStream out;
     private final int port;
 
@@ -102,6 +104,7 @@ public final class RawWebSocket implements AutoCloseable {
         this.socket = socket;
         this.port = port;
         this.in = new BufferedInputStream(socket.getInputStream());
+        this.frames = FrameReader.of(in);
         this.out = socket.getOutputStream();
     }
 
@@ -332,32 +335,8 @@ public final class RawWebSocket implements AutoCloseable {
      * @throws IOException on other socket errors
      */
     public Frame readFrame() throws IOException {
-        int b0 = readByte();
-        int b1 = readByte();
-        boolean masked = (b1 & 0x80) != 0;
-        long length = b1 & 0x7F;
-        if (length == 126) {
-            length = (readByte() << 8) | readByte();
-        } else if (length == 127) {
-            length = 0;
-            for (int i = 0; i < 8; i++) {
-                length = (length << 8) | readByte();
-            }
-        }
-        byte[] mask = masked ? in.readNBytes(4) : null;
-        if (length > (64L << 20)) {
-            throw new IOException("frame too long for a test: " + length);
-        }
-        byte[] payload = in.readNBytes((int) length);
-        if (payload.length < length) {
-            throw new EOFException("end of stream inside a frame payload");
-        }
-        if (mask != null) {
-            for (int i = 0; i < payload.length; i++) {
-                payload[i] ^= mask[i & 3];
-            }
-        }
-        return new Frame((b0 & 0x80) != 0, (b0 >> 4) & 0x7, b0 & 0x0F, masked, payload);
+        io.wslb.testing.Frame frame = frames.read();
+        return new Frame(frame.fin(), frame.rsv(), frame.opcode(), frame.isMasked(), frame.payload());
     }
 
     /**
@@ -386,14 +365,6 @@ public final class RawWebSocket implements AutoCloseable {
                 return new Frame(true, 0, opcode, false, payload.toByteArray());
             }
         }
-    }
-
-    private int readByte() throws IOException {
-        int b = in.read();
-        if (b < 0) {
-            throw new EOFException("end of stream");
-        }
-        return b;
     }
 
     /**

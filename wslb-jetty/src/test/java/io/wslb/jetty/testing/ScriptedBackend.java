@@ -1,5 +1,7 @@
 package io.wslb.jetty.testing;
 
+import io.wslb.testing.FrameReader;
+import java.io.FilterInputStream;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -59,6 +61,7 @@ public final class ScriptedBackend implements AutoCloseable {
     public static final class Peer {
         private final Socket socket;
         private final InputStream in;
+        private final FrameReader reader;
         private final OutputStream out;
         private volatile String head;
         private final List<Frame> frames = new CopyOnWriteArrayList<>();
@@ -69,6 +72,26 @@ public final class ScriptedBackend implements AutoCloseable {
         Peer(Socket socket) throws IOException {
             this.socket = socket;
             this.in = new BufferedInputStream(socket.getInputStream());
+            this.reader = FrameReader.of(new FilterInputStream(in) {
+                // Every byte of a frame counts as read after the head, as readToEnd counts them.
+                @Override
+                public int read() throws IOException {
+                    int b = super.read();
+                    if (b >= 0) {
+                        bytesAfterHead.incrementAndGet();
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] bytes, int offset, int length) throws IOException {
+                    int n = super.read(bytes, offset, length);
+                    if (n > 0) {
+                        bytesAfterHead.addAndGet(n);
+                    }
+                    return n;
+                }
+            }, 16L << 20);
             this.out = socket.getOutputStream();
         }
 
@@ -151,44 +174,12 @@ public final class ScriptedBackend implements AutoCloseable {
          * @throws EOFException at end of stream
          */
         public Frame readFrame() throws IOException {
-            int b0 = readByte();
-            int b1 = readByte();
-            boolean masked = (b1 & 0x80) != 0;
-            long length = b1 & 0x7F;
-            if (length == 126) {
-                length = (readByte() << 8) | readByte();
-            } else if (length == 127) {
-                length = 0;
-                for (int i = 0; i < 8; i++) {
-                    length = (length << 8) | readByte();
-                }
-            }
-            byte[] mask = new byte[4];
-            if (masked) {
-                for (int i = 0; i < 4; i++) {
-                    mask[i] = (byte) readByte();
-                }
-            }
-            if (length > (16L << 20)) {
-                throw new IOException("frame too long for a test backend: " + length);
-            }
-            byte[] payload = new byte[(int) length];
-            for (int i = 0; i < payload.length; i++) {
-                payload[i] = (byte) (readByte() ^ (masked ? mask[i & 3] : 0));
-            }
-            Frame frame = new Frame((b0 & 0x80) != 0, (b0 >> 4) & 7, b0 & 0x0F, masked, payload);
+            io.wslb.testing.Frame read = reader.read();
+            Frame frame = new Frame(read.fin(), read.rsv(), read.opcode(), read.isMasked(), read.payload());
             frames.add(frame);
             return frame;
         }
 
-        private int readByte() throws IOException {
-            int b = in.read();
-            if (b < 0) {
-                throw new EOFException("end of stream");
-            }
-            bytesAfterHead.incrementAndGet();
-            return b;
-        }
 
         /** Reads and counts everything up to the end of stream (or a reset), then records the end. */
         public void readToEnd() throws IOException {
