@@ -1,8 +1,8 @@
 package io.wslb.examples;
 
+import io.wslb.Durations;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,39 +97,15 @@ final class Options {
     }
 
     /**
-     * Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, ISO-8601 ({@code PT30S}) or {@code 0};
-     * never negative. Whether zero is allowed is up to the setting (some take it as "off"), which validates it.
+     * Accepts what {@link Durations#parse} accepts ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d},
+     * ISO-8601, {@code 0}); never negative. Whether zero is allowed is up to the setting (some take it as "off").
      */
     static Duration parseDuration(String what, String raw) throws UsageException {
-        String text = raw.trim().toLowerCase(Locale.ROOT);
-        if (text.equals("0")) {
-            return Duration.ZERO;
-        }
         try {
-            if (text.startsWith("p")) {
-                return notNegative(what, raw, Duration.parse(raw.trim().toUpperCase(Locale.ROOT)));
-            }
-            if (text.endsWith("ms")) {
-                return notNegative(what, raw, Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2))));
-            }
-            long amount = Long.parseLong(text.substring(0, text.length() - 1));
-            return notNegative(what, raw, switch (text.charAt(text.length() - 1)) {
-                case 's' -> Duration.ofSeconds(amount);
-                case 'm' -> Duration.ofMinutes(amount);
-                case 'h' -> Duration.ofHours(amount);
-                case 'd' -> Duration.ofDays(amount);
-                default -> throw new NumberFormatException();
-            });
-        } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-            throw new UsageException(what + ": '" + raw + "' is not a duration (e.g. 500ms, 30s, 5m, 2h, PT30S)");
+            return Durations.parse(raw);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(what + ": " + e.getMessage());
         }
-    }
-
-    private static Duration notNegative(String what, String raw, Duration d) throws UsageException {
-        if (d.isNegative()) {
-            throw new UsageException(what + ": '" + raw + "' must not be negative");
-        }
-        return d;
     }
 
     /** Accepts a byte count with an optional suffix: {@code 65536}, {@code 64KiB}, {@code 16MiB}. */

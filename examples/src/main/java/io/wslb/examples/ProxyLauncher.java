@@ -155,7 +155,7 @@ public final class ProxyLauncher {
                                         none healthy, all are offered (panic mode, logged)
               --help                    this text
 
-            DURATION: 500ms, 30s, 5m, 2h or ISO-8601 (PT30S). SIZE: bytes, or with KiB/MiB/GiB.
+            DURATION: 500ms, 30s, 5m, 2h, 1d or ISO-8601 (PT30S). SIZE: bytes, or with KiB/MiB/GiB.
             Prints 'wslb proxy listening on ws://HOST:PORT/' once ready; stops cleanly on SIGTERM/SIGINT,
             sending close 1001 to every client.""";
     }

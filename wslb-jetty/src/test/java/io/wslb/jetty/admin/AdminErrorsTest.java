@@ -103,8 +103,8 @@ class AdminErrorsTest {
             "\"backup\" must be true or false");
         assertJsonError(admin.post("/backends", "{\"weight\":2}"), 400, "\"uri\" is required");
         assertJsonError(admin.post("/backends", "{\"uri\":\"ws:///nohost\"}"), 400, "with a host");
-        assertJsonError(admin.post("/backends/b1/drain", "{\"window\":\"soon\"}"), 400, "\"window\" must look like 500ms, 30s");
-        assertJsonError(admin.post("/backends/b1/drain", "{\"window\":\"-PT1S\"}"), 400, "\"window\" must be from 0s");
+        assertJsonError(admin.post("/backends/b1/drain", "{\"window\":\"soon\"}"), 400, "\"window\": 'soon' is not a duration");
+        assertJsonError(admin.post("/backends/b1/drain", "{\"window\":\"-PT1S\"}"), 400, "\"window\": '-PT1S' must not be negative");
         assertJsonError(admin.post("/backends/b1/drain", "{\"window\":30}"), 400, "\"window\" must be a string");
         assertJsonError(admin.post("/backends/b1/health", "{}"), 400, "\"healthy\" is required");
         assertJsonError(admin.post("/backends/b1/health", "{\"healthy\":\"false\"}"), 400, "\"healthy\" is required");

@@ -1,21 +1,18 @@
 package io.wslb.jetty.internal.admin;
 
 import io.wslb.Backend;
+import io.wslb.Durations;
 import io.wslb.BackendPool;
 import io.wslb.LiveBackend;
 import io.wslb.WebSocketLoadBalancer;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,7 +31,6 @@ public final class AdminApi {
     /** The longest drain window accepted. */
     public static final Duration MAX_WINDOW = Duration.ofHours(24);
 
-    private static final Pattern WINDOW = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
     private static final Set<String> ADD_FIELDS = Set.of("id", "uri", "weight", "maxConnections", "backup");
 
     /** An endpoint of the admin API. */
@@ -272,23 +268,12 @@ public final class AdminApi {
             return Duration.ZERO;
         }
         Duration window;
-        Matcher m = WINDOW.matcher(text);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            window = switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.of(n, ChronoUnit.HOURS);
-            };
-        } else {
-            try {
-                window = Duration.parse(text);
-            } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("\"window\" must look like 500ms, 30s, 5m, 2h or PT30S, got \"" + text + "\"", e);
-            }
+        try {
+            window = Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("\"window\": " + e.getMessage(), e);
         }
-        if (window.isNegative() || window.compareTo(MAX_WINDOW) > 0) {
+        if (window.compareTo(MAX_WINDOW) > 0) {
             throw new IllegalArgumentException("\"window\" must be from 0s to " + MAX_WINDOW.toHours() + "h, got \"" + text + "\"");
         }
         return window;
