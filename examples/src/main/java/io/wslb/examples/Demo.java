@@ -61,7 +61,7 @@ final class Demo {
                 System.out.println(help());
                 return 0;
             }
-            Running demo = start(options.get("host", "127.0.0.1"), port(options.get("port", "8080")),
+            Running demo = start(options.get("host", "127.0.0.1"), Options.parsePort("--port", options.get("port", "8080")),
                 ProxyLauncher.strategy(options.get("strategy", "round-robin"), ""), TlsOptions.server(options));
             System.out.println("wslb demo: open " + demo.pageUri() + " (balancer at " + demo.balancerUri()
                 + ", backends echo-1, echo-2, echo-3)");
@@ -71,18 +71,6 @@ final class Demo {
         } catch (Options.UsageException e) {
             System.err.println("error: " + e.getMessage() + "\n(see 'demo --help')");
             return 2;
-        }
-    }
-
-    private static int port(String raw) throws Options.UsageException {
-        try {
-            int port = Integer.parseInt(raw);
-            if (port < 0 || port > 65535) {
-                throw new NumberFormatException();
-            }
-            return port;
-        } catch (NumberFormatException e) {
-            throw new Options.UsageException("--port: '" + raw + "' is not a port");
         }
     }
 

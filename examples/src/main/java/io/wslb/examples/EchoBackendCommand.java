@@ -36,15 +36,7 @@ final class EchoBackendCommand {
                 return 0;
             }
             for (String raw : options.all("port").isEmpty() ? List.of("9101") : options.all("port")) {
-                try {
-                    int port = Integer.parseInt(raw);
-                    if (port < 0 || port > 65535) {
-                        throw new NumberFormatException();
-                    }
-                    ports.add(port);
-                } catch (NumberFormatException e) {
-                    throw new Options.UsageException("--port: '" + raw + "' is not a port");
-                }
+                ports.add(Options.parsePort("--port", raw));
             }
         } catch (Options.UsageException e) {
             System.err.println("error: " + e.getMessage() + "\n(see 'echo --help')");

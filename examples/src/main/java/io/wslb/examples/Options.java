@@ -142,14 +142,19 @@ final class Options {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
+        return new InetSocketAddress(host, parsePort(what, raw.substring(colon + 1)));
+    }
+
+    /** Parses a port, 0 to 65535 (0 picks a free one). */
+    static int parsePort(String what, String raw) throws UsageException {
         try {
-            int port = Integer.parseInt(raw.substring(colon + 1));
-            if (port < 0 || port > 65535) {
-                throw new NumberFormatException();
+            int port = Integer.parseInt(raw.trim());
+            if (port >= 0 && port <= 65535) {
+                return port;
             }
-            return new InetSocketAddress(host, port);
         } catch (NumberFormatException e) {
-            throw new UsageException(what + ": '" + raw.substring(colon + 1) + "' is not a port");
+            // answered below
         }
+        throw new UsageException(what + ": '" + raw + "' is not a port");
     }
 }
