@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
@@ -25,13 +26,21 @@ final class SpreadClose {
      * @param scheduler where the later closes are scheduled
      */
     static void close(Collection<WebSocketTunnel> tunnels, Duration window, CloseCause why, String reason, Scheduler scheduler) {
+        spread(tunnels, window, tunnel -> tunnel.end(why, reason), scheduler);
+    }
+
+    /**
+     * Runs {@code end} for each item at a moment drawn uniformly at random in {@code [0, window)}: at once for a
+     * zero window or a zero draw, else through {@code scheduler}.
+     */
+    static <T> void spread(Collection<T> items, Duration window, Consumer<T> end, Scheduler scheduler) {
         long windowNanos = window.toNanos();
-        for (WebSocketTunnel tunnel : tunnels) {
+        for (T item : items) {
             long delay = windowNanos <= 0 ? 0 : ThreadLocalRandom.current().nextLong(windowNanos);
             if (delay == 0) {
-                tunnel.end(why, reason);
+                end.accept(item);
             } else {
-                scheduler.schedule(() -> tunnel.end(why, reason), delay, TimeUnit.NANOSECONDS);
+                scheduler.schedule(() -> end.accept(item), delay, TimeUnit.NANOSECONDS);
             }
         }
     }

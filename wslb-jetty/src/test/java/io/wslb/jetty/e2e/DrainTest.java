@@ -72,14 +72,15 @@ class DrainTest {
         await().atMost(WINDOW.plusSeconds(10)).until(() -> closedAtNanos.size() == CONNECTIONS);
         List<Integer> codes = onA.stream().map(s -> s.closed().join()).map(CloseStatus::code).distinct().toList();
         assertThat(codes).containsExactly(1012);
-        // Spread: the window in three thirds, each should get about a third of the closes (a close started at the
-        // very end of the window completes its closing handshake a moment later: bucket 3).
+        // Spread: a close scheduled at a moment in the window cannot reach its client before that moment, however
+        // loaded the machine, so about two thirds of the closes come after the first third and one third after the
+        // second (the exact, clock-free distribution of the scheduled moments is SpreadCloseTest's).
         Map<Integer, Long> perThird = closedAtNanos.values().stream()
             .collect(Collectors.groupingBy(t -> (int) Math.min(3, (t - start) * 3 / WINDOW.toNanos()), Collectors.counting()));
-        for (int third = 0; third < 3; third++) {
-            assertThat(perThird.getOrDefault(third, 0L)).as("closes per third of the window (3 = after it): %s", perThird)
-                .isBetween(200L, 470L);
-        }
+        long afterFirstThird = perThird.entrySet().stream().filter(e -> e.getKey() >= 1).mapToLong(Map.Entry::getValue).sum();
+        long afterSecondThird = perThird.entrySet().stream().filter(e -> e.getKey() >= 2).mapToLong(Map.Entry::getValue).sum();
+        assertThat(afterFirstThird).as("closes after the first third of the window: %s", perThird).isGreaterThanOrEqualTo(580L);
+        assertThat(afterSecondThird).as("closes after the second third of the window: %s", perThird).isGreaterThanOrEqualTo(250L);
         long lastClose = closedAtNanos.values().stream().mapToLong(t -> t - start).max().orElseThrow();
         assertThat(Duration.ofNanos(lastClose)).as("the last close, after the drain began").isLessThan(WINDOW.plusSeconds(1));
         assertThat(a.upgrades()).as("no new connection reached the draining backend").hasSize(upgradesOnA);

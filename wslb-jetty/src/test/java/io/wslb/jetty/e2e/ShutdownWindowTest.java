@@ -69,8 +69,10 @@ class ShutdownWindowTest {
         stopped.get(WINDOW.plusSeconds(8).toSeconds(), TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(5)).until(() -> closedAt.size() == CONNECTIONS);
         assertThat(sockets.stream().map(s -> s.closed().join()).map(CloseStatus::code).distinct()).containsExactly(1001);
-        long firstHalf = closedAt.values().stream().filter(t -> t - start < WINDOW.toNanos() / 2).count();
-        assertThat(firstHalf).as("closes in the first half of the window, of %d", CONNECTIONS).isBetween(75L, 225L);
+        // A close scheduled in the second half of the window cannot arrive before it, however loaded the machine:
+        // about half of them come after it (SpreadCloseTest checks the scheduled moments themselves).
+        long secondHalf = closedAt.values().stream().filter(t -> t - start >= WINDOW.toNanos() / 2).count();
+        assertThat(secondHalf).as("closes after the first half of the window, of %d", CONNECTIONS).isGreaterThanOrEqualTo(CONNECTIONS / 4L);
         long last = closedAt.values().stream().mapToLong(t -> t - start).max().orElseThrow();
         assertThat(Duration.ofNanos(last)).isGreaterThan(WINDOW.dividedBy(2)).isLessThan(WINDOW.plusSeconds(2));
         await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> assertThat(events.closed)
