@@ -10,6 +10,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicNode;
+
+import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
  * Autobahn|Testsuite groups 1-7 and 10, case by case, numbered as Autobahn numbers them, with the frames Autobahn
@@ -52,6 +57,23 @@ final class AutobahnCases {
     }
 
     /** {@return group number to Autobahn's title of the group} */
+    /**
+     * @param run plays one case and checks it
+     * @return every case as a named JUnit test, in a container per group (the tree both positions show)
+     */
+    static Stream<DynamicNode> asTests(CaseRunner run) {
+        List<AutobahnCase> cases = all();
+        return groups().entrySet().stream().map((Map.Entry<Integer, String> group) -> dynamicContainer(
+            group.getKey() + " " + group.getValue(),
+            cases.stream().filter(c -> c.group() == group.getKey()).map(c -> dynamicTest(c.toString(), () -> run.run(c)))));
+    }
+
+    /** Plays one case in one position and checks it. */
+    @FunctionalInterface
+    interface CaseRunner {
+        void run(AutobahnCase c) throws Exception;
+    }
+
     static Map<Integer, String> groups() {
         Map<Integer, String> titles = new LinkedHashMap<>();
         titles.put(1, "Framing");

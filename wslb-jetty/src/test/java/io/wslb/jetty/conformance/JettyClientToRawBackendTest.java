@@ -1,8 +1,6 @@
 package io.wslb.jetty.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
-import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.wslb.Backend;
 import io.wslb.jetty.testing.Balancers;
@@ -13,8 +11,6 @@ import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.jetty.testing.WsClient;
 import io.wslb.testing.RawWebSocketConnection;
 import io.wslb.testing.RawWebSocketServer;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -61,10 +57,7 @@ class JettyClientToRawBackendTest {
 
     @TestFactory
     Stream<DynamicNode> autobahn() {
-        List<AutobahnCase> cases = AutobahnCases.all();
-        return AutobahnCases.groups().entrySet().stream().map((Map.Entry<Integer, String> group) -> dynamicContainer(
-            group.getKey() + " " + group.getValue(),
-            cases.stream().filter(c -> c.group() == group.getKey()).map(c -> dynamicTest(c.toString(), () -> run(c)))));
+        return AutobahnCases.asTests(this::run);
     }
 
     private void run(AutobahnCase c) throws Exception {

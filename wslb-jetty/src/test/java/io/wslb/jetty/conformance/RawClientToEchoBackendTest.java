@@ -1,7 +1,5 @@
 package io.wslb.jetty.conformance;
 
-import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
-import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.Closer;
@@ -9,8 +7,6 @@ import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.testing.RawWebSocketConnection;
 import java.net.InetSocketAddress;
-import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,10 +38,7 @@ class RawClientToEchoBackendTest {
 
     @TestFactory
     Stream<DynamicNode> autobahn() {
-        List<AutobahnCase> cases = AutobahnCases.all();
-        return AutobahnCases.groups().entrySet().stream().map((Map.Entry<Integer, String> group) -> dynamicContainer(
-            group.getKey() + " " + group.getValue(),
-            cases.stream().filter(c -> c.group() == group.getKey()).map(c -> dynamicTest(c.toString(), () -> run(c)))));
+        return AutobahnCases.asTests(this::run);
     }
 
     private void run(AutobahnCase c) throws Exception {
