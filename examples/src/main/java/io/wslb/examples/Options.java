@@ -145,6 +145,23 @@ final class Options {
         return new InetSocketAddress(host, parsePort(what, raw.substring(colon + 1)));
     }
 
+    /**
+     * Reads a secret file (a signing secret, a token, a password) as written by {@code echo}, an editor or a
+     * secret mount: its content without the trailing line breaks.
+     */
+    static byte[] secretFile(String flag, String path) throws UsageException {
+        try {
+            byte[] bytes = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(path));
+            int end = bytes.length;
+            while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r')) {
+                end--;
+            }
+            return java.util.Arrays.copyOf(bytes, end);
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            throw new UsageException(flag + ": cannot read " + path + " (" + e.getMessage() + ")");
+        }
+    }
+
     /** Parses a port, 0 to 65535 (0 picks a free one). */
     static int parsePort(String what, String raw) throws UsageException {
         try {

@@ -454,19 +454,11 @@ public final class ProxyLauncher {
 
     /** Reads a secret file; trailing line breaks are not part of the secret. */
     private static byte[] secret(String flag, String path) throws Options.UsageException {
-        try {
-            byte[] bytes = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(path));
-            int end = bytes.length;
-            while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r')) {
-                end--;
-            }
-            if (end < 32) {
-                throw new Options.UsageException(flag + ": the secret in " + path + " has " + end + " bytes; at least 32 are needed");
-            }
-            return java.util.Arrays.copyOf(bytes, end);
-        } catch (java.io.IOException e) {
-            throw new Options.UsageException(flag + ": cannot read " + path + " (" + e.getMessage() + ")");
+        byte[] secret = Options.secretFile(flag, path);
+        if (secret.length < 32) {
+            throw new Options.UsageException(flag + ": the secret in " + path + " has " + secret.length + " bytes; at least 32 are needed");
         }
+        return secret;
     }
 
     /** The admin API's own small server, on its own address; null without --admin. */
@@ -481,12 +473,7 @@ public final class ProxyLauncher {
         AdminHandler.Builder builder = AdminHandler.builder(balancer);
         if (options.has("admin-token-file")) {
             String path = options.get("admin-token-file", "");
-            String token;
-            try {
-                token = java.nio.file.Files.readString(java.nio.file.Path.of(path)).strip();
-            } catch (java.io.IOException | java.io.UncheckedIOException e) {
-                throw new Options.UsageException("--admin-token-file: cannot read " + path + " (" + e.getMessage() + ")");
-            }
+            String token = new String(Options.secretFile("--admin-token-file", path), java.nio.charset.StandardCharsets.UTF_8).strip();
             if (token.length() < 16) {
                 throw new Options.UsageException("--admin-token-file: the token in " + path + " has " + token.length()
                     + " characters; at least 16 are needed");

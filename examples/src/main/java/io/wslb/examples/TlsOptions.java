@@ -80,7 +80,8 @@ final class TlsOptions {
             material = KeyMaterial.pem(Path.of(options.get("tls-cert", "")), Path.of(options.get("tls-key", "")));
         } else if (store) {
             char[] password = options.has("keystore-password-file")
-                ? readSecret("--keystore-password-file", options.get("keystore-password-file", "")).toCharArray()
+                ? new String(Options.secretFile("--keystore-password-file", options.get("keystore-password-file", "")),
+                    StandardCharsets.UTF_8).toCharArray()
                 : new char[0];
             material = KeyMaterial.keyStore(Path.of(options.get("keystore", "")), password);
         } else {
@@ -136,17 +137,6 @@ final class TlsOptions {
             return KeyMaterial.pem(cert, key);
         } catch (IOException | UnsupportedOperationException e) {
             throw new Options.UsageException("--tls-self-signed: cannot write the certificate (" + e.getMessage() + ")");
-        }
-    }
-
-    /** The content of a secret file, without a trailing newline. */
-    static String readSecret(String flag, String path) throws Options.UsageException {
-        try {
-            String text = Files.readString(Path.of(path), StandardCharsets.UTF_8);
-            return text.endsWith("\r\n") ? text.substring(0, text.length() - 2)
-                : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
-        } catch (IOException e) {
-            throw new Options.UsageException(flag + ": cannot read " + path + " (" + e.getMessage() + ")");
         }
     }
 }
