@@ -319,19 +319,10 @@ final class Compare {
                               Watched backendW) throws Exception {
         System.out.printf("%n== %s: %s, %d round(s) of %ds warm-up + %ds measured, targets alternated%n", e.name(),
             e.describe(), rounds, warmup.toSeconds(), duration.toSeconds());
-        Map<String, List<Bench.EchoReport>> byTarget = new LinkedHashMap<>();
-        live.forEach(t -> byTarget.put(t.name(), new ArrayList<>()));
         Bench.EchoParams base = new Bench.EchoParams(List.of(), e.connections(), e.inflight(), e.payload(), warmup,
             duration, clientThreads, maxPending);
-        for (int r = 1; r <= rounds; r++) {
-            for (Lab.Target t : live) {
-                Lab.Proxy proxy = proxies.get(t.name());
-                if (!ready(backends, t, proxy, dead)) {
-                    continue;
-                }
-                Bench.EchoReport rep = repeatIfDisturbed(t, () -> Bench.echo(base.withUrls(urlsFor(proxy, backendUrls)),
-                    watchedFor(proxy, backendW)), x -> x.cpu());
-                byTarget.get(t.name()).add(rep);
+        Map<String, List<Bench.EchoReport>> byTarget = alternate(live, proxies, backendUrls, backendW,
+            (urls, watched) -> Bench.echo(base.withUrls(urls), watched), Bench.EchoReport::cpu, (r, t, proxy, rep) -> {
                 int b = proxy != null ? 1 : 0;
                 results.round(e.name(), t.name(), r, "rt_per_s", rep.perSecond());
                 results.round(e.name(), t.name(), r, "p50_ms", Stats.ms(rep.rtt(), 50));
@@ -355,9 +346,7 @@ final class Compare {
                         rep.errors() > 0 ? "  ERRORS: " + rep.lengthErrors() + " length, " + rep.closedByPeer()
                             + " closed by peer" : "", Bench.clientSaturationNote(rep.cpu()));
                 }
-                pause();
-            }
-        }
+            });
         Table table = new Table("target", "rt/s", "vs direct", "p50 ms", "p99 ms", "p99.9 ms", "proxy us/rt",
             "proxy cores", "backend us/rt", "client cores", "others", "errors");
         double directRate = Double.NaN;
@@ -410,24 +399,14 @@ final class Compare {
         System.out.printf("%n== rate: %.0f msg/s open loop over %d connections (%.1f msg/s each), %s binary, %d round(s)"
                 + " of %ds warm-up + %ds measured; latency from the intended send time%n", base.rate(), base.connections(),
             base.rate() / base.connections(), sizeName(base.payload()), rounds, warmup.toSeconds(), duration.toSeconds());
-        Map<String, List<Bench.RateReport>> byTarget = new LinkedHashMap<>();
-        live.forEach(t -> byTarget.put(t.name(), new ArrayList<>()));
-        for (int r = 1; r <= rounds; r++) {
-            for (Lab.Target t : live) {
-                Lab.Proxy proxy = proxies.get(t.name());
-                if (!ready(backends, t, proxy, dead)) {
-                    continue;
-                }
-                Bench.RateReport rep = repeatIfDisturbed(t, () -> Bench.rate(base.withUrls(urlsFor(proxy, backendUrls)),
-                    watchedFor(proxy, backendW)), x -> x.cpu());
-                byTarget.get(t.name()).add(rep);
+        Map<String, List<Bench.RateReport>> byTarget = alternate(live, proxies, backendUrls, backendW,
+            (urls, watched) -> Bench.rate(base.withUrls(urls), watched), Bench.RateReport::cpu, (r, t, proxy, rep) -> {
                 LoadClient.RateWindow w = rep.window();
                 if (w == null) {
                     System.out.printf("round %d/%d %-12s FAILED: %d/%d upgraded (%s)%n", r, rounds, t.name(),
                         rep.upgraded(), rep.requested(), rep.firstFailure());
                     results.round(s, t.name(), r, "errors", rep.errors());
-                    pause();
-                    continue;
+                    return;
                 }
                 results.round(s, t.name(), r, "sent_per_s", w.achievedRate());
                 results.round(s, t.name(), r, "p50_ms", Stats.ms(w.latency(), 50));
@@ -444,9 +423,7 @@ final class Compare {
                     rep.cpu().clientCores(), rep.cpu().otherCores(),
                     rep.errors() > 0 ? "  ERRORS: " + rep.errors() + " (lost " + w.lost() + ", send " + w.sendErrors()
                         + ", length " + w.lengthErrors() + ", closed " + rep.closedByPeer() + ")" : "");
-                pause();
-            }
-        }
+            });
         Table table = new Table("target", "sent/s", "p50 ms", "p99 ms", "p99.9 ms", "+p50 ms", "+p99 ms", "+p99.9 ms",
             "p50 vs direct", "p99 vs direct", "send lag p99 us", "proxy us/msg", "lost", "errors");
         double[] direct = null;
@@ -504,17 +481,8 @@ final class Compare {
         System.out.printf("%n== connect: %d x (TCP connect, upgrade, one %s echo, close handshake), %d at a time, after %d"
             + " warm-up cycles; %d round(s)%n", base.count(), sizeName(base.payload()), base.concurrency(),
             base.warmupCount(), rounds);
-        Map<String, List<Bench.ConnectReport>> byTarget = new LinkedHashMap<>();
-        live.forEach(t -> byTarget.put(t.name(), new ArrayList<>()));
-        for (int r = 1; r <= rounds; r++) {
-            for (Lab.Target t : live) {
-                Lab.Proxy proxy = proxies.get(t.name());
-                if (!ready(backends, t, proxy, dead)) {
-                    continue;
-                }
-                Bench.ConnectReport rep = repeatIfDisturbed(t, () -> Bench.connect(base.withUrls(urlsFor(proxy,
-                    backendUrls)), watchedFor(proxy, backendW)), x -> x.cpu());
-                byTarget.get(t.name()).add(rep);
+        Map<String, List<Bench.ConnectReport>> byTarget = alternate(live, proxies, backendUrls, backendW,
+            (urls, watched) -> Bench.connect(base.withUrls(urls), watched), Bench.ConnectReport::cpu, (r, t, proxy, rep) -> {
                 LoadClient.CycleRun c = rep.run();
                 results.round(s, t.name(), r, "upgrades_per_s", c.upgradesPerSecond());
                 results.round(s, t.name(), r, "handshake_p50_ms", Stats.ms(c.handshake(), 50));
@@ -530,9 +498,7 @@ final class Compare {
                     c.errors() > 0 ? " (handshake " + c.handshakeErrors() + ", echo " + c.echoErrors() + ", close "
                         + c.closeErrors() + ", unfinished " + (c.requested() - c.completed()) + "; first: "
                         + c.firstError() + ")" : "");
-                pause();
-            }
-        }
+            });
         Table table = new Table("target", "upgrades/s", "vs direct", "handshake p50 ms", "handshake p99 ms",
             "cycle p50 ms", "proxy us/conn", "client cores", "errors", "no FIN 1s");
         double directRate = Double.NaN;
@@ -655,6 +621,43 @@ final class Compare {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** One measurement of a target, given the URLs to load and the processes to watch. */
+    interface Measurement<R> {
+        R measure(List<URI> urls, List<Watched> watched) throws Exception;
+    }
+
+    /** Records and prints one round's report. */
+    interface RoundReport<R> {
+        void report(int round, Lab.Target target, Lab.Proxy proxy, R report) throws Exception; // proxy: null for direct
+    }
+
+    /**
+     * The rounds of one scenario: each round measures every live target in turn (A B A B ...), skipping a target
+     * whose proxy has exited, repeating a disturbed measurement, pausing after each.
+     *
+     * @return each target's reports, in round order
+     */
+    private <R> Map<String, List<R>> alternate(List<Lab.Target> live, Map<String, Lab.Proxy> proxies, List<URI> backendUrls,
+                                               Watched backendW, Measurement<R> measurement,
+                                               java.util.function.Function<R, CpuWindow.Cpu> cpu, RoundReport<R> report)
+        throws Exception {
+        Map<String, List<R>> byTarget = new LinkedHashMap<>();
+        live.forEach(t -> byTarget.put(t.name(), new ArrayList<>()));
+        for (int r = 1; r <= rounds; r++) {
+            for (Lab.Target t : live) {
+                Lab.Proxy proxy = proxies.get(t.name());
+                if (!ready(backends, t, proxy, dead)) {
+                    continue;
+                }
+                R rep = repeatIfDisturbed(t, () -> measurement.measure(urlsFor(proxy, backendUrls), watchedFor(proxy, backendW)), cpu);
+                byTarget.get(t.name()).add(rep);
+                report.report(r, t, proxy, rep);
+                pause();
+            }
+        }
+        return byTarget;
+    }
 
     /** A measurement that may be repeated. */
     interface Run<T> {
