@@ -244,15 +244,7 @@ final class Lab {
         List<String> cmd = List.of(t.template(), "-p", dir.toString(), "-e", errorLog.toString(), "-c",
             confFile.toString(), "-g", "daemon off;");
         record(t.name() + ": " + String.join(" ", cmd).replace("daemon off;", "'daemon off;'"));
-        Child c;
-        try {
-            c = Child.startUntilPort(name, cmd, lifetime, logDir, port, Duration.ofSeconds(30));
-        } catch (IOException x) {
-            deleteTree(dir);
-            throw x;
-        }
-        c.onClose(() -> deleteTree(dir));
-        return c;
+        return startWithTempDir(name, cmd, port, dir);
     }
 
     private Child startHaproxy(Target t, String name, int port, List<Integer> backendPorts)
@@ -265,6 +257,11 @@ final class Lab {
         Files.writeString(logDir.resolve(name + "-haproxy.cfg"), cfg, StandardCharsets.UTF_8);
         List<String> cmd = List.of(t.template(), "-f", cfgFile.toString(), "-db");
         record(t.name() + ": " + String.join(" ", cmd));
+        return startWithTempDir(name, cmd, port, dir);
+    }
+
+    /** Starts a native proxy whose configuration lives in {@code dir}; the directory goes with the process. */
+    private Child startWithTempDir(String name, List<String> cmd, int port, Path dir) throws IOException, InterruptedException {
         Child c;
         try {
             c = Child.startUntilPort(name, cmd, lifetime, logDir, port, Duration.ofSeconds(30));
