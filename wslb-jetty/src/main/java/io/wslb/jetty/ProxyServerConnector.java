@@ -3,6 +3,7 @@ package io.wslb.jetty;
 import static java.util.Objects.requireNonNull;
 
 import io.wslb.jetty.internal.SelectorChores;
+import io.wslb.jetty.internal.SelectorCount;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Set;
@@ -27,6 +28,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * A plain {@code ServerConnector} wakes a pool thread for each accept, each endpoint set-up and each close; on a
  * small machine those wake-ups cost about a third of the proxy's CPU per connection (measured in
  * {@code docs/benchmarks.md}). Requests, handlers and WebSocket traffic are dispatched exactly as before.
+ *
+ * <p>Its selector threads relay the frames of the client sockets themselves, so it runs more of them than Jetty's
+ * default: half the cores and at least 2, or the count given to its constructor.
  *
  * <p>It can also bound the time a client takes to send its request head ({@link #setHandshakeTimeout}), which
  * Jetty's idle timeout does not (a slowloris client sends a byte every few seconds).
@@ -57,36 +61,68 @@ public final class ProxyServerConnector extends ServerConnector {
     private final Set<SocketAddress> awaitingHead = ConcurrentHashMap.newKeySet();
 
     /**
-     * A connector for plain HTTP/1.1 (and so {@code ws://}).
+     * A connector for plain HTTP/1.1 (and so {@code ws://}), with the default number of selector threads
+     * (half the cores, at least 2).
      *
      * @param server the server it belongs to
      */
     public ProxyServerConnector(Server server) {
-        this(server, new HttpConnectionFactory());
+        this(server, defaultSelectors());
+    }
+
+    /**
+     * A connector for plain HTTP/1.1 (and so {@code ws://}) with {@code selectors} selector threads. They read and
+     * write every proxied frame of the client sockets, so they are the proxy's data path; the backend sockets of a
+     * balancer mounted on this server get at least as many.
+     *
+     * @param server the server it belongs to
+     * @param selectors the number of selector threads, at least 1
+     * @throws IllegalArgumentException if {@code selectors} is less than 1
+     */
+    public ProxyServerConnector(Server server, int selectors) {
+        this(server, selectors, new ConnectionFactory[] {new HttpConnectionFactory()});
     }
 
     /**
      * A connector for {@code wss://}: TLS termination with {@code tls} (which becomes a bean of this connector, so
-     * that its certificate reload checks run while the connector does), then HTTP/1.1.
+     * that its certificate reload checks run while the connector does), then HTTP/1.1; the default number of
+     * selector threads.
      *
      * @param server the server it belongs to
      * @param tls the certificate and TLS settings
      */
     public ProxyServerConnector(Server server, ServerTls tls) {
-        this(server, tls.connectionFactory(), new HttpConnectionFactory());
+        this(server, defaultSelectors(), tls);
+    }
+
+    /**
+     * A connector for {@code wss://} with {@code selectors} selector threads.
+     *
+     * @param server the server it belongs to
+     * @param selectors the number of selector threads, at least 1
+     * @param tls the certificate and TLS settings
+     * @throws IllegalArgumentException if {@code selectors} is less than 1
+     */
+    public ProxyServerConnector(Server server, int selectors, ServerTls tls) {
+        this(server, selectors, new ConnectionFactory[] {tls.connectionFactory(), new HttpConnectionFactory()});
         addBean(tls);
     }
 
     /**
      * A connector with the given protocols, the first being the default (for {@code wss://}: an
-     * {@code SslConnectionFactory} then an {@code HttpConnectionFactory}).
+     * {@code SslConnectionFactory} then an {@code HttpConnectionFactory}), and the default number of selector
+     * threads.
      *
      * @param server the server it belongs to
      * @param factories its connection factories, at least one
      * @throws IllegalArgumentException if none is given
      */
     public ProxyServerConnector(Server server, ConnectionFactory... factories) {
-        super(server, null, null, null, 0, -1, requireSome(factories));
+        this(server, defaultSelectors(), factories);
+    }
+
+    private ProxyServerConnector(Server server, int selectors, ConnectionFactory[] factories) {
+        super(server, null, null, null, 0, requirePositive(selectors), requireSome(factories));
         HttpConnectionFactory http = getConnectionFactory(HttpConnectionFactory.class);
         if (http != null) {
             http.getHttpConfiguration().addCustomizer((request, responseHeaders) -> {
@@ -148,6 +184,22 @@ public final class ProxyServerConnector extends ServerConnector {
                 endPoint.close();
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The number of selector threads a connector made without a count runs on this machine.
+     *
+     * @return half the processors available to the JVM, and at least 2
+     */
+    public static int defaultSelectors() {
+        return SelectorCount.forThisMachine();
+    }
+
+    private static int requirePositive(int selectors) {
+        if (selectors < 1) {
+            throw new IllegalArgumentException("a connector needs at least one selector thread, got " + selectors);
+        }
+        return selectors;
     }
 
     private static ConnectionFactory[] requireSome(ConnectionFactory[] factories) {

@@ -51,28 +51,30 @@ public final class BackendConnector extends ContainerLifeCycle {
     private final ByteBufferPool bufferPool;
 
     /**
-     * @param server the server whose executor, scheduler and buffer pool the connector shares
+     * @param server the server whose executor, scheduler and buffer pool the connector shares, and whose
+     *     connectors decide its number of selectors ({@link SelectorCount#forBackends})
      * @param balancer the balancer whose connect timeout and backend TLS context it uses
      * @return a new connector, not started
      */
     public static BackendConnector of(Server server, WebSocketLoadBalancer balancer) {
         return new BackendConnector(server.getThreadPool(), server.getScheduler(), server.getByteBufferPool(),
-            balancer.connectTimeout(), balancer.backendTls());
+            SelectorCount.forBackends(server), balancer.connectTimeout(), balancer.backendTls());
     }
 
     /**
+     * @param selectors the number of selector threads serving the backend sockets, at least 1
      * @param tls the TLS context toward {@code wss://} backends, or null for the JDK's default one; either way the
      *     backend's host name is verified against its certificate
      */
-    public BackendConnector(Executor executor, Scheduler scheduler, ByteBufferPool bufferPool, Duration connectTimeout,
-                            @Nullable SSLContext tls) {
+    public BackendConnector(Executor executor, Scheduler scheduler, ByteBufferPool bufferPool, int selectors,
+                            Duration connectTimeout, @Nullable SSLContext tls) {
         this.executor = executor;
         this.bufferPool = bufferPool;
         connector.setExecutor(executor);
         connector.setScheduler(scheduler);
         connector.setByteBufferPool(bufferPool);
         connector.setConnectTimeout(connectTimeout);
-        connector.setSelectors(1);
+        connector.setSelectors(selectors);
         connector.setTCPNoDelay(true);
         SslContextFactory.Client client = new SslContextFactory.Client();
         if (tls != null) {

@@ -145,6 +145,42 @@ class ProxyServerConnectorTest {
     }
 
     @Test
+    void theBackendSockets_getAsManySelectorsAsTheClientFacingConnector_andEveryTunnelEchoes() throws Exception {
+        try (Closer local = new Closer()) {
+            EchoBackends backends = local.add(EchoBackends.start(2));
+            Server server = new Server();
+            ProxyServerConnector connector = new ProxyServerConnector(server, 5);
+            connector.setHost("127.0.0.1");
+            server.addConnector(connector);
+            server.setHandler(io.wslb.jetty.WebSocketLoadBalancerHandler.at("/",
+                Balancers.roundRobin(events, backends.members()).build()));
+            server.start();
+            local.add(server::stop);
+
+            assertThat(connector.getSelectorManager().getSelectorCount()).isEqualTo(5);
+            assertThat(server.getContainedBeans(org.eclipse.jetty.io.ClientConnector.class))
+                .as("the backend connector").singleElement()
+                .extracting(org.eclipse.jetty.io.ClientConnector::getSelectors).isEqualTo(5);
+            List<ClientSocket> sockets = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                sockets.add(client.connect(java.net.URI.create("ws://127.0.0.1:" + connector.getLocalPort() + "/s")));
+            }
+            for (int i = 0; i < sockets.size(); i++) {
+                assertThat(sockets.get(i).echo("tunnel " + i)).isEqualTo("tunnel " + i);
+            }
+        }
+    }
+
+    @Test
+    void aConnectorWithoutSelectors_isRefused() {
+        Server server = new Server();
+
+        assertThatThrownBy(() -> new ProxyServerConnector(server, 0))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("a connector needs at least one selector thread, got 0");
+    }
+
+    @Test
     void aConnectorWithoutProtocols_isRefused() {
         Server server = new Server();
 
