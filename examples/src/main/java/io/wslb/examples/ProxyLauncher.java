@@ -53,7 +53,7 @@ public final class ProxyLauncher {
         "allowed-origin", "shutdown-window", "max-handshakes-per-ip-per-second", "handshake-timeout",
         "max-connections-per-ip", "max-pending-handshakes", "max-pending-handshakes-per-ip",
         "tls-cert", "tls-key", "keystore", "keystore-password-file", "tls-reload-interval",
-        "backend-ca", "backend-client-cert", "backend-client-key");
+        "backend-ca", "backend-client-cert", "backend-client-key", "selectors");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified", "tls-self-signed");
 
     /** How long a stop waits for proxied connections to finish their closing handshakes. */
@@ -143,6 +143,8 @@ public final class ProxyLauncher {
                                         then stays silent another interval is closed as dead (half-open TCP),
                                         the other side gets a close frame (default 0: no pings)
             """ + TlsOptions.SERVER_HELP + TlsOptions.BACKEND_HELP + """
+              --selectors N             selector threads for the client sockets (1-16); they relay every frame,
+                                        and the backend sockets get as many (default: half the cores, at least 2)
               --admin HOST:PORT         serve the admin API (JSON status; POST add, remove, drain, resume,
                                         weight, health) on this separate address, e.g. 127.0.0.1:9204;
                                         a non-loopback address needs --admin-token-file
@@ -266,7 +268,10 @@ public final class ProxyLauncher {
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("wslb");
         Server server = new Server(threads);
-        ProxyServerConnector connector = tls == null ? new ProxyServerConnector(server) : new ProxyServerConnector(server, tls);
+        int selectors = selectors(options);
+        ProxyServerConnector connector = tls == null
+            ? new ProxyServerConnector(server, selectors)
+            : new ProxyServerConnector(server, selectors, tls);
         connector.setHandshakeTimeout(options.duration("handshake-timeout", Duration.ofSeconds(10)));
         connector.setHost(listen.getHostString());
         connector.setPort(listen.getPort());
@@ -507,6 +512,21 @@ public final class ProxyLauncher {
             return HealthCheck.webSocket(spec.substring(3)).withPing(true);
         }
         throw new IllegalArgumentException("--health-check is http:/PATH or ws:/PATH, got '" + spec + "'");
+    }
+
+    /** The most --selectors takes: both sides' selectors must fit in the launcher's pool of 64 threads. */
+    static final int MAX_SELECTORS = 16;
+
+    private static int selectors(Options options) throws Options.UsageException {
+        String raw = options.get("selectors", null);
+        if (raw == null) {
+            return ProxyServerConnector.defaultSelectors();
+        }
+        int selectors = parseInt("--selectors", raw);
+        if (selectors < 1 || selectors > MAX_SELECTORS) {
+            throw new Options.UsageException("--selectors: " + selectors + " is not between 1 and " + MAX_SELECTORS);
+        }
+        return selectors;
     }
 
     private static int parseInt(String what, String raw) throws Options.UsageException {

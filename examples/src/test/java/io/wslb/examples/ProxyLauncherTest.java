@@ -153,6 +153,29 @@ class ProxyLauncherTest {
     }
 
     @Test
+    void selectors_runTheGivenNumberOnBothSides_andAreChecked() throws Exception {
+        org.eclipse.jetty.server.Server server = ProxyLauncher.startForTest("--listen", "127.0.0.1:0",
+            "--backend", "ws://127.0.0.1:1", "--selectors", "3");
+        try {
+            org.eclipse.jetty.server.ServerConnector connector =
+                (org.eclipse.jetty.server.ServerConnector) server.getConnectors()[0];
+            assertThat(connector.getSelectorManager().getSelectorCount()).isEqualTo(3);
+            assertThat(server.getContainedBeans(org.eclipse.jetty.io.ClientConnector.class))
+                .as("the backend connector").singleElement()
+                .extracting(org.eclipse.jetty.io.ClientConnector::getSelectors).isEqualTo(3);
+        } finally {
+            server.stop();
+        }
+        for (String bad : new String[] {"0", "17"}) {
+            assertThatThrownBy(() -> ProxyLauncher.startForTest("--backend", "ws://127.0.0.1:1", "--selectors", bad))
+                .isInstanceOf(Options.UsageException.class)
+                .hasMessage("--selectors: " + bad + " is not between 1 and 16");
+        }
+        assertThatThrownBy(() -> ProxyLauncher.startForTest("--backend", "ws://127.0.0.1:1", "--selectors", "two"))
+            .isInstanceOf(Options.UsageException.class).hasMessage("--selectors: 'two' is not a whole number");
+    }
+
+    @Test
     void listenAddress_mustBeHostColonPort() throws Exception {
         assertThat(Options.parseAddress("--listen", "127.0.0.1:0").getPort()).isZero();
         assertThat(Options.parseAddress("--listen", "[::1]:9203").getAddress().isLoopbackAddress()).isTrue();
