@@ -2,17 +2,11 @@ package io.wslb.jetty;
 
 import static java.util.Objects.requireNonNull;
 
+import io.wslb.jetty.internal.HandshakeDeadlines;
 import io.wslb.jetty.internal.SelectorChores;
 import io.wslb.jetty.internal.SelectorCount;
-import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.Connection;
-import org.eclipse.jetty.io.EndPoint;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.server.ConnectionFactory;
@@ -49,16 +43,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 public final class ProxyServerConnector extends ServerConnector {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ProxyServerConnector.class);
-
     private volatile Duration handshakeTimeout = Duration.ZERO;
-    /**
-     * Remote addresses of connections still waiting for their first request head, each with a deadline armed.
-     * The remote address, not the endpoint, so that it is the same under TLS (where requests see a decrypting
-     * endpoint); it is unique among open connections of one listener. An entry leaves at the first request
-     * head, at the deadline, or when the socket closes, so the set only holds connections in their handshake.
-     */
-    private final Set<SocketAddress> awaitingHead = ConcurrentHashMap.newKeySet();
+    /** The deadlines of the connections still waiting for their first request head, when a timeout is set. */
+    private final HandshakeDeadlines deadlines = new HandshakeDeadlines();
 
     /**
      * A connector for plain HTTP/1.1 (and so {@code ws://}), with the default number of selector threads
@@ -126,7 +113,7 @@ public final class ProxyServerConnector extends ServerConnector {
         HttpConnectionFactory http = getConnectionFactory(HttpConnectionFactory.class);
         if (http != null) {
             http.getHttpConfiguration().addCustomizer((request, responseHeaders) -> {
-                awaitingHead.remove(request.getConnectionMetaData().getRemoteSocketAddress());
+                deadlines.met(request.getConnectionMetaData().getRemoteSocketAddress());
                 return request;
             });
         }
@@ -138,10 +125,7 @@ public final class ProxyServerConnector extends ServerConnector {
 
             @Override
             public void onClosed(Connection connection) {
-                SocketAddress remote = connection.getEndPoint().getRemoteSocketAddress();
-                if (remote != null) {
-                    awaitingHead.remove(remote);
-                }
+                deadlines.met(connection.getEndPoint().getRemoteSocketAddress());
             }
         });
     }
@@ -169,21 +153,9 @@ public final class ProxyServerConnector extends ServerConnector {
 
     private void armDeadline(Connection connection) {
         Duration timeout = handshakeTimeout;
-        if (timeout.isZero()) {
-            return;
+        if (!timeout.isZero()) {
+            deadlines.arm(getScheduler(), connection.getEndPoint(), timeout);
         }
-        EndPoint endPoint = connection.getEndPoint();
-        SocketAddress remote = endPoint.getRemoteSocketAddress();
-        if (remote == null) {
-            return;
-        }
-        awaitingHead.add(remote);
-        getScheduler().schedule(() -> {
-            if (awaitingHead.remove(remote) && endPoint.isOpen()) {
-                LOG.debug("closing {}: no complete request head within {}", endPoint, timeout);
-                endPoint.close();
-            }
-        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
