@@ -5,6 +5,22 @@ import static java.util.Objects.requireNonNull;
 import io.wslb.jetty.internal.HandshakeDeadlines;
 import io.wslb.jetty.internal.SelectorChores;
 import io.wslb.jetty.internal.SelectorCount;
+import io.wslb.jetty.internal.BesideConnects;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.eclipse.jetty.io.ClientConnectionFactory;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.util.IO;
+import org.eclipse.jetty.util.Promise;
+import org.jspecify.annotations.Nullable;
 import java.time.Duration;
 import org.eclipse.jetty.io.Connection;
 import java.util.concurrent.Executor;
@@ -23,8 +39,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * small machine those wake-ups cost about a third of the proxy's CPU per connection (measured in
  * {@code docs/benchmarks.md}). Requests, handlers and WebSocket traffic are dispatched exactly as before.
  *
- * <p>Its selector threads relay the frames of the client sockets themselves, so it runs more of them than Jetty's
- * default: half the cores and at least 2, or the count given to its constructor.
+ * <p>Each backend socket is opened on the selector thread of the client it serves, so that one thread relays both
+ * legs of a tunnel, as each HAProxy thread does: a frame crosses the proxy without waking a second thread. Those
+ * threads are the whole data path, so it runs more of them than Jetty's default: half the cores and at least 2,
+ * or the count given to its constructor. Backend sockets therefore count among this connector's connected
+ * endpoints.
  *
  * <p>It can also bound the time a client takes to send its request head ({@link #setHandshakeTimeout}), which
  * Jetty's idle timeout does not (a slowloris client sends a byte every few seconds).
@@ -41,7 +60,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * server.start();
  * }</pre>
  */
-public final class ProxyServerConnector extends ServerConnector {
+public final class ProxyServerConnector extends ServerConnector implements BesideConnects {
 
     private volatile Duration handshakeTimeout = Duration.ZERO;
     /** The deadlines of the connections still waiting for their first request head, when a timeout is set. */
@@ -183,11 +202,128 @@ public final class ProxyServerConnector extends ServerConnector {
 
     @Override
     protected SelectorManager newSelectorManager(Executor executor, Scheduler scheduler, int selectors) {
-        return new ServerConnectorManager(executor, scheduler, selectors) {
-            @Override
-            protected void execute(Runnable task) {
-                SelectorChores.execute(task, super::execute);
+        return new ProxySelectorManager(executor, scheduler, selectors);
+    }
+
+    @Override
+    public boolean connectBeside(EndPoint client, InetSocketAddress address, ClientConnectionFactory factory,
+                                 Map<String, Object> context, long timeoutMillis, Promise<Connection> promise,
+                                 Consumer<SelectableChannel> started) {
+        EndPoint network = client;
+        while (network instanceof SslConnection.SslEndPoint ssl) {
+            network = ssl.getSslConnection().getEndPoint();
+        }
+        if (!(network instanceof SocketChannelEndPoint socket) || !(getSelectorManager() instanceof ProxySelectorManager manager)) {
+            return false;
+        }
+        ManagedSelector selector = manager.selectorOf(socket.getChannel());
+        if (selector == null) {
+            return false;
+        }
+        manager.connect(selector, address, new BackendAttempt(factory, context, promise), timeoutMillis, started);
+        return true;
+    }
+
+    /** Where a backend connect goes: the client's selector, and the balancer's connect timeout. */
+    private record Placement(ManagedSelector selector, long connectTimeoutMillis) {}
+
+    /** What a backend connect carries through the selector: how to make its connection, and whom to tell. */
+    private record BackendAttempt(ClientConnectionFactory factory, Map<String, Object> context, Promise<Connection> promise) {}
+
+    /**
+     * The connector's selectors, which also connect backend sockets on a chosen selector (the client's), and run
+     * per-connection chores in place (see {@link SelectorChores}).
+     */
+    private final class ProxySelectorManager extends ServerConnectorManager {
+        /**
+         * The selector and connect timeout of the backend connect this thread is submitting: Jetty's
+         * {@code connect} asks {@link #chooseSelector} and {@link #getConnectTimeout} within the call, and this
+         * keeps both per call, so that balancers with different connect timeouts can share the connector.
+         */
+        private final ThreadLocal<Placement> placing = new ThreadLocal<>();
+
+        ProxySelectorManager(Executor executor, Scheduler scheduler, int selectors) {
+            super(executor, scheduler, selectors);
+        }
+
+        @Override
+        protected void execute(Runnable task) {
+            SelectorChores.execute(task, super::execute);
+        }
+
+        /** @return the selector {@code channel} is registered with, or null */
+        @Nullable ManagedSelector selectorOf(SelectableChannel channel) {
+            for (ManagedSelector selector : getBeans(ManagedSelector.class)) {
+                java.nio.channels.Selector nio = selector.getSelector();
+                if (nio != null && channel.keyFor(nio) != null) {
+                    return selector;
+                }
             }
-        };
+            return null;
+        }
+
+        void connect(ManagedSelector selector, InetSocketAddress address, BackendAttempt attempt, long timeoutMillis,
+                     Consumer<SelectableChannel> started) {
+            SocketChannel channel = null;
+            try {
+                channel = SocketChannel.open();
+                channel.configureBlocking(false);
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                boolean connected = channel.connect(address);
+                started.accept(channel);
+                attempt.context().put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, address);
+                placing.set(new Placement(selector, timeoutMillis));
+                try {
+                    if (connected) {
+                        accept(channel, attempt);
+                    } else {
+                        connect(channel, attempt);
+                    }
+                } finally {
+                    placing.remove();
+                }
+            } catch (Throwable failure) {
+                IO.close(channel);
+                attempt.promise().failed(failure);
+            }
+        }
+
+        @Override
+        protected ManagedSelector chooseSelector() {
+            Placement placement = placing.get();
+            return placement != null ? placement.selector() : super.chooseSelector();
+        }
+
+        @Override
+        public long getConnectTimeout() {
+            Placement placement = placing.get();
+            return placement != null ? placement.connectTimeoutMillis() : super.getConnectTimeout();
+        }
+
+        @Override
+        public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment) throws java.io.IOException {
+            if (attachment instanceof BackendAttempt attempt) {
+                return attempt.factory().newConnection(endPoint, attempt.context());
+            }
+            return super.newConnection(channel, endPoint, attachment);
+        }
+
+        @Override
+        public void connectionOpened(Connection connection, Object attachment) {
+            super.connectionOpened(connection, attachment);
+            if (attachment instanceof BackendAttempt attempt) {
+                attempt.promise().succeeded(connection);
+            }
+        }
+
+        @Override
+        protected void connectionFailed(SelectableChannel channel, Throwable failure, Object attachment) {
+            if (attachment instanceof BackendAttempt attempt) {
+                IO.close(channel);
+                attempt.promise().failed(failure);
+            } else {
+                super.connectionFailed(channel, failure, attachment);
+            }
+        }
     }
 }

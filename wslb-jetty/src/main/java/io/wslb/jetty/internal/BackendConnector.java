@@ -19,6 +19,7 @@ import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.Transport;
 import org.eclipse.jetty.io.ssl.SslClientConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -98,7 +99,7 @@ public final class BackendConnector extends ContainerLifeCycle {
      *     connect is still in flight (a client that leaves then should not hold a socket until the connect timeout)
      */
     void connect(Backend backend, ClientConnectionFactory factory, Promise<Connection> promise,
-                 Consumer<SelectableChannel> started) {
+                 Consumer<SelectableChannel> started, @Nullable Beside beside) {
         String host = backend.host();
         int port = backend.port();
         InetSocketAddress literal = literals.get(backend.uri());
@@ -110,13 +111,13 @@ public final class BackendConnector extends ContainerLifeCycle {
             }
         }
         if (literal != null) {
-            connect(literal, backend, factory, promise, started);
+            connect(literal, backend, factory, promise, started, beside);
             return;
         }
         resolver.resolve(host, port, new HashMap<>(), new Promise<List<InetSocketAddress>>() {
             @Override
             public void succeeded(List<InetSocketAddress> addresses) {
-                connect(addresses.get(0), backend, factory, promise, started);
+                connect(addresses.get(0), backend, factory, promise, started, beside);
             }
 
             @Override
@@ -127,12 +128,16 @@ public final class BackendConnector extends ContainerLifeCycle {
     }
 
     private void connect(InetSocketAddress address, Backend backend, ClientConnectionFactory factory,
-                         Promise<Connection> promise, Consumer<SelectableChannel> started) {
+                         Promise<Connection> promise, Consumer<SelectableChannel> started, @Nullable Beside beside) {
         Map<String, Object> context = new HashMap<>(8);
         context.put(Transport.CONTEXT_KEY, Transport.TCP_IP);
         ClientConnectionFactory effective = backend.secure()
             ? new SslClientConnectionFactory(connector.getSslContextFactory(), bufferPool, executor, factory)
             : factory;
+        if (beside != null && beside.connector().connectBeside(beside.client(), address, effective, context,
+            connector.getConnectTimeout().toMillis(), promise, started)) {
+            return;
+        }
         context.put(ClientConnectionFactory.CONTEXT_KEY, effective);
         context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY, promise);
         connector.connect(address, context);
@@ -142,6 +147,14 @@ public final class BackendConnector extends ContainerLifeCycle {
             started.accept(channel);
         }
     }
+
+    /**
+     * Where a client's socket is served, when its connector can open the backend socket on the same selector.
+     *
+     * @param connector the client's connector
+     * @param client the client's endpoint
+     */
+    record Beside(BesideConnects connector, EndPoint client) {}
 
     /**
      * The SNI names for a backend: its host name, also when it has no dot. The JDK sends SNI only for names with a

@@ -9,10 +9,9 @@ import org.eclipse.jetty.server.ServerConnector;
  *
  * <p>Jetty's default for a {@code ServerConnector} (half the cores, at most 4) suits a server that dispatches
  * requests to a thread pool. In a proxy the selector threads do all the relaying themselves, so they are the
- * proxy's whole data path: on a 2-core machine Jetty's default gives one thread for client sockets and one for
- * backend sockets, and the machine then stood idle 6 % of the time during a saturated echo run (two threads of a
- * pipeline both asleep at once). With two on each side it was busy 97 to 98 %, and the proxy relayed 8 % more
- * round trips for the same CPU per round trip (measured in {@code docs/benchmarks.md}, 2026-11-24).
+ * proxy's whole data path: on a 2-core machine Jetty's default gives a single thread, and a saturated echo run then
+ * left the machine idle 6 % of the time. Two selectors, each serving both legs of its tunnels, kept it busy and
+ * relayed 19 % more round trips (measured in {@code docs/design.md}, 2026-11-24).
  *
  * <pre>{@code
  * int selectors = SelectorCount.forCores(Runtime.getRuntime().availableProcessors()); // 2 on a 2-core machine
@@ -42,20 +41,31 @@ public final class SelectorCount {
     }
 
     /**
-     * The count for the backend sockets of a proxy mounted on {@code server}: the default, or as many as its busiest
-     * client-facing connector has if that is more, so that the backend legs never get fewer threads than the
-     * client legs.
+     * The count for the backend connector of a proxy mounted on {@code server}. A connector that places backend
+     * sockets beside its clients' ({@link BesideConnects}, such as {@code ProxyServerConnector}) leaves the backend
+     * connector nothing to do, so a server with only such connectors gets 1. Otherwise: the default, or as many as
+     * the busiest other {@code ServerConnector} has if that is more, so that the backend legs never get fewer
+     * threads than the client legs.
      *
      * @param server the server the proxy is mounted on
-     * @return the number of selectors for backend sockets
+     * @return the number of selectors for the backend connector
      */
     public static int forBackends(Server server) {
-        int most = forThisMachine();
-        for (Connector connector : server.getConnectors()) {
+        Connector[] connectors = server.getConnectors();
+        int most = 0;
+        int others = 0;
+        for (Connector connector : connectors) {
+            if (connector instanceof BesideConnects) {
+                continue;
+            }
+            others++;
             if (connector instanceof ServerConnector serverConnector) {
                 most = Math.max(most, serverConnector.getSelectorManager().getSelectorCount());
             }
         }
-        return most;
+        if (connectors.length > 0 && others == 0) {
+            return 1;
+        }
+        return Math.max(forThisMachine(), most);
     }
 }

@@ -254,7 +254,15 @@ public final class UpgradeExchange {
                         || failure instanceof java.util.concurrent.TimeoutException
                         ? RejectCause.BACKEND_TIMEOUT : RejectCause.BACKEND_UNREACHABLE, failure);
                 }
-            }, attempt::connectStarted);
+            }, attempt::connectStarted, beside());
+    }
+
+    /** @return the client's connector and endpoint, when that connector can put the backend socket beside it */
+    private BackendConnector.@Nullable Beside beside() {
+        if (request.getConnectionMetaData().getConnector() instanceof BesideConnects connector) {
+            return new BackendConnector.Beside(connector, request.getConnectionMetaData().getConnection().getEndPoint());
+        }
+        return null;
     }
 
     /** The backend could not be reached, or timed out: try the next one. */

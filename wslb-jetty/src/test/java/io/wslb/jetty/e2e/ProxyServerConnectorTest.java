@@ -14,7 +14,12 @@ import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
 import java.time.Duration;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,6 +30,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -145,11 +153,12 @@ class ProxyServerConnectorTest {
     }
 
     @Test
-    void theBackendSockets_getAsManySelectorsAsTheClientFacingConnector_andEveryTunnelEchoes() throws Exception {
+    void bothLegsOfEveryTunnel_areServedByTheSameSelector_andEveryTunnelEchoes() throws Exception {
         try (Closer local = new Closer()) {
             EchoBackends backends = local.add(EchoBackends.start(2));
+            Set<Integer> backendPorts = backends.members().stream().map(b -> b.port()).collect(Collectors.toSet());
             Server server = new Server();
-            ProxyServerConnector connector = new ProxyServerConnector(server, 5);
+            ProxyServerConnector connector = new ProxyServerConnector(server, 3);
             connector.setHost("127.0.0.1");
             server.addConnector(connector);
             server.setHandler(io.wslb.jetty.WebSocketLoadBalancerHandler.at("/",
@@ -157,17 +166,35 @@ class ProxyServerConnectorTest {
             server.start();
             local.add(server::stop);
 
-            assertThat(connector.getSelectorManager().getSelectorCount()).isEqualTo(5);
-            assertThat(server.getContainedBeans(org.eclipse.jetty.io.ClientConnector.class))
-                .as("the backend connector").singleElement()
-                .extracting(org.eclipse.jetty.io.ClientConnector::getSelectors).isEqualTo(5);
-            List<ClientSocket> sockets = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
-                sockets.add(client.connect(java.net.URI.create("ws://127.0.0.1:" + connector.getLocalPort() + "/s")));
+            // Raw clients, so that every client socket carries a tunnel (an HTTP client may keep a spare one).
+            List<RawWebSocket> sockets = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                RawWebSocket socket = local.add(RawWebSocket.connect(connector.getLocalPort()));
+                assertThat(socket.upgrade("/s").status()).isEqualTo(101);
+                sockets.add(socket);
             }
             for (int i = 0; i < sockets.size(); i++) {
-                assertThat(sockets.get(i).echo("tunnel " + i)).isEqualTo("tunnel " + i);
+                sockets.get(i).sendText("tunnel " + i);
+                assertThat(sockets.get(i).readMessage().text()).isEqualTo("tunnel " + i);
             }
+
+            // Each selector serves as many backend sockets as client sockets: every backend socket was opened on
+            // the selector of the client it serves. (Backend sockets opened elsewhere would not be the connector's.)
+            Map<ManagedSelector, int[]> legs = new HashMap<>();
+            for (EndPoint endPoint : connector.getConnectedEndPoints()) {
+                SocketChannelEndPoint socket = (SocketChannelEndPoint) endPoint;
+                ManagedSelector selector = connector.getSelectorManager().getBeans(ManagedSelector.class).stream()
+                    .filter(s -> socket.getChannel().keyFor(s.getSelector()) != null).findFirst().orElseThrow();
+                boolean backendLeg = backendPorts.contains(((InetSocketAddress) socket.getRemoteSocketAddress()).getPort());
+                legs.computeIfAbsent(selector, s -> new int[2])[backendLeg ? 1 : 0]++;
+            }
+            assertThat(legs.values().stream().mapToInt(counts -> counts[1]).sum()).as("backend legs").isEqualTo(12);
+            assertThat(legs.values()).as("client and backend legs per selector")
+                .allSatisfy(counts -> assertThat(counts[1]).isEqualTo(counts[0]));
+            assertThat(legs).as("the tunnels are spread over the selectors").hasSizeGreaterThan(1);
+            assertThat(server.getContainedBeans(org.eclipse.jetty.io.ClientConnector.class))
+                .as("the backend connector, left with nothing to do").singleElement()
+                .extracting(org.eclipse.jetty.io.ClientConnector::getSelectors).isEqualTo(1);
         }
     }
 

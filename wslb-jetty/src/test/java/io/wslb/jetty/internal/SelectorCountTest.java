@@ -22,18 +22,29 @@ class SelectorCountTest {
     }
 
     @Test
-    void backendSockets_getTheDefault_orMoreWhenAClientFacingConnectorHasMore() {
+    void theBackendConnector_getsTheDefault_orMoreWhenAPlainConnectorHasMore() {
         int standard = SelectorCount.forThisMachine();
-        Server bare = new Server();
-        assertThat(SelectorCount.forBackends(bare)).isEqualTo(standard);
+        assertThat(SelectorCount.forBackends(new Server())).isEqualTo(standard);
 
         Server withOne = new Server();
         withOne.addConnector(new ServerConnector(withOne, 0, 1));
         assertThat(SelectorCount.forBackends(withOne)).as("never fewer than the default").isEqualTo(standard);
 
         Server withMany = new Server();
-        withMany.addConnector(new ServerConnector(withMany, 0, 1));
-        withMany.addConnector(new ProxyServerConnector(withMany, standard + 3));
+        withMany.addConnector(new ServerConnector(withMany, 0, standard + 3));
         assertThat(SelectorCount.forBackends(withMany)).isEqualTo(standard + 3);
+    }
+
+    @Test
+    void theBackendConnector_getsOneSelector_whenEveryConnectorPlacesBackendSocketsBesideItsClients() {
+        Server proxyOnly = new Server();
+        proxyOnly.addConnector(new ProxyServerConnector(proxyOnly, 6));
+        assertThat(SelectorCount.forBackends(proxyOnly)).isEqualTo(1);
+
+        Server mixed = new Server();
+        mixed.addConnector(new ProxyServerConnector(mixed, 6));
+        mixed.addConnector(new ServerConnector(mixed, 0, 1));
+        assertThat(SelectorCount.forBackends(mixed)).as("the plain connector's requests need it")
+            .isEqualTo(SelectorCount.forThisMachine());
     }
 }
