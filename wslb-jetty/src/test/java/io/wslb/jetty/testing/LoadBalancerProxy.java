@@ -58,11 +58,25 @@ public final class LoadBalancerProxy implements AutoCloseable {
     }
 
     /**
+     * The handler on a {@link ProxyServerConnector}, as the launcher runs it: backend sockets are opened on the
+     * selector of their client. {@link #handlerOnPlainConnector} covers the other path.
+     *
      * @param path the mount path of {@link WebSocketLoadBalancerHandler#at}
      * @param balancer the balancer
      * @return a started proxy
      */
     public static LoadBalancerProxy handler(String path, WebSocketLoadBalancer balancer) throws Exception {
+        return handlerOnProxyConnector(path, balancer);
+    }
+
+    /**
+     * The handler on a plain {@link ServerConnector}: backend sockets are opened by the backend connector.
+     *
+     * @param path the mount path of {@link WebSocketLoadBalancerHandler#at}
+     * @param balancer the balancer
+     * @return a started proxy
+     */
+    public static LoadBalancerProxy handlerOnPlainConnector(String path, WebSocketLoadBalancer balancer) throws Exception {
         Server server = newServer();
         ServerConnector connector = connector(server);
         WebSocketLoadBalancerHandler handler = WebSocketLoadBalancerHandler.at(path, balancer);
@@ -71,7 +85,7 @@ public final class LoadBalancerProxy implements AutoCloseable {
     }
 
     /**
-     * Like {@link #handler}, listening on a {@link ProxyServerConnector} instead of a plain one.
+     * The handler listening on a {@link ProxyServerConnector}.
      *
      * @param path the mount path of {@link WebSocketLoadBalancerHandler#at}
      * @param balancer the balancer
@@ -107,7 +121,7 @@ public final class LoadBalancerProxy implements AutoCloseable {
     }
 
     /**
-     * Like {@link #handler}, on a server whose buffer pool tracks every buffer not yet released and whose pool
+     * Like {@link #handlerOnPlainConnector}, on a server whose buffer pool tracks every buffer not yet released and whose pool
      * threads retire after 1 s idle (all at once), so that a test can check that nothing is left behind.
      *
      * @param path the mount path
