@@ -143,8 +143,8 @@ public final class ProxyLauncher {
                                         then stays silent another interval is closed as dead (half-open TCP),
                                         the other side gets a close frame (default 0: no pings)
             """ + TlsOptions.SERVER_HELP + TlsOptions.BACKEND_HELP + """
-              --selectors N             selector threads for the client sockets (1-16); they relay every frame,
-                                        and the backend sockets get as many (default: half the cores, at least 2)
+              --selectors N             selector threads (1-16); each relays both legs of its tunnels, so they
+                                        are the data path (default: half the cores, at least 2)
               --admin HOST:PORT         serve the admin API (JSON status; POST add, remove, drain, resume,
                                         weight, health) on this separate address, e.g. 127.0.0.1:9204;
                                         a non-loopback address needs --admin-token-file
