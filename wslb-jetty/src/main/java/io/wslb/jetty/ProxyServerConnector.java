@@ -9,6 +9,7 @@ import io.wslb.jetty.internal.BesideConnects;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -20,7 +21,6 @@ import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.util.IO;
 import org.eclipse.jetty.util.Promise;
-import org.jspecify.annotations.Nullable;
 import java.time.Duration;
 import org.eclipse.jetty.io.Connection;
 import java.util.concurrent.Executor;
@@ -213,15 +213,29 @@ public final class ProxyServerConnector extends ServerConnector implements Besid
         while (network instanceof SslConnection.SslEndPoint ssl) {
             network = ssl.getSslConnection().getEndPoint();
         }
-        if (!(network instanceof SocketChannelEndPoint socket) || !(getSelectorManager() instanceof ProxySelectorManager manager)) {
+        if (!(network instanceof PlacedEndPoint placed)) {
             return false;
         }
-        ManagedSelector selector = manager.selectorOf(socket.getChannel());
-        if (selector == null) {
-            return false;
-        }
-        manager.connect(selector, address, new BackendAttempt(factory, context, promise), timeoutMillis, started);
+        ((ProxySelectorManager) getSelectorManager())
+            .connect(placed.selector, address, new BackendAttempt(factory, context, promise), timeoutMillis, started);
         return true;
+    }
+
+    @Override
+    protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) {
+        SocketChannelEndPoint endPoint = new PlacedEndPoint(channel, selector, key, getScheduler());
+        endPoint.setIdleTimeout(getIdleTimeout());
+        return endPoint;
+    }
+
+    /** An endpoint that knows its selector, so that a backend socket can be opened on it without a search. */
+    private static final class PlacedEndPoint extends SocketChannelEndPoint {
+        final ManagedSelector selector;
+
+        PlacedEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler) {
+            super(channel, selector, key, scheduler);
+            this.selector = selector;
+        }
     }
 
     /** Where a backend connect goes: the client's selector, and the balancer's connect timeout. */
@@ -249,17 +263,6 @@ public final class ProxyServerConnector extends ServerConnector implements Besid
         @Override
         protected void execute(Runnable task) {
             SelectorChores.execute(task, super::execute);
-        }
-
-        /** @return the selector {@code channel} is registered with, or null */
-        @Nullable ManagedSelector selectorOf(SelectableChannel channel) {
-            for (ManagedSelector selector : getBeans(ManagedSelector.class)) {
-                java.nio.channels.Selector nio = selector.getSelector();
-                if (nio != null && channel.keyFor(nio) != null) {
-                    return selector;
-                }
-            }
-            return null;
         }
 
         void connect(ManagedSelector selector, InetSocketAddress address, BackendAttempt attempt, long timeoutMillis,
