@@ -3,6 +3,7 @@ package io.wslb.jetty;
 import static java.util.Objects.requireNonNull;
 
 import io.wslb.jetty.internal.HandshakeDeadlines;
+import io.wslb.jetty.internal.PlacedEndPoint;
 import io.wslb.jetty.internal.SelectorChores;
 import io.wslb.jetty.internal.SelectorCount;
 import io.wslb.jetty.internal.BesideConnects;
@@ -217,7 +218,7 @@ public final class ProxyServerConnector extends ServerConnector implements Besid
             return false;
         }
         ((ProxySelectorManager) getSelectorManager())
-            .connect(placed.selector, address, new BackendAttempt(factory, context, promise), timeoutMillis, started);
+            .connect(placed.selector(), address, new BackendAttempt(factory, context, promise), timeoutMillis, started);
         return true;
     }
 
@@ -226,16 +227,6 @@ public final class ProxyServerConnector extends ServerConnector implements Besid
         SocketChannelEndPoint endPoint = new PlacedEndPoint(channel, selector, key, getScheduler());
         endPoint.setIdleTimeout(getIdleTimeout());
         return endPoint;
-    }
-
-    /** An endpoint that knows its selector, so that a backend socket can be opened on it without a search. */
-    private static final class PlacedEndPoint extends SocketChannelEndPoint {
-        final ManagedSelector selector;
-
-        PlacedEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler) {
-            super(channel, selector, key, scheduler);
-            this.selector = selector;
-        }
     }
 
     /** Where a backend connect goes: the client's selector, and the balancer's connect timeout. */

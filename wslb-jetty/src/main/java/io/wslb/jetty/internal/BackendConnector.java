@@ -14,12 +14,15 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.Transport;
 import org.eclipse.jetty.io.ssl.SslClientConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -190,6 +193,15 @@ public final class BackendConnector extends ContainerLifeCycle {
         protected void configure(SelectableChannel channel) throws java.io.IOException {
             super.configure(channel);
             OPENED.set(channel);
+        }
+
+        /** Backend sockets are TCP ({@link Transport#TCP_IP}); their endpoints skip updates of cancelled keys. */
+        @Override
+        protected EndPoint newEndPoint(SelectableChannel channel, ManagedSelector selector, SelectionKey key) {
+            if (channel instanceof SocketChannel socket) {
+                return new PlacedEndPoint(socket, selector, key, getScheduler());
+            }
+            return super.newEndPoint(channel, selector, key);
         }
 
         @Override

@@ -1,0 +1,66 @@
+package io.wslb.jetty.internal;
+
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * The endpoint of each proxied socket, client leg and backend leg: Jetty's {@link SocketChannelEndPoint} with
+ * two differences that matter once per connection.
+ *
+ * <ul>
+ *   <li>It knows its {@link ManagedSelector}, so that the backend socket of a client can be opened on the
+ *       client's selector without searching the selectors for the channel's key.</li>
+ *   <li>It drops a pending interest update once its key has been cancelled. A tunnel closes its sockets from
+ *       within the selector's own task (on reading the end of a stream); the selector then applies the interest
+ *       change that the read event left pending, and Jetty's endpoint makes the JDK throw and catch a
+ *       {@link java.nio.channels.CancelledKeyException}, with its stack trace, for every proxied connection (seen
+ *       with async-profiler: 2,000 of them for 2,000 connect cycles, about 1 % of the proxy's CPU per connection).
+ *       A cancelled key means a closed channel or a closing selector, so the outcome is the same as Jetty's:
+ *       the endpoint is closed.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) {
+ *     return new PlacedEndPoint(channel, selector, key, getScheduler());
+ * }
+ * }</pre>
+ */
+public final class PlacedEndPoint extends SocketChannelEndPoint {
+    private final ManagedSelector selector;
+    private final SelectionKey key;
+
+    /**
+     * An endpoint for {@code channel}, registered as {@code key} with {@code selector}.
+     *
+     * @param channel the connected socket
+     * @param selector the selector it is registered with
+     * @param key its registration
+     * @param scheduler the scheduler of its idle timeout
+     */
+    public PlacedEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler) {
+        super(channel, selector, key, scheduler);
+        this.selector = selector;
+        this.key = key;
+    }
+
+    /**
+     * The selector this endpoint's socket is registered with.
+     *
+     * @return its selector
+     */
+    public ManagedSelector selector() {
+        return selector;
+    }
+
+    @Override
+    public void updateKey() {
+        if (key.isValid()) {
+            super.updateKey();
+        } else {
+            close();
+        }
+    }
+}
