@@ -21,15 +21,14 @@ import io.wslb.jetty.testing.RawBackend;
 import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
@@ -232,14 +231,10 @@ class BackendFailureTest {
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("silent", silent.uri()))
             .upgradeTimeout(Duration.ofMillis(500)).maxAttempts(1).build());
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            long start = System.nanoTime();
-            RawWebSocket.HttpResponse answer = raw.upgrade("/");
-            long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        TimedUpgrade upgrade = timedUpgrade(proxy);
 
-            assertThat(answer.status()).as(answer.toString()).isEqualTo(504);
-            assertThat(elapsedMillis).isBetween(400L, 3000L);
-        }
+        assertThat(upgrade.answer().status()).as(upgrade.answer().toString()).isEqualTo(504);
+        assertThat(upgrade.elapsedMillis()).isBetween(400L, 3000L);
         assertThat(silent.requests()).hasSize(1);
         proxy.awaitNothingOpen();
     }
@@ -248,40 +243,40 @@ class BackendFailureTest {
     void backendThatNeverCompletesTheTcpHandshake_gives504AfterTheBalancersConnectTimeout() throws Exception {
         // A listening socket that never accepts, its queue filled: the kernel then drops further SYNs, so a connect
         // to it neither succeeds nor fails before the connector's timeout (Jetty's own default is 15 s).
-        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            InetSocketAddress address = (InetSocketAddress) full.getLocalSocketAddress();
-            List<Socket> queued = new ArrayList<>();
+        ServerSocket full = closer.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+        assertThat(fillListenQueue(full)).as("the listen queue filled up").isTrue();
+        LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events,
+                Backend.of("full", URI.create("ws://127.0.0.1:" + full.getLocalPort())))
+            .connectTimeout(Duration.ofMillis(500)).maxAttempts(1).build());
+
+        TimedUpgrade upgrade = timedUpgrade(proxy);
+
+        assertThat(upgrade.answer().status()).as(upgrade.answer().toString()).isEqualTo(504);
+        assertThat(upgrade.elapsedMillis()).as("the balancer's connect timeout, not Jetty's").isBetween(400L, 3000L);
+        proxy.awaitNothingOpen();
+    }
+
+    /** Connects to {@code server} until a connect times out (its queue is full); the sockets close with the test. */
+    private boolean fillListenQueue(ServerSocket server) throws IOException {
+        for (int i = 0; i < 16; i++) {
+            Socket socket = closer.add(new Socket());
             try {
-                boolean queueFull = false;
-                for (int i = 0; i < 16 && !queueFull; i++) {
-                    Socket socket = new Socket();
-                    try {
-                        socket.connect(address, 200);
-                        queued.add(socket);
-                    } catch (SocketTimeoutException dropped) {
-                        socket.close();
-                        queueFull = true;
-                    }
-                }
-                assertThat(queueFull).as("the listen queue filled up").isTrue();
-                LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events,
-                        Backend.of("full", URI.create("ws://127.0.0.1:" + address.getPort())))
-                    .connectTimeout(Duration.ofMillis(500)).maxAttempts(1).build());
-
-                try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-                    long start = System.nanoTime();
-                    RawWebSocket.HttpResponse answer = raw.upgrade("/");
-                    long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-
-                    assertThat(answer.status()).as(answer.toString()).isEqualTo(504);
-                    assertThat(elapsedMillis).as("the balancer's connect timeout, not Jetty's").isBetween(400L, 3000L);
-                }
-                proxy.awaitNothingOpen();
-            } finally {
-                for (Socket socket : queued) {
-                    socket.close();
-                }
+                socket.connect(server.getLocalSocketAddress(), 200);
+            } catch (SocketTimeoutException dropped) {
+                return true;
             }
+        }
+        return false;
+    }
+
+    /** The answer to an upgrade through {@code proxy}, and how long it took. */
+    private record TimedUpgrade(RawWebSocket.HttpResponse answer, long elapsedMillis) {}
+
+    private static TimedUpgrade timedUpgrade(LoadBalancerProxy proxy) throws Exception {
+        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+            long start = System.nanoTime();
+            RawWebSocket.HttpResponse answer = raw.upgrade("/");
+            return new TimedUpgrade(answer, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         }
     }
 
