@@ -2,34 +2,35 @@ package io.wslb.jetty;
 
 import static java.util.Objects.requireNonNull;
 
+import io.wslb.jetty.internal.BesideConnects;
 import io.wslb.jetty.internal.HandshakeDeadlines;
 import io.wslb.jetty.internal.PlacedEndPoint;
 import io.wslb.jetty.internal.SelectorChores;
 import io.wslb.jetty.internal.SelectorCount;
-import io.wslb.jetty.internal.BesideConnects;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
-import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.io.ssl.SslConnection;
-import org.eclipse.jetty.util.IO;
-import org.eclipse.jetty.util.Promise;
-import java.time.Duration;
-import org.eclipse.jetty.io.Connection;
-import java.util.concurrent.Executor;
-import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.IO;
+import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
@@ -295,7 +296,7 @@ public final class ProxyServerConnector extends ServerConnector implements Besid
         }
 
         @Override
-        public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment) throws java.io.IOException {
+        public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment) throws IOException {
             if (attachment instanceof BackendAttempt attempt) {
                 return attempt.factory().newConnection(endPoint, attempt.context());
             }
