@@ -89,6 +89,11 @@ abstract class Pump implements Callback {
         return (state & WRITE) != 0;
     }
 
+    /** @return true once {@link #process()} returned {@link Step#DONE} or the pump failed */
+    final boolean isFinished() {
+        return (state & FINISHED) != 0;
+    }
+
     /** @return true once, after a write completed (for the run that follows it) */
     protected final boolean resumedAfterWrite() {
         if (writeCompleted) {

@@ -115,11 +115,20 @@ final class Relay extends Pump {
                 if (step != null) {
                     return step;
                 }
-                if (scanner.closeHeld()) {
-                    // The source's close frame was replaced by the proxy's own: nothing more is to come from it.
+                if (scanner.closeHeld() || sourceEnded) {
+                    // The source's close frame was replaced by the proxy's own, or the source has ended: nothing
+                    // more is to come from it, and a read would only return the end of stream again.
                     release();
                     return Step.DONE;
                 }
+            }
+            if (closeHandshakeDone()) {
+                // Both close frames have passed and the other direction is finished: the source can only send its
+                // end of stream. Finish now rather than wait for it, so that the proxy closes both sockets at once
+                // (RFC 6455 section 7.1.1: the server closes the TCP connection first). Closing the socket sends
+                // the FIN that shutting the output would.
+                release();
+                return Step.DONE;
             }
             if (pingRequested && request == null && scanner.atBoundary()) {
                 pingRequested = false;
@@ -175,6 +184,14 @@ final class Relay extends Pump {
                 requestClose(CloseRequest.SHUT);
             }
         }
+    }
+
+    /**
+     * Whether this relay has delivered its source's close frame while the other relay is finished (its source
+     * ended after its own close frame, or was shut): the close handshake is complete in both directions.
+     */
+    private boolean closeHandshakeDone() {
+        return closeSeenReported && scanner.violation() == 0 && !scanner.closeHeld() && sink.relay().isFinished();
     }
 
     private int fill(ByteBuffer bytes) {

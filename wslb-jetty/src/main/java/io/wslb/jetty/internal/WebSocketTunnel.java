@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Once a side is shut, its bytes are drained until its close frame or end of stream; when both relays
  *       are done, or {@link #LINGER_MILLIS} after closing began, both sockets are closed and the route is
  *       reported closed.</li>
+ *   <li>A relay that has delivered its side's close frame is done as soon as the other relay is: both close
+ *       frames have passed, so the sockets close without waiting for the peer's FIN (the server closes first,
+ *       RFC 6455 section 7.1.1).</li>
  * </ul>
  */
 final class WebSocketTunnel {
@@ -244,6 +247,9 @@ final class WebSocketTunnel {
             closeSockets();
         } else {
             relayClosing(relay);
+            // The other relay may have delivered its close frame already and be waiting only for its source's end
+            // of stream: it finishes at once (see Relay), and both sockets close without that wait.
+            (relay == client.relay() ? backend.relay() : client.relay()).iterate();
         }
     }
 
