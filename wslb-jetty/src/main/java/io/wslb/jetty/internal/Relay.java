@@ -52,7 +52,8 @@ final class Relay extends Pump {
     private volatile boolean pingRequested;
     private boolean closeFrameSent;
     private boolean sinkShut;
-    private boolean closeSeenReported;
+    /** The source's close frame was scanned and handed to the sink (volatile: the other relay reads it). */
+    private volatile boolean closeSeenReported;
     private boolean closeSeenWhenClosing;
     /** The source ended (end of stream or a failed read). */
     private boolean sourceEnded;
@@ -191,7 +192,17 @@ final class Relay extends Pump {
      * ended after its own close frame, or was shut): the close handshake is complete in both directions.
      */
     private boolean closeHandshakeDone() {
-        return closeSeenReported && scanner.violation() == 0 && !scanner.closeHeld() && sink.relay().isFinished();
+        return closeSeenReported && scanner.violation() == 0 && !scanner.closeHeld() && opposite().isFinished();
+    }
+
+    /** @return the relay of the other direction: the one whose source is this relay's sink */
+    Relay opposite() {
+        return sink.relay();
+    }
+
+    /** @return true once the source's close frame has been scanned and handed to the sink */
+    boolean closeFrameForwarded() {
+        return closeSeenReported;
     }
 
     private int fill(ByteBuffer bytes) {
@@ -220,7 +231,7 @@ final class Relay extends Pump {
      */
     private boolean deferClose(CloseRequest request) {
         if (request.code() == 0 || sourceEnded || scanner.violation() != 0 || scanner.closeSeen() || scanner.closeHeld()
-            || !sink.relay().sourceViolated()) {
+            || !opposite().sourceViolated()) {
             return false;
         }
         scanner.stopBeforeCloseFrame();

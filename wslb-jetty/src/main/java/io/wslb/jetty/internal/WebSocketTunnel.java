@@ -248,8 +248,13 @@ final class WebSocketTunnel {
         } else {
             relayClosing(relay);
             // The other relay may have delivered its close frame already and be waiting only for its source's end
-            // of stream: it finishes at once (see Relay), and both sockets close without that wait.
-            (relay == client.relay() ? backend.relay() : client.relay()).iterate();
+            // of stream: woken, it finishes at once (see Relay), and both sockets close without that wait. One that
+            // has not forwarded its close frame yet is left alone (a wake would only cost it a read); it checks
+            // after that write.
+            Relay other = relay.opposite();
+            if (other.closeFrameForwarded()) {
+                other.iterate();
+            }
         }
     }
 

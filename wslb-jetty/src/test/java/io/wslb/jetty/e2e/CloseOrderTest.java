@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.wslb.CloseCause;
+import io.wslb.jetty.testing.BackendConnection;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
@@ -67,7 +68,8 @@ class CloseOrderTest {
         RawWebSocket client = closer.add(RawWebSocket.connect(proxy.port()));
         assertThat(client.upgrade("/", "X-Test-Id: backend-closes").status()).isEqualTo(101);
 
-        backends.connectionWith("X-Test-Id", "backend-closes").close(1000, "done");
+        BackendConnection backend = backends.connectionWith("X-Test-Id", "backend-closes");
+        backend.close(1000, "done");
         RawWebSocket.Frame close = client.awaitCloseFrame(Duration.ofSeconds(3));
         assertThat(close.closeCode()).isEqualTo(1000);
         client.sendClose(1000, "");
@@ -75,8 +77,7 @@ class CloseOrderTest {
 
         await().atMost(BEFORE_THE_LINGER).until(() -> events.closed.size() == 1);
         assertThat(events.closed.get(0).cause()).isEqualTo(CloseCause.BACKEND_CLOSED);
-        assertThat(backends.connectionWith("X-Test-Id", "backend-closes").closed().get(3, TimeUnit.SECONDS).code())
-            .as("the client's answer reached the backend").isEqualTo(1000);
+        assertThat(backend.closed().get(3, TimeUnit.SECONDS).code()).as("the client's answer reached the backend").isEqualTo(1000);
         proxy.awaitNothingOpen();
     }
 }
