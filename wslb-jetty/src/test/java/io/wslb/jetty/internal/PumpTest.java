@@ -94,6 +94,7 @@ class PumpTest {
         RecordingPump pump = new RecordingPump(writer);
         int threads = 4;
         int wakesEach = 20_000;
+        int minRuns = 1_000;
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> wakers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -103,7 +104,9 @@ class PumpTest {
                 } catch (InterruptedException e) {
                     return;
                 }
-                for (int i = 0; i < wakesEach; i++) {
+                // On until the pump has run many times too: a slow writer thread can hold the first write long
+                // enough for every poke to land while it is in flight (CI once saw 4 runs for 80,000 pokes).
+                for (int i = 0; i < wakesEach || pump.runs.get() < minRuns; i++) {
                     pump.poke();
                 }
             });
