@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -12,6 +13,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.AfterEach;
@@ -62,6 +64,34 @@ class PlacedEndPointTest {
 
         assertThat(key.interestChanges).containsExactly(SelectionKey.OP_READ);
         assertThat(endPoint.isOpen()).isTrue();
+    }
+
+    @Test
+    void aReadAwaitedWhenTheEndPointClosesFailsWithAClosedChannelExceptionWithoutAStackTrace() {
+        PlacedEndPoint endPoint = new PlacedEndPoint(socket, null, new RecordingKey(socket), scheduler);
+        endPoint.onOpen();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        endPoint.fillInterested(Callback.from(() -> { }, failure::set));
+
+        endPoint.close();
+
+        assertThat(failure.get()).isInstanceOf(ClosedChannelException.class);
+        assertThat(failure.get().getStackTrace()).isEmpty();
+        assertThat(endPoint.isFillInterested()).isFalse();
+        assertThat(socket.isOpen()).isFalse();
+    }
+
+    @Test
+    void aFailedEndPointFailsTheAwaitedReadWithItsOwnFailure() {
+        PlacedEndPoint endPoint = new PlacedEndPoint(socket, null, new RecordingKey(socket), scheduler);
+        endPoint.onOpen();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        endPoint.fillInterested(Callback.from(() -> { }, failure::set));
+        IllegalStateException cause = new IllegalStateException("broken");
+
+        endPoint.close(cause);
+
+        assertThat(failure.get()).isSameAs(cause);
     }
 
     /**
