@@ -97,6 +97,20 @@ final class Relay extends Pump {
         wake();
     }
 
+    /**
+     * Starts relaying once both handshakes are done: forwards the bytes handed over with the handshake, or acts on
+     * a close request made meanwhile, or else waits until the source is readable. It does not read at once: the
+     * client has just been sent its 101 and the backend's bytes after its 101 were handed over, so a read now
+     * would find nothing (a system call per leg of every connection).
+     */
+    void start() {
+        if (initial != null || closeRequest != null) {
+            iterate();
+        } else {
+            source.fillInterestedIfNeeded();
+        }
+    }
+
     /** The source is readable, or the relay has a close request to act on. */
     void iterate() {
         wake();

@@ -94,8 +94,8 @@ final class WebSocketTunnel {
         if (client.handedOver() != null) {
             violation(client, 1002, "data sent before the handshake completed");
         }
-        backend.relay().iterate();
-        client.relay().iterate();
+        backend.relay().start();
+        client.relay().start();
         scheduleLivenessTick();
         // A backend handshake that was in flight when the stop began ends here: registered first, then checked,
         // so either the shutdown's snapshot of the tunnels or this check sees it.

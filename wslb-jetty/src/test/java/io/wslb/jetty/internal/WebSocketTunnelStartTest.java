@@ -1,0 +1,125 @@
+package io.wslb.jetty.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wslb.Backend;
+import io.wslb.HandshakeRequest;
+import io.wslb.Route;
+import io.wslb.WebSocketLoadBalancer;
+import io.wslb.strategies.BalancingStrategies;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.io.ByteArrayEndPoint;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How a tunnel starts once both handshakes are done, on in-memory endpoints that count their reads: a leg with
+ * nothing handed over is not read until it is readable, and bytes handed over are forwarded at once.
+ */
+class WebSocketTunnelStartTest {
+    private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler();
+    private final CountingEndPoint clientEndPoint = new CountingEndPoint();
+    private final CountingEndPoint backendEndPoint = new CountingEndPoint();
+    private WebSocketTunnel tunnel;
+
+    @BeforeEach
+    void tunnelBetweenTwoInMemoryEndPoints() throws Exception {
+        scheduler.start();
+        WebSocketLoadBalancer balancer = WebSocketLoadBalancer.builder()
+            .backend(Backend.of("b", URI.create("ws://127.0.0.1:1/")))
+            .strategy(BalancingStrategies.roundRobin())
+            .build();
+        ProxyContext context = new ProxyContext(balancer, Runnable::run, scheduler, new ArrayByteBufferPool(), null);
+        Route route = balancer.router().route(HandshakeRequest.builder().path("/chat").build()).toCompletableFuture().join();
+        tunnel = new WebSocketTunnel(context, route, clientEndPoint, backendEndPoint, 0, 0);
+        clientEndPoint.setConnection(tunnel.clientLeg());
+        backendEndPoint.setConnection(tunnel.backendLeg());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        clientEndPoint.close();
+        backendEndPoint.close();
+        scheduler.stop();
+    }
+
+    @Test
+    void aStartingTunnelReadsNeitherSocketUntilItIsReadable_thenRelaysWhatArrives() {
+        open();
+
+        assertThat(clientEndPoint.fills.get()).isZero();
+        assertThat(backendEndPoint.fills.get()).isZero();
+        assertThat(clientEndPoint.isFillInterested()).isTrue();
+        assertThat(backendEndPoint.isFillInterested()).isTrue();
+
+        byte[] fromClient = maskedText("hello");
+        clientEndPoint.addInput(ByteBuffer.wrap(fromClient));
+        assertThat(bytes(backendEndPoint.takeOutput())).isEqualTo(fromClient);
+
+        byte[] fromBackend = unmaskedText("world");
+        backendEndPoint.addInput(ByteBuffer.wrap(fromBackend));
+        assertThat(bytes(clientEndPoint.takeOutput())).isEqualTo(fromBackend);
+    }
+
+    @Test
+    void bytesTheBackendSentWithIts101_reachTheClientAsTheTunnelStarts() {
+        byte[] early = unmaskedText("early");
+        tunnel.backendLeg().onUpgradeTo(ByteBuffer.wrap(early));
+
+        open();
+
+        assertThat(bytes(clientEndPoint.takeOutput())).isEqualTo(early);
+        assertThat(clientEndPoint.fills.get()).isZero();
+    }
+
+    /** As Jetty opens the legs: the backend's when its 101 was read, then the client's after its 101 went out. */
+    private void open() {
+        tunnel.backendLeg().onOpen();
+        tunnel.clientLeg().onOpen();
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        return BufferUtil.toArray(buffer);
+    }
+
+    private static byte[] unmaskedText(String text) {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        byte[] frame = new byte[2 + payload.length];
+        frame[0] = (byte) 0x81;
+        frame[1] = (byte) payload.length;
+        System.arraycopy(payload, 0, frame, 2, payload.length);
+        return frame;
+    }
+
+    private static byte[] maskedText(String text) {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        byte[] mask = {0x11, 0x22, 0x33, 0x44};
+        byte[] frame = new byte[6 + payload.length];
+        frame[0] = (byte) 0x81;
+        frame[1] = (byte) (0x80 | payload.length);
+        System.arraycopy(mask, 0, frame, 2, 4);
+        for (int i = 0; i < payload.length; i++) {
+            frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+        }
+        return frame;
+    }
+
+    /** An in-memory endpoint that counts the reads made of it. */
+    private static final class CountingEndPoint extends ByteArrayEndPoint {
+        final AtomicInteger fills = new AtomicInteger();
+
+        @Override
+        public int fill(ByteBuffer buffer) throws IOException {
+            fills.incrementAndGet();
+            return super.fill(buffer);
+        }
+    }
+}
