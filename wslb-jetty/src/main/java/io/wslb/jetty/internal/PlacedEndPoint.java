@@ -83,7 +83,7 @@ public final class PlacedEndPoint extends SocketChannelEndPoint {
      */
     @Override
     public void onClose(@Nullable Throwable failure) {
-        if (failure == null) {
+        if (failure == null && isFillInterested()) {
             getFillInterest().onFail(new EndPointClosed());
         }
         super.onClose(failure);
