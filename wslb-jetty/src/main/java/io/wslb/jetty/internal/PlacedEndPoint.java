@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The endpoint of each proxied socket, client leg and backend leg: Jetty's {@link SocketChannelEndPoint} with
- * three differences that matter once per connection.
+ * four differences that matter once per connection.
  *
  * <ul>
  *   <li>It knows its {@link ManagedSelector}, so that the backend socket of a client can be opened on the
@@ -28,6 +28,8 @@ import org.jspecify.annotations.Nullable;
  *       pending. Jetty's endpoint fails that read with a new exception whose stack trace (some 30 frames deep)
  *       cost about 2 % of the proxy's CPU per connection (async-profiler, 20,000 connect cycles). The relay's
  *       callback ignores the exception; it only learns that the socket is done.</li>
+ *   <li>A read asked for after the endpoint closed fails at once, rather than waiting for a selector that no
+ *       longer watches the socket.</li>
  * </ul>
  *
  * <pre>{@code
@@ -77,19 +79,37 @@ public final class PlacedEndPoint extends SocketChannelEndPoint {
 
     /**
      * Fails a read still awaited with a {@link ClosedChannelException} without a stack trace, then lets Jetty close
-     * the endpoint as usual (a pending write and the connection are closed by Jetty as before).
+     * the endpoint as usual: it fails a pending write (now after the read rather than before it), cancels the idle
+     * timer and closes the connection, even if the read's callback threw.
      *
      * @param failure the failure that closed the endpoint, or null for a plain close
      */
     @Override
     public void onClose(@Nullable Throwable failure) {
-        if (failure == null && isFillInterested()) {
-            getFillInterest().onFail(new EndPointClosed());
+        try {
+            if (failure == null && isFillInterested()) {
+                getFillInterest().onFail(new EndPointClosed());
+            }
+        } finally {
+            super.onClose(failure);
         }
-        super.onClose(failure);
     }
 
-    /** The endpoint closed while a read was awaited. Thrown by no one, so its stack trace would say nothing. */
+    /**
+     * A read asked for once the endpoint is closed fails at once. Jetty's endpoint would queue an interest change
+     * that the selector never acts on for a closed socket, and the reader would wait until something else woke it
+     * (a tunnel whose backend socket closed between the backend's 101 and the client's, for example).
+     */
+    @Override
+    protected void needsFillInterest() {
+        if (isOpen()) {
+            super.needsFillInterest();
+        } else {
+            getFillInterest().onFail(new EndPointClosed());
+        }
+    }
+
+    /** The endpoint closed while a read was awaited, or before one was asked for. Its stack trace would say nothing. */
     static final class EndPointClosed extends ClosedChannelException {
         private static final long serialVersionUID = 1L;
 

@@ -101,10 +101,12 @@ final class Relay extends Pump {
      * Starts relaying once both handshakes are done: forwards the bytes handed over with the handshake, or acts on
      * a close request made meanwhile, or else waits until the source is readable. It does not read at once: the
      * client has just been sent its 101 and the backend's bytes after its 101 were handed over, so a read now
-     * would find nothing (a system call per leg of every connection).
+     * would almost always find nothing (a system call per leg of every connection). Called on the thread that
+     * handed the bytes over, before the relay runs anywhere else. A source already closed is read at once, which
+     * reports its end.
      */
     void start() {
-        if (initial != null || closeRequest != null) {
+        if (initial != null || closeRequest != null || !source.getEndPoint().isOpen()) {
             iterate();
         } else {
             source.fillInterestedIfNeeded();

@@ -276,10 +276,13 @@ final class WebSocketTunnel {
     }
 
     void legClosed(TunnelLeg leg) {
+        int closed = legsClosed.incrementAndGet();
         if (!started) {
+            // Counted all the same: a tunnel whose backend socket closed before the client's leg opened still starts,
+            // and must report its route closed when the client's socket closes too.
             return;
         }
-        if (legsClosed.incrementAndGet() == 1) {
+        if (closed == 1) {
             // Nothing can be written to this socket any more; its own relay learns of the close by reading.
             other(leg).relay().requestClose(Relay.CloseRequest.SHUT);
             return;

@@ -82,6 +82,20 @@ class PlacedEndPointTest {
     }
 
     @Test
+    void aReadAskedForAfterTheEndPointClosed_failsAtOnce() {
+        PlacedEndPoint endPoint = new PlacedEndPoint(socket, null, new RecordingKey(socket), scheduler);
+        endPoint.onOpen();
+        endPoint.onSelected(); // as within a selector's loop: an interest change would wait for the key update
+        endPoint.close();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        endPoint.fillInterested(Callback.from(() -> { }, failure::set));
+
+        assertThat(failure.get()).isInstanceOf(ClosedChannelException.class);
+        assertThat(endPoint.isFillInterested()).isFalse();
+    }
+
+    @Test
     void aFailedEndPointFailsTheAwaitedReadWithItsOwnFailure() {
         PlacedEndPoint endPoint = new PlacedEndPoint(socket, null, new RecordingKey(socket), scheduler);
         endPoint.onOpen();

@@ -3,7 +3,9 @@ package io.wslb.jetty.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wslb.Backend;
+import io.wslb.CloseCause;
 import io.wslb.HandshakeRequest;
+import io.wslb.LoadBalancerListener;
 import io.wslb.Route;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.strategies.BalancingStrategies;
@@ -11,6 +13,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteArrayEndPoint;
@@ -28,6 +32,7 @@ class WebSocketTunnelStartTest {
     private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler();
     private final CountingEndPoint clientEndPoint = new CountingEndPoint();
     private final CountingEndPoint backendEndPoint = new CountingEndPoint();
+    private final List<CloseCause> closed = new CopyOnWriteArrayList<>();
     private WebSocketTunnel tunnel;
 
     @BeforeEach
@@ -36,9 +41,16 @@ class WebSocketTunnelStartTest {
         WebSocketLoadBalancer balancer = WebSocketLoadBalancer.builder()
             .backend(Backend.of("b", URI.create("ws://127.0.0.1:1/")))
             .strategy(BalancingStrategies.roundRobin())
+            .listener(new LoadBalancerListener() {
+                @Override
+                public void onClosed(Route route, CloseCause cause, long bytesFromClient, long bytesFromBackend) {
+                    closed.add(cause);
+                }
+            })
             .build();
         ProxyContext context = new ProxyContext(balancer, Runnable::run, scheduler, new ArrayByteBufferPool(), null);
         Route route = balancer.router().route(HandshakeRequest.builder().path("/chat").build()).toCompletableFuture().join();
+        route.established(); // as when the backend's 101 arrived
         tunnel = new WebSocketTunnel(context, route, clientEndPoint, backendEndPoint, 0, 0);
         clientEndPoint.setConnection(tunnel.clientLeg());
         backendEndPoint.setConnection(tunnel.backendLeg());
@@ -78,6 +90,30 @@ class WebSocketTunnelStartTest {
 
         assertThat(bytes(clientEndPoint.takeOutput())).isEqualTo(early);
         assertThat(clientEndPoint.fills.get()).isZero();
+        assertThat(backendEndPoint.isFillInterested()).isTrue();
+    }
+
+    @Test
+    void aBackendSocketClosedBeforeTheTunnelStarts_getsTheClient1011_andTheRouteClosedWithTheClient() {
+        closeAsTheSelectorDoes(backendEndPoint);
+
+        open();
+
+        byte[] toClient = bytes(clientEndPoint.takeOutput());
+        assertThat(toClient).hasSizeGreaterThanOrEqualTo(4);
+        assertThat(toClient[0] & 0xFF).isEqualTo(0x88);
+        assertThat(((toClient[2] & 0xFF) << 8) | (toClient[3] & 0xFF)).isEqualTo(1011);
+        assertThat(closed).isEmpty();
+
+        closeAsTheSelectorDoes(clientEndPoint);
+
+        assertThat(closed).containsExactly(CloseCause.BACKEND_GONE);
+    }
+
+    /** Closes the endpoint, then tells its connection, as Jetty's selector does for a socket's endpoint. */
+    private static void closeAsTheSelectorDoes(CountingEndPoint endPoint) {
+        endPoint.close();
+        endPoint.getConnection().onClose(null);
     }
 
     /** As Jetty opens the legs: the backend's when its 101 was read, then the client's after its 101 went out. */
