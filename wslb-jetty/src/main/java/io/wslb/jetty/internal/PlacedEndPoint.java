@@ -96,15 +96,18 @@ public final class PlacedEndPoint extends SocketChannelEndPoint {
     }
 
     /**
-     * A read asked for once the endpoint is closed fails at once. Jetty's endpoint would queue an interest change
-     * that the selector never acts on for a closed socket, and the reader would wait until something else woke it
-     * (a tunnel whose backend socket closed between the backend's 101 and the client's, for example).
+     * A read asked for once the socket is closed fails at once, and the endpoint is closed if it was not yet.
+     * Jetty's endpoint would queue an interest change that the selector never acts on for a closed socket, and the
+     * reader would wait until something else woke it (a tunnel whose backend socket closed between the backend's
+     * 101 and the client's, for example).
      */
     @Override
     protected void needsFillInterest() {
         if (isOpen()) {
             super.needsFillInterest();
         } else {
+            // Closed here too, in case the socket was closed behind Jetty's back: Jetty's own update would have.
+            close();
             getFillInterest().onFail(new EndPointClosed());
         }
     }

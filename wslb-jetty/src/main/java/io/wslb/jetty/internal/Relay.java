@@ -102,7 +102,8 @@ final class Relay extends Pump {
      * a close request made meanwhile, or else waits until the source is readable. It does not read at once: the
      * client has just been sent its 101 and the backend's bytes after its 101 were handed over, so a read now
      * would almost always find nothing (a system call per leg of every connection). Called on the thread that
-     * handed the bytes over, before the relay runs anywhere else. A source already closed is read at once, which
+     * handed the bytes over. A close request may have run the relay already, which is harmless: the pump runs one
+     * step at a time, and a second fill interest is not registered. A source already closed is read at once, which
      * reports its end.
      */
     void start() {

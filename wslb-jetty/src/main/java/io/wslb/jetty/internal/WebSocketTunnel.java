@@ -102,6 +102,7 @@ final class WebSocketTunnel {
         if (context.isShuttingDown()) {
             end(CloseCause.SHUTDOWN, "server stopping");
         }
+        ended();
     }
 
     private void scheduleLivenessTick() {
@@ -285,6 +286,18 @@ final class WebSocketTunnel {
         if (closed == 1) {
             // Nothing can be written to this socket any more; its own relay learns of the close by reading.
             other(leg).relay().requestClose(Relay.CloseRequest.SHUT);
+            return;
+        }
+        ended();
+    }
+
+    /**
+     * Once both legs are closed (the count at 2): cancels the linger, unregisters the tunnel and reports the route
+     * closed, once (the count moves on to 3). Called when the second leg closes, and when the tunnel starts, in case
+     * both legs closed before it did.
+     */
+    private void ended() {
+        if (!legsClosed.compareAndSet(2, 3)) {
             return;
         }
         Scheduler.Task task = linger;

@@ -110,6 +110,17 @@ class WebSocketTunnelStartTest {
         assertThat(closed).containsExactly(CloseCause.BACKEND_GONE);
     }
 
+    @Test
+    void aTunnelWhoseTwoSocketsClosedBeforeItStarted_reportsItsRouteClosedOnceAsItStarts() {
+        closeAsTheSelectorDoes(backendEndPoint);
+        closeAsTheSelectorDoes(clientEndPoint);
+        assertThat(closed).isEmpty();
+
+        open();
+
+        assertThat(closed).hasSize(1);
+    }
+
     /** Closes the endpoint, then tells its connection, as Jetty's selector does for a socket's endpoint. */
     private static void closeAsTheSelectorDoes(CountingEndPoint endPoint) {
         endPoint.close();
