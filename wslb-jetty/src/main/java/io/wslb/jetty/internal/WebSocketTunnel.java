@@ -78,6 +78,12 @@ final class WebSocketTunnel {
     /** Both handshakes are done once the client leg is installed: start relaying both ways. */
     void legOpened(TunnelLeg leg) {
         if (leg != client) {
+            // A backend socket closed from another thread (a timeout, a stop) just before its endpoint was upgraded
+            // to this leg had its close reported to the handshake connection: report it to the tunnel now, so that
+            // the route is reported closed with the client's socket (TunnelLeg reports a close once).
+            if (!leg.getEndPoint().isOpen()) {
+                leg.onClose(null);
+            }
             return;
         }
         started = true;

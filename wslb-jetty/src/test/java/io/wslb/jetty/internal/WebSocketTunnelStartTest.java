@@ -111,6 +111,17 @@ class WebSocketTunnelStartTest {
     }
 
     @Test
+    void aBackendSocketWhoseCloseWentToTheHandshakeConnection_isStillCountedWhenItsLegOpens() {
+        backendEndPoint.close(); // reported to the connection before the upgrade, not to the leg
+
+        open();
+        assertThat(clientEndPoint.takeOutput().remaining()).isPositive(); // the client's 1011
+        closeAsTheSelectorDoes(clientEndPoint);
+
+        assertThat(closed).containsExactly(CloseCause.BACKEND_GONE);
+    }
+
+    @Test
     void aTunnelWhoseTwoSocketsClosedBeforeItStarted_reportsItsRouteClosedOnceAsItStarts() {
         closeAsTheSelectorDoes(backendEndPoint);
         closeAsTheSelectorDoes(clientEndPoint);
