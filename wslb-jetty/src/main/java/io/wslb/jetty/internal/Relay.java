@@ -98,16 +98,16 @@ final class Relay extends Pump {
     }
 
     /**
-     * Starts relaying once both handshakes are done: forwards the bytes handed over with the handshake, or acts on
-     * a close request made meanwhile, or else waits until the source is readable. It does not read at once: the
-     * client has just been sent its 101 and the backend's bytes after its 101 were handed over, so a read now
-     * would almost always find nothing (a system call per leg of every connection). Called on the thread that
-     * handed the bytes over. A close request may have run the relay already, which is harmless: the pump runs one
-     * step at a time, and a second fill interest is not registered. A source already closed is read at once, which
-     * reports its end.
+     * Starts relaying once both handshakes are done: forwards the bytes handed over with the handshake, or else
+     * waits until the source is readable. It does not read at once: the client has just been sent its 101 and the
+     * backend's bytes after its 101 were handed over, so a read now would almost always find nothing (a system
+     * call per leg of every connection). A source already closed is read at once, which reports its end (an
+     * endpoint other than {@link PlacedEndPoint} would never answer a fill interest). A close request made before
+     * the start has already run the relay ({@link #requestClose} wakes it); a second fill interest is not
+     * registered.
      */
     void start() {
-        if (initial != null || closeRequest != null || !source.getEndPoint().isOpen()) {
+        if (initial != null || !source.getEndPoint().isOpen()) {
             iterate();
         } else {
             source.fillInterestedIfNeeded();

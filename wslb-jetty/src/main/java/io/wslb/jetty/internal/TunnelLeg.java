@@ -1,7 +1,5 @@
 package io.wslb.jetty.internal;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EventListener;
@@ -26,15 +24,6 @@ import org.slf4j.LoggerFactory;
 final class TunnelLeg implements Connection, Connection.UpgradeTo, Callback {
 
     private static final Logger LOG = LoggerFactory.getLogger(TunnelLeg.class);
-    private static final VarHandle CLOSED;
-
-    static {
-        try {
-            CLOSED = MethodHandles.lookup().findVarHandle(TunnelLeg.class, "closed", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final EndPoint endPoint;
     private final WebSocketTunnel tunnel;
@@ -44,8 +33,6 @@ final class TunnelLeg implements Connection, Connection.UpgradeTo, Callback {
     private @Nullable ByteBuffer handedOver;
     private @Nullable List<Connection.Listener> listeners;
     private volatile boolean opened;
-    /** The close was reported to the tunnel: by Jetty's selector, or by the tunnel itself (see onClose). */
-    private volatile boolean closed;
 
     TunnelLeg(EndPoint endPoint, WebSocketTunnel tunnel, boolean backend) {
         this.endPoint = endPoint;
@@ -129,15 +116,10 @@ final class TunnelLeg implements Connection, Connection.UpgradeTo, Callback {
         tunnel.legOpened(this);
     }
 
-    /**
-     * The socket closed: reported once, whoever reports it. Jetty's selector reports it to the connection the
-     * endpoint holds when its clean-up runs; a backend socket closed from another thread just before its endpoint
-     * was upgraded to this leg reports it to the handshake connection instead, and the tunnel then reports it here
-     * itself when the leg opens (see {@link WebSocketTunnel#legOpened}).
-     */
+    /** The socket closed: the tunnel counts it, and listeners hear of it, once (see {@link WebSocketTunnel#legClosed}). */
     @Override
     public void onClose(@Nullable Throwable cause) {
-        if (!CLOSED.compareAndSet(this, false, true)) {
+        if (!tunnel.legClosed(this)) {
             return;
         }
         List<Connection.Listener> l = listeners;
@@ -150,7 +132,6 @@ final class TunnelLeg implements Connection, Connection.UpgradeTo, Callback {
                 }
             }
         }
-        tunnel.legClosed(this);
     }
 
     @Override

@@ -34,6 +34,12 @@ final class WebSocketTunnel {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketTunnel.class);
 
+    private static final int CLIENT_CLOSED = 1;
+    private static final int BACKEND_CLOSED = 2;
+    private static final int BOTH_CLOSED = CLIENT_CLOSED | BACKEND_CLOSED;
+    /** The route was reported closed. */
+    private static final int REPORTED = 4;
+
     /** How long closing may take before both sockets are closed regardless. */
     static final long LINGER_MILLIS = 5_000;
 
@@ -43,7 +49,8 @@ final class WebSocketTunnel {
     private final TunnelLeg backend;
     private final AtomicReference<@Nullable CloseCause> cause = new AtomicReference<>();
     private final AtomicInteger relaysDone = new AtomicInteger();
-    private final AtomicInteger legsClosed = new AtomicInteger();
+    /** Which sockets have closed ({@link #CLIENT_CLOSED}, {@link #BACKEND_CLOSED}), and {@link #REPORTED}. */
+    private final AtomicInteger closedLegs = new AtomicInteger();
     private volatile Scheduler.@Nullable Task linger;
     private volatile boolean started;
     /** Liveness, touched only by the tick (one at a time): bytes seen from each side at the last tick, pings out. */
@@ -79,8 +86,7 @@ final class WebSocketTunnel {
     void legOpened(TunnelLeg leg) {
         if (leg != client) {
             // A backend socket closed from another thread (a timeout, a stop) just before its endpoint was upgraded
-            // to this leg had its close reported to the handshake connection: report it to the tunnel now, so that
-            // the route is reported closed with the client's socket (TunnelLeg reports a close once).
+            // to this leg had its close reported to the handshake connection: report it now (see legClosed).
             if (!leg.getEndPoint().isOpen()) {
                 leg.onClose(null);
             }
@@ -282,28 +288,39 @@ final class WebSocketTunnel {
         }
     }
 
-    void legClosed(TunnelLeg leg) {
-        int closed = legsClosed.incrementAndGet();
+    /**
+     * A leg's socket closed. Jetty's selector reports it to the connection the endpoint holds when its clean-up
+     * runs; a backend socket closed from another thread just before its endpoint was upgraded to its leg was
+     * reported to the handshake connection instead, and {@link #legOpened} reports it here. Each leg counts once.
+     *
+     * @return false if this leg's close was already counted
+     */
+    boolean legClosed(TunnelLeg leg) {
+        int bit = leg == client ? CLIENT_CLOSED : BACKEND_CLOSED;
+        int before = closedLegs.getAndAccumulate(bit, (v, b) -> v | b);
+        if ((before & bit) != 0) {
+            return false;
+        }
         if (!started) {
             // Counted all the same: a tunnel whose backend socket closed before the client's leg opened still starts,
             // and must report its route closed when the client's socket closes too.
-            return;
+            return true;
         }
-        if (closed == 1) {
+        if ((before & BOTH_CLOSED) == 0) {
             // Nothing can be written to this socket any more; its own relay learns of the close by reading.
             other(leg).relay().requestClose(Relay.CloseRequest.SHUT);
-            return;
+            return true;
         }
         ended();
+        return true;
     }
 
     /**
-     * Once both legs are closed (the count at 2): cancels the linger, unregisters the tunnel and reports the route
-     * closed, once (the count moves on to 3). Called when the second leg closes, and when the tunnel starts, in case
-     * both legs closed before it did.
+     * Once both legs are closed: cancels the linger, unregisters the tunnel and reports the route closed, once.
+     * Called when the second leg closes, and when the tunnel starts, in case both legs closed before it did.
      */
     private void ended() {
-        if (!legsClosed.compareAndSet(2, 3)) {
+        if (!closedLegs.compareAndSet(BOTH_CLOSED, BOTH_CLOSED | REPORTED)) {
             return;
         }
         Scheduler.Task task = linger;

@@ -68,10 +68,8 @@ class PlacedEndPointTest {
 
     @Test
     void aReadAwaitedWhenTheEndPointClosesFailsWithAClosedChannelExceptionWithoutAStackTrace() {
-        PlacedEndPoint endPoint = new PlacedEndPoint(socket, null, new RecordingKey(socket), scheduler);
-        endPoint.onOpen();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        endPoint.fillInterested(Callback.from(() -> { }, failure::set));
+        PlacedEndPoint endPoint = openEndPoint();
+        AtomicReference<Throwable> failure = awaitRead(endPoint);
 
         endPoint.close();
 
@@ -83,13 +81,11 @@ class PlacedEndPointTest {
 
     @Test
     void aReadAskedForAfterTheEndPointClosed_failsAtOnce() {
-        PlacedEndPoint endPoint = new PlacedEndPoint(socket, null, new RecordingKey(socket), scheduler);
-        endPoint.onOpen();
+        PlacedEndPoint endPoint = openEndPoint();
         endPoint.onSelected(); // as within a selector's loop: an interest change would wait for the key update
         endPoint.close();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
 
-        endPoint.fillInterested(Callback.from(() -> { }, failure::set));
+        AtomicReference<Throwable> failure = awaitRead(endPoint);
 
         assertThat(failure.get()).isInstanceOf(ClosedChannelException.class);
         assertThat(endPoint.isFillInterested()).isFalse();
@@ -97,15 +93,27 @@ class PlacedEndPointTest {
 
     @Test
     void aFailedEndPointFailsTheAwaitedReadWithItsOwnFailure() {
-        PlacedEndPoint endPoint = new PlacedEndPoint(socket, null, new RecordingKey(socket), scheduler);
-        endPoint.onOpen();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        endPoint.fillInterested(Callback.from(() -> { }, failure::set));
+        PlacedEndPoint endPoint = openEndPoint();
+        AtomicReference<Throwable> failure = awaitRead(endPoint);
         IllegalStateException cause = new IllegalStateException("broken");
 
         endPoint.close(cause);
 
         assertThat(failure.get()).isSameAs(cause);
+    }
+
+    /** An open endpoint of the test's socket, on no selector. */
+    private PlacedEndPoint openEndPoint() {
+        PlacedEndPoint endPoint = new PlacedEndPoint(socket, null, new RecordingKey(socket), scheduler);
+        endPoint.onOpen();
+        return endPoint;
+    }
+
+    /** Asks {@code endPoint} for a read; the returned reference receives its failure. */
+    private static AtomicReference<Throwable> awaitRead(PlacedEndPoint endPoint) {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        endPoint.fillInterested(Callback.from(() -> { }, failure::set));
+        return failure;
     }
 
     /**

@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteArrayEndPoint;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.AfterEach;
@@ -119,6 +120,22 @@ class WebSocketTunnelStartTest {
         closeAsTheSelectorDoes(clientEndPoint);
 
         assertThat(closed).containsExactly(CloseCause.BACKEND_GONE);
+    }
+
+    @Test
+    void aLegWhoseCloseIsReportedTwice_tellsItsListenersOnce() {
+        AtomicInteger heard = new AtomicInteger();
+        tunnel.backendLeg().addEventListener(new Connection.Listener() {
+            @Override
+            public void onClosed(Connection connection) {
+                heard.incrementAndGet();
+            }
+        });
+        closeAsTheSelectorDoes(backendEndPoint);
+
+        open(); // the backend leg opens on a closed socket and reports its close again
+
+        assertThat(heard).hasValue(1);
     }
 
     @Test
