@@ -105,9 +105,12 @@ public final class PlacedEndPoint extends SocketChannelEndPoint {
     protected void needsFillInterest() {
         if (isOpen()) {
             super.needsFillInterest();
-        } else {
-            // Closed here too, in case the socket was closed behind Jetty's back: Jetty's own update would have.
-            close();
+            return;
+        }
+        // Closed here too, in case the socket was closed behind Jetty's back: Jetty's own update would have. If the
+        // endpoint was still open, closing it fails the read (onClose); if it was closed already, fail it here.
+        close();
+        if (isFillInterested()) {
             getFillInterest().onFail(new EndPointClosed());
         }
     }

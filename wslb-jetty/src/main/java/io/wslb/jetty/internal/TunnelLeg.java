@@ -114,6 +114,11 @@ final class TunnelLeg implements Connection, Connection.UpgradeTo, Callback {
             }
         }
         tunnel.legOpened(this);
+        // A socket closed from another thread (a timeout, a stop) just before its endpoint was upgraded to this leg
+        // had its close reported to the handshake connection: report it now (a second report is not counted).
+        if (!endPoint.isOpen()) {
+            onClose(null);
+        }
     }
 
     /** The socket closed: the tunnel counts it, and listeners hear of it, once (see {@link WebSocketTunnel#legClosed}). */

@@ -85,11 +85,6 @@ final class WebSocketTunnel {
     /** Both handshakes are done once the client leg is installed: start relaying both ways. */
     void legOpened(TunnelLeg leg) {
         if (leg != client) {
-            // A backend socket closed from another thread (a timeout, a stop) just before its endpoint was upgraded
-            // to this leg had its close reported to the handshake connection: report it now (see legClosed).
-            if (!leg.getEndPoint().isOpen()) {
-                leg.onClose(null);
-            }
             return;
         }
         started = true;
@@ -290,8 +285,9 @@ final class WebSocketTunnel {
 
     /**
      * A leg's socket closed. Jetty's selector reports it to the connection the endpoint holds when its clean-up
-     * runs; a backend socket closed from another thread just before its endpoint was upgraded to its leg was
-     * reported to the handshake connection instead, and {@link #legOpened} reports it here. Each leg counts once.
+     * runs; a socket closed from another thread just before its endpoint was upgraded to its leg was reported to
+     * the handshake connection instead, and the leg reports it itself as it opens ({@link TunnelLeg#onOpen}). Each
+     * leg counts once.
      *
      * @return false if this leg's close was already counted
      */

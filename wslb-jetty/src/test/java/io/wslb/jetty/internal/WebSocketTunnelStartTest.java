@@ -8,6 +8,7 @@ import io.wslb.HandshakeRequest;
 import io.wslb.LoadBalancerListener;
 import io.wslb.Route;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.strategies.BalancingStrategies;
 import java.io.IOException;
 import java.net.URI;
@@ -123,6 +124,16 @@ class WebSocketTunnelStartTest {
     }
 
     @Test
+    void aClientSocketWhoseCloseWentToTheHttpConnection_isStillCountedWhenItsLegOpens() {
+        clientEndPoint.close(); // reported to Jetty's HTTP connection before the upgrade, not to the leg
+
+        open();
+        closeAsTheSelectorDoes(backendEndPoint);
+
+        assertThat(closed).hasSize(1);
+    }
+
+    @Test
     void aLegWhoseCloseIsReportedTwice_tellsItsListenersOnce() {
         AtomicInteger heard = new AtomicInteger();
         tunnel.backendLeg().addEventListener(new Connection.Listener() {
@@ -166,25 +177,11 @@ class WebSocketTunnelStartTest {
     }
 
     private static byte[] unmaskedText(String text) {
-        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-        byte[] frame = new byte[2 + payload.length];
-        frame[0] = (byte) 0x81;
-        frame[1] = (byte) payload.length;
-        System.arraycopy(payload, 0, frame, 2, payload.length);
-        return frame;
+        return RawWebSocket.frame(true, 0x1, text.getBytes(StandardCharsets.UTF_8), false);
     }
 
     private static byte[] maskedText(String text) {
-        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-        byte[] mask = {0x11, 0x22, 0x33, 0x44};
-        byte[] frame = new byte[6 + payload.length];
-        frame[0] = (byte) 0x81;
-        frame[1] = (byte) (0x80 | payload.length);
-        System.arraycopy(mask, 0, frame, 2, 4);
-        for (int i = 0; i < payload.length; i++) {
-            frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
-        }
-        return frame;
+        return RawWebSocket.frame(true, 0x1, text.getBytes(StandardCharsets.UTF_8), true);
     }
 
     /** An in-memory endpoint that counts the reads made of it. */
