@@ -5,11 +5,13 @@ package io.wslb;
  * unhealthy, full).
  *
  * <pre>{@code
- * WebSocketLoadBalancer.builder()
+ * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
+ *     .backend(Backend.of("a", URI.create("ws://10.0.0.1:3000")))
+ *     .backend(Backend.of("b", URI.create("ws://10.0.0.2:3000")))
  *     .affinity(AffinityResolvers.appCookie("JSESSIONID"))
  *     .sessionStore(SessionStores.inMemory(Duration.ofHours(1)))
  *     .affinityFallback(AffinityFallback.REJECT)   // the session state lives on that backend only
- *     ...
+ *     .build();
  * }</pre>
  */
 public enum AffinityFallback {

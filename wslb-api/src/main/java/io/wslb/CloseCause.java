@@ -7,7 +7,7 @@ package io.wslb;
  * <pre>{@code
  * LoadBalancerListener failures = new LoadBalancerListener() {
  *     public void onClosed(Route route, CloseCause cause, long fromClient, long fromBackend) {
- *         if (!cause.isClean()) LOG.warn("{} to {} ended: {}", route.request(), route.backend().id(), cause);
+ *         if (!cause.isClean()) log.warn("{} to {} ended: {}", route.request(), route.backend().id(), cause);
  *     }
  * };
  * }</pre>

@@ -16,13 +16,18 @@ import org.jspecify.annotations.Nullable;
  * later (a call to an identity service), but must not block the calling thread.
  *
  * <pre>{@code
+ * // your token check, asynchronous: a call to an identity service, say
+ * Function<String, CompletionStage<Boolean>> tokens = token -> CompletableFuture.completedFuture(token.equals("s3cret"));
  * HandshakeGuard bearer = request -> {
  *     String auth = request.header("Authorization");
- *     if (auth == null) return HandshakeGuard.refuse(401, "a bearer token is required");
- *     return tokens.verify(auth.substring(7))          // CompletionStage<Boolean>, say
+ *     if (auth == null || !auth.startsWith("Bearer ")) return HandshakeGuard.refuse(401, "a bearer token is required");
+ *     return tokens.apply(auth.substring(7))
  *         .thenApply(ok -> ok ? null : new HandshakeGuard.Refusal(403, "token rejected"));
  * };
- * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().guard(bearer)...build();
+ * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
+ *     .backend(Backend.of("a", URI.create("ws://10.0.0.1:3000")))
+ *     .guard(bearer)
+ *     .build();
  * }</pre>
  */
 @FunctionalInterface

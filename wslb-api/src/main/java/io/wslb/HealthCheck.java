@@ -16,7 +16,8 @@ import java.time.Duration;
  *
  * <pre>{@code
  * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
- *     .backends(...)
+ *     .backend(Backend.of("a", URI.create("ws://10.0.0.1:3000")))
+ *     .backend(Backend.of("b", URI.create("ws://10.0.0.2:3000")))
  *     .healthCheck(HealthCheck.webSocket("/ws").withPing(true).withInterval(Duration.ofSeconds(2)))
  *     .build();
  * }</pre>

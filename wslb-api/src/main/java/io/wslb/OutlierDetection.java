@@ -14,7 +14,8 @@ import java.time.Duration;
  *
  * <pre>{@code
  * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
- *     .backends(...)
+ *     .backend(Backend.of("a", URI.create("ws://10.0.0.1:3000")))
+ *     .backend(Backend.of("b", URI.create("ws://10.0.0.2:3000")))
  *     .outlierDetection(OutlierDetection.of(3, Duration.ofSeconds(10), Duration.ofMinutes(2), 0.5))
  *     .build();
  * }</pre>

@@ -4,9 +4,10 @@ package io.wslb;
  * Why a client's handshake did not become a proxied connection, and the HTTP status it is answered with.
  *
  * <pre>{@code
- * LoadBalancerListener log = new LoadBalancerListener() {
+ * LongAdder backendFaults = new LongAdder();
+ * LoadBalancerListener alerting = new LoadBalancerListener() {
  *     public void onRejected(HandshakeRequest request, RejectCause cause, int status) {
- *         if (cause.isBackendFault()) alerts.increment(cause.name());
+ *         if (cause.isBackendFault()) backendFaults.increment();
  *     }
  * };
  * }</pre>

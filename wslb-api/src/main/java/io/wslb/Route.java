@@ -16,10 +16,14 @@ import org.slf4j.LoggerFactory;
  * {@link #retry}, {@link #abandon} or {@link #closed} ends it; later calls are ignored.
  *
  * <pre>{@code
- * // in an adapter, once the backend has answered 101:
- * List<HttpHeader> extra = route.established();   // stores the affinity, reports onOpened
- * ...
- * route.closed(CloseCause.CLIENT_CLOSED, bytesUp, bytesDown); // reports onClosed, frees the slot
+ * // in an adapter
+ * lb.router().route(request).thenAccept(route -> {
+ *     // ... connect to route.backend(); once it has answered 101:
+ *     List<HttpHeader> extra = route.established();   // stores the affinity, reports onOpened
+ *     // ... relay until one side closes, counting the bytes each way, then:
+ *     long bytesUp = 0, bytesDown = 0;
+ *     route.closed(CloseCause.CLIENT_CLOSED, bytesUp, bytesDown); // reports onClosed, frees the slot
+ * });
  * }</pre>
  */
 public final class Route {

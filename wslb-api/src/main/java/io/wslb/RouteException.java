@@ -6,8 +6,9 @@ import static java.util.Objects.requireNonNull;
  * No (further) backend can take a connection: the handshake is answered with {@link #rejectCause()}.
  *
  * <pre>{@code
- * router.route(request).whenComplete((route, failure) -> {
- *     if (failure != null && failure.getCause() instanceof RouteException e) answer(e.rejectCause().status());
+ * lb.router().route(request).whenComplete((route, failure) -> {
+ *     Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+ *     if (cause instanceof RouteException e) log.info("answer {}", e.rejectCause().status());
  * });
  * }</pre>
  */

@@ -28,11 +28,15 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * Router router = lb.router();
  * router.route(request).whenComplete((route, failure) -> {
- *     if (failure != null) { answer(503); return; }
- *     connect(route.backend(), ok -> {
- *         if (ok) { List<HttpHeader> extra = route.established(); answer101(extra); }
- *         else { Route next = route.retry(RejectCause.BACKEND_UNREACHABLE, error); ... }
- *     });
+ *     if (failure != null) { log.info("refused: {}", failure.toString()); return; } // answered per RouteException
+ *     URI backend = route.backend().backend().uri();    // an adapter connects to it here, then
+ *     boolean upgraded = true;                          // (whether the backend answered a valid 101)
+ *     if (upgraded) {
+ *         List<HttpHeader> extra = route.established(); // the client's 101 carries these headers
+ *     } else {
+ *         Route next = route.retry(RejectCause.BACKEND_UNREACHABLE, new IOException("refused"));
+ *         // next: the same, on a backend not tried yet (a RouteException when the attempts are spent)
+ *     }
  * });
  * }</pre>
  *

@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * TrustedProxies proxies = TrustedProxies.of("10.0.0.0/8", "fd00::/8", "192.168.1.7");
  * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
+ *     .backend(Backend.of("a", URI.create("ws://10.0.0.1:3000")))
  *     .trustedProxies(proxies)
- *     ...
+ *     .build();
  * }</pre>
  */
 public final class TrustedProxies {

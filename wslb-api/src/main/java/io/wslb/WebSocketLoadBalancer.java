@@ -22,8 +22,7 @@ import org.jspecify.annotations.Nullable;
  *     .backend(Backend.of("chat-1", URI.create("ws://10.0.0.1:3000/ws")))
  *     .backend(Backend.of("chat-2", URI.create("ws://10.0.0.2:3000/ws")).withWeight(2))
  *     .strategy(BalancingStrategies.leastConnections())
- *     .affinity(AffinityResolvers.cookie("WSLB"))
- *     .sessionStore(SessionStores.inMemory(Duration.ofHours(1)))
+ *     .affinity(AffinityResolvers.cookie("WSLB"))   // a signed cookie names the backend: no store needed
  *     .idleTimeout(Duration.ofMinutes(10))
  *     .build();
  * server.setHandler(WebSocketLoadBalancerHandler.at("/ws", lb));

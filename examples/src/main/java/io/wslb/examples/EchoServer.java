@@ -13,10 +13,7 @@ import org.jspecify.annotations.Nullable;
  * A Jetty WebSocket echo server for the demos: echoes text and binary messages (up to 16 MiB), and, when it has
  * a greeting, sends it as the first message of every connection.
  *
- * <pre>{@code
- * EchoServer echo = EchoServer.start("127.0.0.1", 0, "hello from echo-1");
- * System.out.println(echo.uri()); // ws://127.0.0.1:PORT/
- * }</pre>
+ * <pre>{@code java -jar wslb-examples.jar echo --port 9101 --port 9102   # two of them, on ws://127.0.0.1:9101/ and 9102}</pre>
  */
 public final class EchoServer implements AutoCloseable {
 

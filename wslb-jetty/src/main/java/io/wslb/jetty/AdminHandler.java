@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * local.setHost("127.0.0.1");
  * local.setPort(9090);
  * admin.addConnector(local);
- * admin.setHandler(AdminHandler.builder(balancer).bearerToken(System.getenv("WSLB_ADMIN_TOKEN")).build());
+ * admin.setHandler(AdminHandler.builder(lb).bearerToken(System.getenv("WSLB_ADMIN_TOKEN")).build());
  * admin.start();
  * // curl -H "Authorization: Bearer $WSLB_ADMIN_TOKEN" -d '{"window":"30s"}' http://127.0.0.1:9090/backends/a/drain
  * }</pre>
@@ -246,7 +246,7 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
      * Builds an {@link AdminHandler}; every setting is optional and checked when set.
      *
      * <pre>{@code
-     * AdminHandler admin = AdminHandler.builder(balancer)
+     * AdminHandler admin = AdminHandler.builder(lb)
      *     .bearerToken("s3cret-t0ken")
      *     .historySize(50)
      *     .build();

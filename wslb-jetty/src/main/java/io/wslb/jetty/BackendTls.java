@@ -27,7 +27,10 @@ import org.jspecify.annotations.Nullable;
  *     .trustPem(Path.of("/etc/wslb/backend-ca.pem"))
  *     .clientCertificate(KeyMaterial.pem(Path.of("proxy.crt"), Path.of("proxy.key")))
  *     .build();
- * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().backendTls(tls)...build();
+ * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
+ *     .backend(Backend.of("a", URI.create("wss://10.0.0.1:3443")))
+ *     .backendTls(tls)
+ *     .build();
  * }</pre>
  */
 public final class BackendTls {

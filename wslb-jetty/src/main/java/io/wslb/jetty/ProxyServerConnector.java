@@ -58,7 +58,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * ProxyServerConnector connector = new ProxyServerConnector(server);
  * connector.setPort(8080);
  * server.addConnector(connector);
- * server.setHandler(WebSocketLoadBalancerHandler.at("/ws", balancer));
+ * server.setHandler(WebSocketLoadBalancerHandler.at("/ws", lb));
  * server.start();
  * }</pre>
  */

@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  *     .backend(Backend.of("b", URI.create("ws://10.0.0.2:3000")))
  *     .strategy(BalancingStrategies.roundRobin())
  *     .build();
- * server.setHandler(new Handler.Sequence(WebSocketLoadBalancerHandler.at("/ws", lb), appHandler));
+ * Handler yourApplication = new DefaultHandler();   // the handlers the server already had
+ * server.setHandler(new Handler.Sequence(WebSocketLoadBalancerHandler.at("/ws", lb), yourApplication));
  * server.start();
  * }</pre>
  *

@@ -10,7 +10,8 @@ import java.time.Clock;
  * it rejects never pins anything: the client is balanced freely.
  *
  * <pre>{@code
- * JwtVerifier verifier = JwtVerifier.hmacSha256(secretBytes);        // HS256 tokens of your own issuer
+ * byte[] secret = Files.readAllBytes(Path.of("/etc/wslb/jwt-secret"));
+ * JwtVerifier verifier = JwtVerifier.hmacSha256(secret);             // HS256 tokens of your own issuer
  * AffinityResolver byUser = AffinityResolvers.jwtClaimFromHeader("Authorization", "sub", verifier);
  * }</pre>
  *

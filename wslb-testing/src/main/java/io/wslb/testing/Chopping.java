@@ -12,8 +12,9 @@ import java.util.List;
  * to prove that a peer does not depend on how TCP delivers the stream. Immutable.
  *
  * <pre>{@code
- * List<byte[]> writes = Chopping.every(1).chunks(List.of(Frame.ping(payload).masked()));
- * Chopping.perFrame().write(out, List.of(first, second)); // two writes, two flushes
+ * List<byte[]> writes = Chopping.every(1).chunks(List.of(Frame.ping(new byte[] {1, 2}).masked())); // 8 one-byte chunks
+ * OutputStream out = socket.getOutputStream();
+ * Chopping.perFrame().write(out, List.of(Frame.text("a").masked(), Frame.text("b").masked())); // two writes, two flushes
  * }</pre>
  *
  * <p>With TCP_NODELAY on the socket, each flushed write leaves as its own segment on loopback in practice,
@@ -34,7 +35,7 @@ public final class Chopping {
     /**
      * Every frame in a single write.
      *
-     * <pre>{@code Chopping.whole().write(out, frames);}</pre>
+     * <pre>{@code Chopping.whole().write(socket.getOutputStream(), List.of(Frame.text("Hello").masked()));}</pre>
      *
      * @return the chopping
      */
@@ -45,7 +46,7 @@ public final class Chopping {
     /**
      * One write per frame (Autobahn's "frame-wise chops", {@code sync=True}).
      *
-     * <pre>{@code Chopping.perFrame().write(out, frames);}</pre>
+     * <pre>{@code Chopping.perFrame().write(socket.getOutputStream(), List.of(Frame.text("Hello").masked()));}</pre>
      *
      * @return the chopping
      */

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * backend) and {@link #set(Fault) set} a {@link Fault} while connections are open.
  *
  * <pre>{@code
- * try (FaultProxy proxy = FaultProxy.to(new InetSocketAddress("127.0.0.1", backendPort))) {
+ * try (FaultProxy proxy = FaultProxy.to(new InetSocketAddress("127.0.0.1", 9101))) {
  *     URI viaProxy = URI.create("ws://127.0.0.1:" + proxy.port() + "/");
  *     proxy.set(Fault.BLACKHOLE);                     // the backend accepts but never answers
  *     proxy.set(Fault.delay(Duration.ofMillis(200))); // every chunk 200 ms late, each way
@@ -57,7 +57,7 @@ public final class FaultProxy implements AutoCloseable {
      * A builder for a proxy to {@code target}.
      *
      * <pre>{@code
-     * FaultProxy proxy = FaultProxy.builder(backendAddress).name("backend-1").fault(Fault.REFUSE).start();
+     * FaultProxy proxy = FaultProxy.builder(new InetSocketAddress("127.0.0.1", 9101)).name("backend-1").fault(Fault.REFUSE).start();
      * }</pre>
      *
      * @param target where connections are forwarded to; must be resolved
@@ -161,7 +161,7 @@ public final class FaultProxy implements AutoCloseable {
      * Configures and starts a {@link FaultProxy}. Not thread-safe; each {@link #start()} starts a new proxy.
      *
      * <pre>{@code
-     * try (FaultProxy proxy = FaultProxy.builder(target).name("backend-1").fault(Fault.HALF_OPEN).start()) {
+     * try (FaultProxy proxy = FaultProxy.builder(new InetSocketAddress("127.0.0.1", 9101)).name("backend-1").fault(Fault.HALF_OPEN).start()) {
      *     // connections to proxy.port() are accepted but stay silent
      * }
      * }</pre>

@@ -20,7 +20,8 @@ import java.util.List;
  * Frame frame = reader.read();                       // blocks; EOFException at end of stream
  * if (frame.opcode() == Frame.CLOSE) { int code = frame.closeCode().orElse(1005); }
  *
- * List<Frame> frames = FrameReader.parseAll(bytes);  // a captured byte sequence, frame by frame
+ * byte[] captured = Frame.text("a").encode();
+ * List<Frame> frames = FrameReader.parseAll(captured); // a captured byte sequence, frame by frame
  * }</pre>
  *
  * <p>Not thread-safe; one reader per stream, used by one thread at a time.
@@ -56,7 +57,7 @@ public final class FrameReader {
     /**
      * A reader that refuses frames announcing more than {@code maxPayload} bytes.
      *
-     * <pre>{@code FrameReader reader = FrameReader.of(in, 1 << 20);}</pre>
+     * <pre>{@code FrameReader reader = FrameReader.of(socket.getInputStream(), 1 << 20);}</pre>
      *
      * @param in the stream
      * @param maxPayload the largest payload accepted

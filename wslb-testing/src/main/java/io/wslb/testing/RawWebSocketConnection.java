@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * request), {@link RawWebSocketServer#accept} a {@linkplain Role#SERVER server} one (it answers it).
  *
  * <pre>{@code
- * try (RawWebSocketConnection ws = RawWebSocketConnection.connect(new InetSocketAddress("127.0.0.1", port), "/")) {
+ * try (RawWebSocketConnection ws = RawWebSocketConnection.connect(new InetSocketAddress("127.0.0.1", 8080), "/")) {
  *     ws.send(Frame.text("Hello"));                      // masked, as the client role requires
  *     ws.send(Chopping.every(1), Frame.ping(new byte[0])); // one byte per write
  *     ws.sendAsIs(Chopping.whole(), List.of(Frame.text("no mask"))); // deliberately unmasked

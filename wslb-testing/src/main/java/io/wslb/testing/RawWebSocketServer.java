@@ -21,7 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <pre>{@code
  * try (RawWebSocketServer server = RawWebSocketServer.start()) {
- *     clientConnectsTo(server.uri());
+ *     // point the client under test at server.uri(), then:
  *     RawWebSocketConnection ws = server.accept(Duration.ofSeconds(5));
  *     ws.send(Frame.text("Hello").rsv(2));                // a broken frame, unmasked as a server sends it
  *     Frame reply = ws.read();                            // the client's close, say
