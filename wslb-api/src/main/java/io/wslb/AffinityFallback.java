@@ -8,6 +8,7 @@ package io.wslb;
  * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
  *     .backend(Backend.of("a", URI.create("ws://10.0.0.1:3000")))
  *     .backend(Backend.of("b", URI.create("ws://10.0.0.2:3000")))
+ *     .strategy(BalancingStrategies.roundRobin())
  *     .affinity(AffinityResolvers.appCookie("JSESSIONID"))
  *     .sessionStore(SessionStores.inMemory(Duration.ofHours(1)))
  *     .affinityFallback(AffinityFallback.REJECT)   // the session state lives on that backend only

@@ -26,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  * };
  * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
  *     .backend(Backend.of("a", URI.create("ws://10.0.0.1:3000")))
+ *     .strategy(BalancingStrategies.roundRobin())
  *     .guard(bearer)
  *     .build();
  * }</pre>

@@ -18,6 +18,7 @@ import java.time.Duration;
  * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
  *     .backend(Backend.of("a", URI.create("ws://10.0.0.1:3000")))
  *     .backend(Backend.of("b", URI.create("ws://10.0.0.2:3000")))
+ *     .strategy(BalancingStrategies.roundRobin())
  *     .healthCheck(HealthCheck.webSocket("/ws").withPing(true).withInterval(Duration.ofSeconds(2)))
  *     .build();
  * }</pre>

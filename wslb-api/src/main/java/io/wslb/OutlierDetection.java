@@ -16,6 +16,7 @@ import java.time.Duration;
  * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
  *     .backend(Backend.of("a", URI.create("ws://10.0.0.1:3000")))
  *     .backend(Backend.of("b", URI.create("ws://10.0.0.2:3000")))
+ *     .strategy(BalancingStrategies.roundRobin())
  *     .outlierDetection(OutlierDetection.of(3, Duration.ofSeconds(10), Duration.ofMinutes(2), 0.5))
  *     .build();
  * }</pre>

@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
  * TrustedProxies proxies = TrustedProxies.of("10.0.0.0/8", "fd00::/8", "192.168.1.7");
  * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
  *     .backend(Backend.of("a", URI.create("ws://10.0.0.1:3000")))
+ *     .strategy(BalancingStrategies.roundRobin())
  *     .trustedProxies(proxies)
  *     .build();
  * }</pre>

@@ -29,6 +29,7 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder()
  *     .backend(Backend.of("a", URI.create("wss://10.0.0.1:3443")))
+ *     .strategy(BalancingStrategies.roundRobin())
  *     .backendTls(tls)
  *     .build();
  * }</pre>
