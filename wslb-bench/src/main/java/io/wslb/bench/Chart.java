@@ -23,7 +23,7 @@ import javax.imageio.ImageIO;
 
 /**
  * Draws the summary of a comparison as one PNG with Java2D (headless): four panels of grouped bars, one colour per
- * target, each bar labelled with its value, and the wslb budgets of DESIGN.md section 5 as dashed lines.
+ * target, each bar labelled with its value, and the wslb budgets of docs/benchmarks.md ("The budget") as dashed lines.
  * <ol>
  * <li>throughput as a ratio to direct: each echo scenario, and new connections per second;</li>
  * <li>latency added over direct at the open-loop rate, p50 and p99;</li>
@@ -40,7 +40,7 @@ final class Chart {
     private static final Color MUTED = new Color(110, 110, 110);
     private static final Pattern ECHO_FACT = Pattern.compile("(\\d+) connections x (\\d+) in flight x (.+) binary");
 
-    /** The wslb budgets of DESIGN.md section 5, drawn as dashed lines. */
+    /** The wslb budgets of docs/benchmarks.md ("The budget"), drawn as dashed lines. */
     static final double BUDGET_ECHO_64 = 0.80;
     static final double BUDGET_ECHO_64K = 0.55;
     static final double BUDGET_CONNECT = 0.90;
@@ -337,7 +337,7 @@ final class Chart {
         g.drawLine(cx, y - 5, cx + 34, y - 5);
         g.setStroke(old);
         g.setColor(TEXT);
-        g.drawString("wslb budget (DESIGN.md section 5)", cx + 42, y);
+        g.drawString("wslb budget (docs/benchmarks.md)", cx + 42, y);
     }
 
     private record Scale(double lo, double hi, int top, int bottom) {

@@ -33,7 +33,7 @@ import org.eclipse.jetty.websocket.core.server.WebSocketNegotiator;
 import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
 
 /**
- * "Design A" of DESIGN.md section 4: a WebSocket proxy on {@code jetty-websocket-core} with two
+ * "Design A" of docs/design.md, section 2: a WebSocket proxy on {@code jetty-websocket-core} with two
  * {@link CoreSession}s per connection. Every frame received on one leg is sent on the other, and the next frame of
  * that leg is demanded only once the send has completed, so a slow reader throttles its writer with at most one frame
  * in flight per direction.

@@ -11,7 +11,7 @@ import org.eclipse.jetty.websocket.core.Configuration;
 
 /** Shared Jetty set-up for the bench's servers: a capped thread pool, one plain HTTP/1.1 connector. */
 final class JettySupport {
-    /** Largest frame/message either bench server accepts (the brief asks for at least 2 MiB). */
+    /** Largest frame/message either bench server accepts (at least 2 MiB, so that no scenario's message is refused). */
     static final long MAX_MESSAGE = 16L * 1024 * 1024;
 
     private JettySupport() {
@@ -19,7 +19,7 @@ final class JettySupport {
 
     /**
      * A server with a capped {@link QueuedThreadPool}. The default pool grows to 200 threads under load, and on a
-     * 2-core machine most of those threads only add dispatch cost (DESIGN.md section 4).
+     * 2-core machine most of those threads only add dispatch cost (docs/design.md, section 2).
      */
     static Server newServer(String name, int maxThreads) {
         int min = Math.min(4, maxThreads);
