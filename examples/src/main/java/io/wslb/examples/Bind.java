@@ -31,6 +31,21 @@ final class Bind {
     }
 
     /**
+     * Releases a socket {@link #open} bound for a server that then failed to start: {@code close()} alone leaves
+     * it bound when the connector has no acceptor threads (its selector would have closed it on stop).
+     */
+    static void close(ServerConnector connector) {
+        connector.close();
+        if (connector.getTransport() instanceof java.nio.channels.Channel channel) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing anyway; the start failure is what gets reported
+            }
+        }
+    }
+
+    /**
      * @return one line saying why {@code host:port} could not be bound and what to do instead
      */
     static String describe(String hostFlag, String portFlag, String host, int port, Throwable failure) {

@@ -118,7 +118,7 @@ final class Demo {
             }
             for (org.eclipse.jetty.server.Connector c : server.getConnectors()) {
                 if (c instanceof ServerConnector sc) {
-                    sc.close();
+                    Bind.close(sc);
                 }
             }
             for (EchoServer backend : backends) {

@@ -271,7 +271,7 @@ public final class ProxyLauncher {
             try {
                 builder.sessionStore(SessionStores.inMemory(options.duration("session-ttl", Duration.ofHours(1))));
             } catch (IllegalArgumentException e) {
-                throw new Options.UsageException("--session-ttl: " + flagged(e.getMessage()));
+                throw new Options.UsageException("--session-ttl " + flagged(e.getMessage()).replaceFirst("^ttl ", ""));
             }
         } else if (options.has("session-ttl")) {
             throw new Options.UsageException("--session-ttl needs an --affinity whose keys are stored (ip, app-cookie, header, query, jwt-claim)");
@@ -685,11 +685,11 @@ public final class ProxyLauncher {
         } catch (Exception ignored) {
             // the start failure is what gets reported
         }
-        connector.close();
+        Bind.close(connector);
         if (admin != null) {
             for (org.eclipse.jetty.server.Connector c : admin.getConnectors()) {
                 if (c instanceof ServerConnector sc) {
-                    sc.close();
+                    Bind.close(sc);
                 }
             }
         }
