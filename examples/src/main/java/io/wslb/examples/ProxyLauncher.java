@@ -106,8 +106,10 @@ public final class ProxyLauncher {
               --connect-timeout DURATION  TCP/TLS connect to a backend, before trying the next (default 5s)
               --upgrade-timeout DURATION  wait for a backend's 101, before trying the next (default 10s)
               --idle-timeout DURATION   close a connection idle both ways for this long (default 5m)
-              --max-frame-size SIZE     largest frame a client may send, else close 1009 (default 16MiB)
-              --max-message-size SIZE   largest message a client may send, else close 1009 (default 64MiB)
+              --max-frame-size SIZE     largest frame a client may send, else close 1009 (default 16MiB, or
+                                        --max-message-size when only that is given and it is lower)
+              --max-message-size SIZE   largest message a client may send, else close 1009 (default 64MiB, or
+                                        --max-frame-size when only that is given and it is higher)
               --max-attempts N          backends one connection may try before its 101 (1-10, default 3)
               --max-connections N       most proxied connections at once; beyond: 503 + Retry-After (default 0:
                                         no limit)
@@ -159,7 +161,8 @@ public final class ProxyLauncher {
 
             DURATION: 500ms, 30s, 5m, 2h, 1d or ISO-8601 (PT30S). SIZE: bytes, or with KiB/MiB/GiB.
             Prints 'wslb proxy listening on ws://HOST:PORT/' once ready; stops cleanly on SIGTERM/SIGINT,
-            sending close 1001 to every client.""";
+            sending close 1001 to every client. A bad flag or an address it cannot listen on is one line on
+            stderr naming the flag, and exit status 2.""";
     }
 
     /**

@@ -36,6 +36,7 @@ final class TlsOptions {
               --keystore-password-file PATH  a file holding the keystore's password (default: empty password)
               --tls-self-signed         serve wss:// with a certificate generated now for localhost and 127.0.0.1,
                                         for trials only; its PEM file is printed so that clients can trust it
+                                        (removed on exit); its private key is kept in memory, never written
               --tls-reload-interval DURATION  how often the certificate files are checked; a changed, valid
                                         certificate is used by new connections without restart (default 1m; 0: never)
             """;
