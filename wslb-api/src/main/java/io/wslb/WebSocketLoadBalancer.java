@@ -79,8 +79,8 @@ public final class WebSocketLoadBalancer {
         this.connectTimeout = b.connectTimeout;
         this.upgradeTimeout = b.upgradeTimeout;
         this.idleTimeout = b.idleTimeout;
-        this.maxFrameSize = b.maxFrameSize;
-        this.maxMessageSize = b.maxMessageSize;
+        this.maxFrameSize = b.frameLimit();
+        this.maxMessageSize = b.messageLimit();
         this.maxAttempts = b.maxAttempts;
         this.trustedProxies = b.trustedProxies;
         this.affinityFallback = b.affinityFallback;
@@ -265,6 +265,8 @@ public final class WebSocketLoadBalancer {
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private long maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         private long maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+        private boolean maxFrameSizeSet;
+        private boolean maxMessageSizeSet;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private TrustedProxies trustedProxies = TrustedProxies.none();
         private AffinityFallback affinityFallback = AffinityFallback.REPICK;
@@ -377,7 +379,8 @@ public final class WebSocketLoadBalancer {
 
         /**
          * @param bytes the largest frame payload a client may send; a larger frame closes the connection with
-         *     1009 before its payload is relayed; 125 or more; default 16 MiB
+         *     1009 before its payload is relayed; 125 or more, at most the {@link #maxMessageSize} when both are
+         *     set; default 16 MiB, or the {@link #maxMessageSize} when only that is set and it is lower
          * @return this
          */
         public Builder maxFrameSize(long bytes) {
@@ -385,12 +388,13 @@ public final class WebSocketLoadBalancer {
                 throw new IllegalArgumentException("maxFrameSize must be at least 125 bytes, got " + bytes);
             }
             this.maxFrameSize = bytes;
+            this.maxFrameSizeSet = true;
             return this;
         }
 
         /**
          * @param bytes the largest message (all frames of a fragmented message together) a client may send;
-         *     125 or more; default 64 MiB
+         *     125 or more; default 64 MiB, or the {@link #maxFrameSize} when only that is set and it is higher
          * @return this
          */
         public Builder maxMessageSize(long bytes) {
@@ -398,7 +402,17 @@ public final class WebSocketLoadBalancer {
                 throw new IllegalArgumentException("maxMessageSize must be at least 125 bytes, got " + bytes);
             }
             this.maxMessageSize = bytes;
+            this.maxMessageSizeSet = true;
             return this;
+        }
+
+        /** The frame limit in force: a limit left at its default follows the other one when only that is set. */
+        private long frameLimit() {
+            return maxFrameSizeSet || !maxMessageSizeSet ? maxFrameSize : Math.min(DEFAULT_MAX_FRAME_SIZE, maxMessageSize);
+        }
+
+        private long messageLimit() {
+            return maxMessageSizeSet || !maxFrameSizeSet ? maxMessageSize : Math.max(DEFAULT_MAX_MESSAGE_SIZE, maxFrameSize);
         }
 
         /**
@@ -626,8 +640,9 @@ public final class WebSocketLoadBalancer {
                 throw new IllegalStateException("sessionStore is set but affinity " + affinity
                     + " stores no keys: drop the store (or choose a resolver whose keys are stored)");
             }
-            if (maxMessageSize < maxFrameSize) {
-                throw new IllegalStateException("maxMessageSize (" + maxMessageSize + ") is below maxFrameSize (" + maxFrameSize + ")");
+            if (messageLimit() < frameLimit()) {
+                throw new IllegalStateException("maxMessageSize (" + maxMessageSize + ") is below maxFrameSize ("
+                    + maxFrameSize + "): a frame is part of a message; lower maxFrameSize or raise maxMessageSize");
             }
             BackendPool effective = pool != null ? pool : BackendPool.of(backends);
             return new WebSocketLoadBalancer(this, effective, strategy);

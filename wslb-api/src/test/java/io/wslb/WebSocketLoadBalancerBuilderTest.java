@@ -63,6 +63,41 @@ class WebSocketLoadBalancerBuilderTest {
     }
 
     @Test
+    void aMessageLimitAloneBelowTheDefaultFrameLimit_bringsTheFrameLimitDownWithIt() {
+        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).maxMessageSize(1L << 20).build();
+
+        assertThat(lb.maxMessageSize()).isEqualTo(1L << 20);
+        assertThat(lb.maxFrameSize()).isEqualTo(1L << 20);
+    }
+
+    @Test
+    void aMessageLimitAloneAboveTheDefaultFrameLimit_leavesTheFrameLimitAtItsDefault() {
+        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).maxMessageSize(32L << 20).build();
+
+        assertThat(lb.maxMessageSize()).isEqualTo(32L << 20);
+        assertThat(lb.maxFrameSize()).isEqualTo(WebSocketLoadBalancer.DEFAULT_MAX_FRAME_SIZE);
+    }
+
+    @Test
+    void aFrameLimitAloneAboveTheDefaultMessageLimit_raisesTheMessageLimitWithIt() {
+        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).maxFrameSize(128L << 20).build();
+
+        assertThat(lb.maxFrameSize()).isEqualTo(128L << 20);
+        assertThat(lb.maxMessageSize()).isEqualTo(128L << 20);
+    }
+
+    @Test
+    void bothLimitsSet_withTheFrameAboveTheMessage_isRefusedNamingBothSettings() {
+        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().strategy(FIRST)
+            .maxMessageSize(1L << 20).maxFrameSize(2L << 20).build())
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("maxMessageSize (1048576)").hasMessageContaining("maxFrameSize (2097152)");
+        WebSocketLoadBalancer equal = WebSocketLoadBalancer.builder().strategy(FIRST)
+            .maxMessageSize(1L << 20).maxFrameSize(1L << 20).build();
+        assertThat(equal.maxFrameSize()).isEqualTo(equal.maxMessageSize()).isEqualTo(1L << 20);
+    }
+
+    @Test
     void defaults_areDocumentedValues() {
         WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).build();
         assertThat(lb.connectTimeout()).isEqualTo(Duration.ofSeconds(5));

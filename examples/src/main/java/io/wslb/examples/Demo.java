@@ -69,8 +69,11 @@ final class Demo {
             demo.server().join();
             return 0;
         } catch (Options.UsageException e) {
-            System.err.println("error: " + e.getMessage() + "\n(see 'demo --help')");
+            System.err.println(ProxyLauncher.usageError("demo", e));
             return 2;
+        } catch (Exception e) {
+            System.err.println("error: the demo could not start: " + ProxyLauncher.oneLine(e));
+            return 1;
         }
     }
 
@@ -103,6 +106,34 @@ final class Demo {
      */
     static Running start(String host, int port, io.wslb.BalancingStrategy strategy, @Nullable ServerTls tls) throws Exception {
         List<EchoServer> backends = new ArrayList<>();
+        Server server = new Server();
+        try {
+            return start(host, port, strategy, tls, backends, server);
+        } catch (Exception e) {
+            // Nothing this start opened may outlive it: its non-daemon threads would keep the process running.
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // the start failure is what gets reported
+            }
+            for (org.eclipse.jetty.server.Connector c : server.getConnectors()) {
+                if (c instanceof ServerConnector sc) {
+                    Bind.close(sc);
+                }
+            }
+            for (EchoServer backend : backends) {
+                try {
+                    backend.close();
+                } catch (Exception ignored) {
+                    // as above
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static Running start(String host, int port, io.wslb.BalancingStrategy strategy, @Nullable ServerTls tls,
+        List<EchoServer> backends, Server server) throws Exception {
         WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(strategy);
         for (int i = 1; i <= 3; i++) {
             EchoServer echo = EchoServer.start("127.0.0.1", 0, "echo-" + i);
@@ -111,7 +142,6 @@ final class Demo {
         }
         WebSocketLoadBalancer balancer = builder.build();
 
-        Server server = new Server();
         ServerConnector connector = tls == null ? new ServerConnector(server)
             : new ServerConnector(server, tls.connectionFactory(), new HttpConnectionFactory());
         if (tls != null) {
@@ -122,6 +152,7 @@ final class Demo {
         server.addConnector(connector);
         server.setHandler(new Handler.Sequence(WebSocketLoadBalancerHandler.at("/ws", balancer), new Page()));
         server.setStopAtShutdown(true);
+        Bind.open(connector, "--host", "--port");
         server.start();
         return new Running(server, connector, host, tls != null, backends);
     }

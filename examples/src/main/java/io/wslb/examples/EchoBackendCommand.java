@@ -39,13 +39,24 @@ final class EchoBackendCommand {
                 ports.add(Options.parsePort("--port", raw));
             }
         } catch (Options.UsageException e) {
-            System.err.println("error: " + e.getMessage() + "\n(see 'echo --help')");
+            System.err.println(ProxyLauncher.usageError("echo", e));
             return 2;
         }
         String host = options.get("host", "127.0.0.1");
         List<EchoServer> servers = new ArrayList<>();
         for (int port : ports) {
-            EchoServer server = EchoServer.start(host, port, null);
+            EchoServer server;
+            try {
+                server = EchoServer.start(host, port, null);
+            } catch (Exception e) {
+                // Stop those already started: their threads would keep the process running.
+                for (EchoServer started : servers) {
+                    started.close();
+                }
+                System.err.println(ProxyLauncher.usageError("echo", new Options.UsageException(
+                    Bind.describe("--host", "--port", host, port, e))));
+                return 2;
+            }
             servers.add(server);
             System.out.println("echo listening on " + server.uri());
         }

@@ -39,7 +39,12 @@ public final class EchoServer implements AutoCloseable {
             container.setIdleTimeout(Duration.ofMinutes(10));
             container.addMapping("/*", (request, response, callback) -> new Echo(greeting));
         }));
-        server.start();
+        try {
+            server.start();
+        } catch (Exception e) {
+            server.stop(); // a failed start (e.g. the port in use) leaves nothing running
+            throw e;
+        }
         return new EchoServer(server, connector, host);
     }
 

@@ -21,7 +21,7 @@ final class Options {
         private static final long serialVersionUID = 1L;
 
         UsageException(String message) {
-            super(message);
+            super(message.replaceAll("\\R+", " ")); // shown as one line
         }
     }
 
@@ -136,13 +136,46 @@ final class Options {
     static InetSocketAddress parseAddress(String what, String raw) throws UsageException {
         int colon = raw.lastIndexOf(':');
         if (colon <= 0 || colon == raw.length() - 1) {
-            throw new UsageException(what + ": '" + raw + "' is not HOST:PORT");
+            throw new UsageException(what + ": '" + raw + "' is not HOST:PORT (e.g. 127.0.0.1:9203, [::1]:9203 or 0.0.0.0:9203)");
         }
         String host = raw.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        return new InetSocketAddress(host, parsePort(what, raw.substring(colon + 1)));
+        InetSocketAddress address = new InetSocketAddress(host, parsePort(what, raw.substring(colon + 1)));
+        if (address.isUnresolved()) {
+            throw new UsageException(what + " " + raw + ": the host name '" + host + "' does not resolve; "
+                + "give an address of this machine, e.g. 127.0.0.1");
+        }
+        return address;
+    }
+
+    /**
+     * Checks that {@code path} names a file this process can read, so that a bad path is refused with the reason
+     * (missing, a directory, not readable) before anything parses it.
+     *
+     * @return the path
+     * @throws UsageException naming the flag, the path and why it cannot be read
+     */
+    static java.nio.file.Path readableFile(String flag, String path) throws UsageException {
+        java.nio.file.Path file;
+        try {
+            file = java.nio.file.Path.of(path);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new UsageException(flag + " " + path + ": not a file path (" + e.getReason() + ")");
+        }
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new UsageException(flag + " " + path + ": is a directory; give the file in it");
+        }
+        if (java.nio.file.Files.notExists(file)) {
+            throw new UsageException(flag + " " + path + ": no such file; check the path (relative paths start at "
+                + java.nio.file.Path.of("").toAbsolutePath() + ")");
+        }
+        if (!java.nio.file.Files.isReadable(file)) {
+            throw new UsageException(flag + " " + path + ": permission denied; the user " + System.getProperty("user.name")
+                + " running the launcher may not read it (or a directory above it): fix the file's owner or mode");
+        }
+        return file;
     }
 
     /**
@@ -151,14 +184,14 @@ final class Options {
      */
     static byte[] secretFile(String flag, String path) throws UsageException {
         try {
-            byte[] bytes = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(path));
+            byte[] bytes = java.nio.file.Files.readAllBytes(readableFile(flag, path));
             int end = bytes.length;
             while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r')) {
                 end--;
             }
             return java.util.Arrays.copyOf(bytes, end);
-        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
-            throw new UsageException(flag + ": cannot read " + path + " (" + e.getMessage() + ")");
+        } catch (java.io.IOException e) {
+            throw new UsageException(flag + " " + path + ": cannot read it (" + e + ")");
         }
     }
 
@@ -172,6 +205,6 @@ final class Options {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new UsageException(what + ": '" + raw + "' is not a port");
+        throw new UsageException(what + ": '" + raw + "' is not a port (a number from 0 to 65535; 0 picks a free one)");
     }
 }

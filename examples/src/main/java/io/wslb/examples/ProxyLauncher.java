@@ -106,8 +106,10 @@ public final class ProxyLauncher {
               --connect-timeout DURATION  TCP/TLS connect to a backend, before trying the next (default 5s)
               --upgrade-timeout DURATION  wait for a backend's 101, before trying the next (default 10s)
               --idle-timeout DURATION   close a connection idle both ways for this long (default 5m)
-              --max-frame-size SIZE     largest frame a client may send, else close 1009 (default 16MiB)
-              --max-message-size SIZE   largest message a client may send, else close 1009 (default 64MiB)
+              --max-frame-size SIZE     largest frame a client may send, else close 1009 (default 16MiB, or
+                                        --max-message-size when only that is given and it is lower)
+              --max-message-size SIZE   largest message a client may send, else close 1009 (default 64MiB, or
+                                        --max-frame-size when only that is given and it is higher)
               --max-attempts N          backends one connection may try before its 101 (1-10, default 3)
               --max-connections N       most proxied connections at once; beyond: 503 + Retry-After (default 0:
                                         no limit)
@@ -159,7 +161,8 @@ public final class ProxyLauncher {
 
             DURATION: 500ms, 30s, 5m, 2h, 1d or ISO-8601 (PT30S). SIZE: bytes, or with KiB/MiB/GiB.
             Prints 'wslb proxy listening on ws://HOST:PORT/' once ready; stops cleanly on SIGTERM/SIGINT,
-            sending close 1001 to every client.""";
+            sending close 1001 to every client. A bad flag or an address it cannot listen on is one line on
+            stderr naming the flag, and exit status 2.""";
     }
 
     /**
@@ -177,11 +180,29 @@ public final class ProxyLauncher {
             }
             server = start(options);
         } catch (Options.UsageException e) {
-            System.err.println("error: " + e.getMessage() + "\n(see 'proxy --help')");
+            System.err.println(usageError("proxy", e));
             return 2;
+        } catch (Exception e) {
+            // Not a usage error but still a failed start: one line, not a stack trace, for whoever reads the log.
+            System.err.println("error: the proxy could not start: " + oneLine(e));
+            return 1;
         }
         server.join();
         return 0;
+    }
+
+    /** The one stderr line of a usage error: what is wrong, with which flag, and where the flags are described. */
+    static String usageError(String command, Options.UsageException e) {
+        return "error: " + e.getMessage() + " (see '" + command + " --help')";
+    }
+
+    /** An exception and its causes' messages on one line. */
+    static String oneLine(Throwable e) {
+        StringBuilder line = new StringBuilder(e.toString());
+        for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            line.append("; caused by ").append(cause);
+        }
+        return line.toString().replaceAll("\\R+", " ");
     }
 
     /** Builds and starts the proxy server; returns once it listens. */
@@ -194,8 +215,6 @@ public final class ProxyLauncher {
             builder.connectTimeout(options.duration("connect-timeout", WebSocketLoadBalancer.DEFAULT_CONNECT_TIMEOUT))
                 .upgradeTimeout(options.duration("upgrade-timeout", WebSocketLoadBalancer.DEFAULT_UPGRADE_TIMEOUT))
                 .idleTimeout(options.duration("idle-timeout", WebSocketLoadBalancer.DEFAULT_IDLE_TIMEOUT))
-                .maxFrameSize(options.bytes("max-frame-size", WebSocketLoadBalancer.DEFAULT_MAX_FRAME_SIZE))
-                .maxMessageSize(options.bytes("max-message-size", WebSocketLoadBalancer.DEFAULT_MAX_MESSAGE_SIZE))
                 .maxAttempts(parseInt("--max-attempts", options.get("max-attempts", "3")))
                 .maxConnections(parseInt("--max-connections", options.get("max-connections", "0")))
                 .slowStart(options.duration("slow-start", Duration.ZERO))
@@ -207,8 +226,13 @@ public final class ProxyLauncher {
                 .maxPendingHandshakes(parseInt("--max-pending-handshakes", options.get("max-pending-handshakes", "0")))
                 .maxPendingHandshakesPerClient(parseInt("--max-pending-handshakes-per-ip",
                     options.get("max-pending-handshakes-per-ip", "0")));
+            sizeLimits(options, builder);
             if (options.has("allowed-origin")) {
-                builder.guard(HandshakeGuard.originIn(options.all("allowed-origin")));
+                try {
+                    builder.guard(HandshakeGuard.originIn(options.all("allowed-origin")));
+                } catch (IllegalArgumentException e) {
+                    throw new Options.UsageException("--allowed-origin: " + e.getMessage() + " (e.g. https://chat.example.com)");
+                }
             }
             int ejectAfter = parseInt("--eject-after", options.get("eject-after", "5"));
             Duration ejection = options.duration("ejection-time", OutlierDetection.defaults().baseEjectionTime());
@@ -229,7 +253,7 @@ public final class ProxyLauncher {
                 backends.replaceAll(b -> b.maxConnections() == 0 ? b.withMaxConnections(perBackend) : b);
             }
         } catch (IllegalArgumentException e) {
-            throw new Options.UsageException(e.getMessage());
+            throw new Options.UsageException(flagged(e.getMessage()));
         }
         backends.forEach(builder::backend);
         SSLContext backendTls = TlsOptions.backend(options);
@@ -250,7 +274,7 @@ public final class ProxyLauncher {
             try {
                 builder.sessionStore(SessionStores.inMemory(options.duration("session-ttl", Duration.ofHours(1))));
             } catch (IllegalArgumentException e) {
-                throw new Options.UsageException("--session-ttl: " + e.getMessage());
+                throw new Options.UsageException("--session-ttl " + flagged(e.getMessage()).replaceFirst("^ttl ", ""));
             }
         } else if (options.has("session-ttl")) {
             throw new Options.UsageException("--session-ttl needs an --affinity whose keys are stored (ip, app-cookie, header, query, jwt-claim)");
@@ -262,7 +286,7 @@ public final class ProxyLauncher {
             balancer = builder.build();
             handler = WebSocketLoadBalancerHandler.at(path, balancer);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new Options.UsageException(e.getMessage());
+            throw new Options.UsageException(flagged(e.getMessage()));
         }
 
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
@@ -283,7 +307,16 @@ public final class ProxyLauncher {
         if (admin != null) {
             server.addBean(admin); // started and stopped with the proxy
         }
-        server.start();
+        Bind.open(connector, "--listen", "--listen");
+        try {
+            if (admin != null) {
+                Bind.open((ServerConnector) admin.getConnectors()[0], "--admin", "--admin");
+            }
+            server.start();
+        } catch (Exception e) {
+            stopQuietly(server, connector, admin);
+            throw e;
+        }
         if (admin != null) {
             ServerConnector adminConnector = (ServerConnector) admin.getConnectors()[0];
             String adminHost = adminConnector.getHost().contains(":") ? "[" + adminConnector.getHost() + "]" : adminConnector.getHost();
@@ -316,12 +349,17 @@ public final class ProxyLauncher {
 
     static Backend backend(String spec) throws Options.UsageException {
         String[] parts = spec.split(";");
+        if (!parts[0].contains("://")) {
+            throw new Options.UsageException("--backend " + spec + ": no scheme; write ws://" + spec.trim()
+                + " (or wss://" + spec.trim() + " for a TLS backend)");
+        }
         URI uri;
         try {
             uri = new URI(parts[0].trim());
         } catch (URISyntaxException e) {
             throw new Options.UsageException("--backend " + spec + ": not a URI (" + e.getReason() + ")");
         }
+        authority(spec, uri);
         Map<String, String> attributes = new HashMap<>();
         for (int i = 1; i < parts.length; i++) {
             String attribute = parts[i].trim();
@@ -356,6 +394,28 @@ public final class ProxyLauncher {
         } catch (IllegalArgumentException e) {
             throw new Options.UsageException("--backend " + spec + ": " + e.getMessage());
         }
+    }
+
+    /** Says which part of a backend's {@code HOST:PORT} is wrong, where {@link URI} only finds no host. */
+    private static void authority(String spec, URI uri) throws Options.UsageException {
+        String authority = uri.getRawAuthority();
+        if (authority == null || authority.isEmpty()) {
+            throw new Options.UsageException("--backend " + spec + ": no host; write it as ws://HOST:PORT/PATH");
+        }
+        if (uri.getHost() != null && uri.getPort() <= 65535) {
+            return;
+        }
+        int colon = authority.lastIndexOf(':');
+        boolean bracketed = authority.endsWith("]");
+        if (colon > 0 && !bracketed) {
+            String port = authority.substring(colon + 1);
+            if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) > 65535) {
+                throw new Options.UsageException("--backend " + spec + ": '" + port + "' is not a port (a number from 1 to 65535)");
+            }
+        }
+        String host = colon > 0 && !bracketed ? authority.substring(0, colon) : authority;
+        throw new Options.UsageException("--backend " + spec + ": '" + host + "' is not a host name or address "
+            + "(letters, digits, '-' and '.'; an IPv6 address goes in brackets, e.g. ws://[::1]:9101)");
     }
 
     static BalancingStrategy strategy(String name, String balanceFactor) throws Options.UsageException {
@@ -534,6 +594,107 @@ public final class ProxyLauncher {
             return Integer.parseInt(raw.trim());
         } catch (NumberFormatException e) {
             throw new Options.UsageException(what + ": '" + raw + "' is not a whole number");
+        }
+    }
+
+    /**
+     * Sets only the size limits given, so that the builder derives the other one (a message limit alone brings the
+     * frame limit down with it); both given with the frame above the message is a contradiction, refused.
+     */
+    private static void sizeLimits(Options options, WebSocketLoadBalancer.Builder builder) throws Options.UsageException {
+        if (options.has("max-frame-size") && options.has("max-message-size")
+            && options.bytes("max-frame-size", 0) > options.bytes("max-message-size", 0)) {
+            throw new Options.UsageException("--max-frame-size " + options.get("max-frame-size", "") + " is above --max-message-size "
+                + options.get("max-message-size", "") + ": a frame is part of a message; lower --max-frame-size or raise "
+                + "--max-message-size (or give only --max-message-size: the frame limit follows it)");
+        }
+        if (options.has("max-frame-size")) {
+            builder.maxFrameSize(options.bytes("max-frame-size", WebSocketLoadBalancer.DEFAULT_MAX_FRAME_SIZE));
+        }
+        if (options.has("max-message-size")) {
+            builder.maxMessageSize(options.bytes("max-message-size", WebSocketLoadBalancer.DEFAULT_MAX_MESSAGE_SIZE));
+        }
+    }
+
+    /** Settings whose names in the library's messages differ from the flag that sets them. */
+    private static final Map<String, String> FLAG_OF_SETTING = Map.of(
+        "maxHandshakesPerClientPerSecond", "--max-handshakes-per-ip-per-second",
+        "maxConnectionsPerClient", "--max-connections-per-ip",
+        "maxPendingHandshakesPerClient", "--max-pending-handshakes-per-ip",
+        "consecutiveFailures", "--eject-after",
+        "baseEjectionTime", "--ejection-time",
+        "health check interval", "--health-interval",
+        "health check timeout", "--health-timeout",
+        "health check path", "--health-check");
+
+    /**
+     * Rewrites a library message that names a builder setting ({@code idleTimeout must be positive, got PT0S}) to
+     * name the flag instead ({@code --idle-timeout must be positive, got 0s}), since the user typed flags.
+     */
+    static String flagged(String message) {
+        String text = message;
+        for (Map.Entry<String, String> e : FLAG_OF_SETTING.entrySet()) {
+            if (text.startsWith(e.getKey() + " ")) {
+                text = e.getValue() + text.substring(e.getKey().length());
+            }
+        }
+        java.util.regex.Matcher setting = java.util.regex.Pattern.compile("\\b([a-z]+(?:[A-Z][a-z]*)*)\\b").matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (setting.find()) {
+            String name = setting.group(1);
+            String kebab = name.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+            boolean isFlag = !name.equals(kebab) && VALUED.contains(kebab) || name.equals("path") && setting.start() == 0;
+            setting.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(isFlag ? "--" + kebab : name));
+        }
+        setting.appendTail(out);
+        java.util.regex.Matcher iso = java.util.regex.Pattern.compile("\\bPT[0-9HMS.]+\\b").matcher(out.toString());
+        StringBuilder human = new StringBuilder();
+        while (iso.find()) {
+            iso.appendReplacement(human, java.util.regex.Matcher.quoteReplacement(human(Duration.parse(iso.group()))));
+        }
+        iso.appendTail(human);
+        return human.toString();
+    }
+
+    /** A duration as the flags take it: {@code 0s}, {@code 500ms}, {@code 1m30s}. */
+    static String human(Duration d) {
+        if (d.isZero()) {
+            return "0s";
+        }
+        StringBuilder text = new StringBuilder();
+        long days = d.toDays();
+        if (days > 0) {
+            text.append(days).append('d');
+        }
+        if (d.toHoursPart() > 0) {
+            text.append(d.toHoursPart()).append('h');
+        }
+        if (d.toMinutesPart() > 0) {
+            text.append(d.toMinutesPart()).append('m');
+        }
+        if (d.toSecondsPart() > 0) {
+            text.append(d.toSecondsPart()).append('s');
+        }
+        if (d.toMillisPart() > 0) {
+            text.append(d.toMillisPart()).append("ms");
+        }
+        return text.length() == 0 ? d.toString() : text.toString();
+    }
+
+    /** Releases what a start that failed half-way opened: the listening sockets and any started component. */
+    private static void stopQuietly(Server server, ServerConnector connector, @Nullable Server admin) {
+        try {
+            server.stop();
+        } catch (Exception ignored) {
+            // the start failure is what gets reported
+        }
+        Bind.close(connector);
+        if (admin != null) {
+            for (org.eclipse.jetty.server.Connector c : admin.getConnectors()) {
+                if (c instanceof ServerConnector sc) {
+                    Bind.close(sc);
+                }
+            }
         }
     }
 

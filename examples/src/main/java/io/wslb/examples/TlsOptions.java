@@ -5,10 +5,10 @@ import io.wslb.jetty.KeyMaterial;
 import io.wslb.jetty.ServerTls;
 import io.wslb.testing.TestCertificate;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
@@ -36,6 +36,7 @@ final class TlsOptions {
               --keystore-password-file PATH  a file holding the keystore's password (default: empty password)
               --tls-self-signed         serve wss:// with a certificate generated now for localhost and 127.0.0.1,
                                         for trials only; its PEM file is printed so that clients can trust it
+                                        (removed on exit); its private key is kept in memory, never written
               --tls-reload-interval DURATION  how often the certificate files are checked; a changed, valid
                                         certificate is used by new connections without restart (default 1m; 0: never)
             """;
@@ -73,26 +74,37 @@ final class TlsOptions {
         }
         Duration interval = options.duration("tls-reload-interval", ServerTls.DEFAULT_CHECK_INTERVAL);
         KeyMaterial material;
+        String flags;
         if (pem) {
             if (!options.has("tls-cert") || !options.has("tls-key")) {
                 throw new Options.UsageException("--tls-cert and --tls-key go together");
             }
-            material = KeyMaterial.pem(Path.of(options.get("tls-cert", "")), Path.of(options.get("tls-key", "")));
+            flags = "--tls-cert " + options.get("tls-cert", "") + " --tls-key " + options.get("tls-key", "");
+            material = KeyMaterial.pem(Options.readableFile("--tls-cert", options.get("tls-cert", "")),
+                Options.readableFile("--tls-key", options.get("tls-key", "")));
         } else if (store) {
             char[] password = options.has("keystore-password-file")
                 ? new String(Options.secretFile("--keystore-password-file", options.get("keystore-password-file", "")),
                     StandardCharsets.UTF_8).toCharArray()
                 : new char[0];
-            material = KeyMaterial.keyStore(Path.of(options.get("keystore", "")), password);
+            flags = "--keystore " + options.get("keystore", "");
+            material = KeyMaterial.keyStore(Options.readableFile("--keystore", options.get("keystore", "")), password);
         } else {
+            flags = "--tls-self-signed";
             material = selfSigned();
             interval = Duration.ZERO;
         }
         try {
             return ServerTls.of(material, interval);
         } catch (IllegalArgumentException e) {
-            throw new Options.UsageException(e.getMessage());
+            throw new Options.UsageException(flags + ": " + reason(e));
         }
+    }
+
+    /** The message of what went wrong inside the library, without its own prefix naming the material. */
+    private static String reason(IllegalArgumentException e) {
+        Throwable cause = e.getCause();
+        return cause != null && cause.getMessage() != null ? cause.getMessage() : String.valueOf(e.getMessage());
     }
 
     /**
@@ -107,35 +119,47 @@ final class TlsOptions {
         }
         BackendTls.Builder builder = BackendTls.builder();
         for (String ca : options.all("backend-ca")) {
-            builder.trustPem(Path.of(ca));
+            Path file = Options.readableFile("--backend-ca", ca);
+            try {
+                BackendTls.builder().trustPem(file).build(); // each file on its own, so the error names the one at fault
+            } catch (IllegalArgumentException e) {
+                throw new Options.UsageException("--backend-ca " + ca + ": " + reason(e));
+            }
+            builder.trustPem(file);
         }
+        String flags = "";
         if (client) {
             if (!options.has("backend-client-cert") || !options.has("backend-client-key")) {
                 throw new Options.UsageException("--backend-client-cert and --backend-client-key go together");
             }
-            builder.clientCertificate(KeyMaterial.pem(Path.of(options.get("backend-client-cert", "")),
-                Path.of(options.get("backend-client-key", ""))));
+            flags = "--backend-client-cert " + options.get("backend-client-cert", "") + " --backend-client-key "
+                + options.get("backend-client-key", "") + ": ";
+            builder.clientCertificate(KeyMaterial.pem(Options.readableFile("--backend-client-cert", options.get("backend-client-cert", "")),
+                Options.readableFile("--backend-client-key", options.get("backend-client-key", ""))));
         }
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
-            throw new Options.UsageException(e.getMessage());
+            throw new Options.UsageException(flags + reason(e));
         }
     }
 
-    /** A certificate for localhost and 127.0.0.1, written to a fresh private directory; its path is printed. */
+    /**
+     * A certificate for localhost and 127.0.0.1 whose private key stays in this process's memory: only the
+     * certificate, which clients need to trust, is written (to a fresh directory, removed on exit); its path is
+     * printed.
+     */
     private static KeyMaterial selfSigned() throws Options.UsageException {
         try {
             Path dir = Files.createTempDirectory("wslb-tls-");
+            dir.toFile().deleteOnExit();
             TestCertificate certificate = TestCertificate.selfSigned("localhost", "127.0.0.1", "::1");
             Path cert = certificate.writeCertificatePem(dir.resolve("self-signed.crt"));
-            Path key = dir.resolve("self-signed.key");
-            Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            certificate.writeKeyPem(key);
+            cert.toFile().deleteOnExit(); // deleted before its directory: the JVM deletes in reverse order
             System.out.println("wslb: self-signed certificate file: " + cert + " (for localhost, 127.0.0.1 and ::1; "
                 + "trials only: trust it in the client)");
-            return KeyMaterial.pem(cert, key);
-        } catch (IOException | UnsupportedOperationException e) {
+            return KeyMaterial.of(certificate.privateKey(), certificate.chain());
+        } catch (IOException | UncheckedIOException e) {
             throw new Options.UsageException("--tls-self-signed: cannot write the certificate (" + e.getMessage() + ")");
         }
     }
