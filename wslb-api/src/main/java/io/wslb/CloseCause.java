@@ -13,9 +13,15 @@ package io.wslb;
  * }</pre>
  */
 public enum CloseCause {
-    /** The client started the closing handshake. */
+    /**
+     * The client started the closing handshake (also when the backend then did not finish it within the close
+     * timeout, and the balancer closed both sockets).
+     */
     CLIENT_CLOSED(true, 0, 0),
-    /** The backend started the closing handshake. */
+    /**
+     * The backend started the closing handshake (also when the client then did not finish it within the close
+     * timeout, and the balancer closed both sockets).
+     */
     BACKEND_CLOSED(true, 0, 0),
     /** The client's connection ended without a close frame; the backend gets 1001. */
     CLIENT_GONE(false, 0, 1001),

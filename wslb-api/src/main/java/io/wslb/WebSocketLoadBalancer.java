@@ -36,6 +36,12 @@ public final class WebSocketLoadBalancer {
     public static final Duration DEFAULT_UPGRADE_TIMEOUT = Duration.ofSeconds(10);
     /** Default {@link Builder#idleTimeout}: 5 minutes. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    /**
+     * Default {@link Builder#closeTimeout}: 5 s, ample for a live peer to answer a close frame across the world,
+     * short enough that peers which never answer do not pile up (HAProxy's {@code timeout client-fin} plays this
+     * part).
+     */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
     /** Default {@link Builder#maxFrameSize}: 16 MiB. */
     public static final long DEFAULT_MAX_FRAME_SIZE = 16L << 20;
     /** Default {@link Builder#maxMessageSize}: 64 MiB. */
@@ -52,6 +58,7 @@ public final class WebSocketLoadBalancer {
     private final Duration connectTimeout;
     private final Duration upgradeTimeout;
     private final Duration idleTimeout;
+    private final Duration closeTimeout;
     private final long maxFrameSize;
     private final long maxMessageSize;
     private final int maxAttempts;
@@ -79,6 +86,7 @@ public final class WebSocketLoadBalancer {
         this.connectTimeout = b.connectTimeout;
         this.upgradeTimeout = b.upgradeTimeout;
         this.idleTimeout = b.idleTimeout;
+        this.closeTimeout = b.closeTimeout;
         this.maxFrameSize = b.frameLimit();
         this.maxMessageSize = b.messageLimit();
         this.maxAttempts = b.maxAttempts;
@@ -161,6 +169,11 @@ public final class WebSocketLoadBalancer {
     /** @return how long a proxied connection may carry no traffic either way before it is closed */
     public Duration idleTimeout() {
         return idleTimeout;
+    }
+
+    /** @return how long the closing handshake may take, from the first close frame relayed, before both sockets are closed */
+    public Duration closeTimeout() {
+        return closeTimeout;
     }
 
     /** @return the largest frame payload a client may send, in bytes */
@@ -263,6 +276,7 @@ public final class WebSocketLoadBalancer {
         private @Nullable SSLContext backendTls;
         private Duration upgradeTimeout = DEFAULT_UPGRADE_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private long maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         private long maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
         private boolean maxFrameSizeSet;
@@ -374,6 +388,20 @@ public final class WebSocketLoadBalancer {
          */
         public Builder idleTimeout(Duration timeout) {
             this.idleTimeout = positive(timeout, "idleTimeout");
+            return this;
+        }
+
+        /**
+         * Bounds the closing handshake: once a close frame from either side has been relayed, the other side has
+         * this long to answer it and both to end the connection; then the proxy closes both sockets (the connection
+         * is reported closed with the cause of the side that sent the first close frame). No timer runs before the
+         * first close frame.
+         *
+         * @param timeout how long a closing handshake may take; positive; default 5 s
+         * @return this
+         */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = positive(timeout, "closeTimeout");
             return this;
         }
 

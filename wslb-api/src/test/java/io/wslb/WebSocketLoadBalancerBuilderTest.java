@@ -111,6 +111,16 @@ class WebSocketLoadBalancerBuilderTest {
     }
 
     @Test
+    void closeTimeout_defaultsTo5s_isSettable_andMustBePositive() {
+        assertThat(WebSocketLoadBalancer.builder().strategy(FIRST).build().closeTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(WebSocketLoadBalancer.builder().strategy(FIRST).closeTimeout(Duration.ofMillis(1500)).build().closeTimeout())
+            .isEqualTo(Duration.ofMillis(1500));
+        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().closeTimeout(Duration.ZERO))
+            .hasMessage("closeTimeout must be positive, got PT0S");
+        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().closeTimeout(null)).hasMessageContaining("closeTimeout");
+    }
+
+    @Test
     void httpHeader_rejectsInjection() {
         assertThatThrownBy(() -> new HttpHeader("Set-Cookie", "a=b\r\nX-Evil: 1")).hasMessageContaining("control character");
         assertThatThrownBy(() -> new HttpHeader("Bad Name", "v")).hasMessageContaining("not a token");

@@ -48,6 +48,7 @@ public final class ProxyLauncher {
     static final Set<String> VALUED = Set.of("listen", "backend", "strategy", "hash-balance-factor", "path", "affinity",
         "affinity-fallback", "cookie-secret-file", "jwt-secret-file", "trusted-proxy", "session-ttl",
         "connect-timeout", "upgrade-timeout", "idle-timeout", "max-frame-size", "max-message-size", "max-attempts",
+        "close-timeout",
         "max-connections", "max-connections-per-backend", "slow-start", "eject-after", "ejection-time",
         "health-check", "health-interval", "health-timeout", "admin", "admin-token-file", "ping-interval",
         "allowed-origin", "shutdown-window", "max-handshakes-per-ip-per-second", "handshake-timeout",
@@ -106,6 +107,8 @@ public final class ProxyLauncher {
               --connect-timeout DURATION  TCP/TLS connect to a backend, before trying the next (default 5s)
               --upgrade-timeout DURATION  wait for a backend's 101, before trying the next (default 10s)
               --idle-timeout DURATION   close a connection idle both ways for this long (default 5m)
+              --close-timeout DURATION  once a close frame has passed, close both sockets if the closing handshake
+                                        has not finished within this (default 5s)
               --max-frame-size SIZE     largest frame a client may send, else close 1009 (default 16MiB, or
                                         --max-message-size when only that is given and it is lower)
               --max-message-size SIZE   largest message a client may send, else close 1009 (default 64MiB, or
@@ -256,6 +259,11 @@ public final class ProxyLauncher {
             throw new Options.UsageException(flagged(e.getMessage()));
         }
         backends.forEach(builder::backend);
+        try {
+            builder.closeTimeout(options.duration("close-timeout", WebSocketLoadBalancer.DEFAULT_CLOSE_TIMEOUT));
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException(flagged(e.getMessage()));
+        }
         SSLContext backendTls = TlsOptions.backend(options);
         if (backendTls != null) {
             builder.backendTls(backendTls);

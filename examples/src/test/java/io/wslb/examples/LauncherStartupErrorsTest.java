@@ -61,6 +61,7 @@ class LauncherStartupErrorsTest {
         cases.add(bad("connect-timeout", "positive", "--connect-timeout", "0"));
         cases.add(bad("upgrade-timeout", "positive", "--upgrade-timeout", "0"));
         cases.add(bad("idle-timeout", "positive", "--idle-timeout", "0"));
+        cases.add(bad("close-timeout", "positive", "--close-timeout", "0"));
         cases.add(bad("max-frame-size", "125", "--max-frame-size", "100"));
         cases.add(bad("max-message-size", "125", "--max-message-size", "100"));
         cases.add(bad("max-attempts", "11", "--max-attempts", "11"));

@@ -183,4 +183,18 @@ class ProxyLauncherTest {
         assertThatThrownBy(() -> Options.parseAddress("--listen", "9203")).hasMessageContaining("not HOST:PORT");
         assertThatThrownBy(() -> Options.parseAddress("--listen", "h:99999")).hasMessageContaining("not a port");
     }
+
+    @Test
+    void closeTimeout_isSetByItsFlag_andAZeroIsRefusedNamingTheFlag() throws Exception {
+        org.eclipse.jetty.server.Server server = ProxyLauncher.startForTest("--listen", "127.0.0.1:0",
+            "--backend", "ws://127.0.0.1:1", "--close-timeout", "2s");
+        try {
+            assertThat(server.getContainedBeans(io.wslb.jetty.WebSocketLoadBalancerHandler.class)).singleElement()
+                .extracting(h -> h.balancer().closeTimeout()).isEqualTo(Duration.ofSeconds(2));
+        } finally {
+            server.stop();
+        }
+        assertThatThrownBy(() -> ProxyLauncher.startForTest("--backend", "ws://127.0.0.1:1", "--close-timeout", "0"))
+            .isInstanceOf(Options.UsageException.class).hasMessageStartingWith("--close-timeout ").hasMessageContaining("positive");
+    }
 }

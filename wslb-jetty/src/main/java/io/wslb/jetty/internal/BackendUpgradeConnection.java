@@ -9,6 +9,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.http.HttpVersion;
@@ -19,6 +20,7 @@ import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,12 +29,21 @@ import org.jspecify.annotations.Nullable;
  * (a valid 101; the bytes read past it stay for the tunnel), refused (a 4xx/5xx, with up to
  * {@value #MAX_RELAYED_BODY} bytes of body), invalid, failed or timed out. After any outcome but "upgraded" the
  * socket is closed: a backend connection that did not upgrade is never reused.
+ *
+ * <p>The upgrade timeout is a deadline, not an idle timeout: it runs from the moment the connection opens (the
+ * connect is done) to the complete response head, so a backend that drips its answer a byte at a time is cut like
+ * a silent one. A response head over {@value #MAX_HEADER_BYTES} bytes is refused as invalid as soon as it passes
+ * that size.
  */
 final class BackendUpgradeConnection extends AbstractConnection.NonBlocking implements Connection.UpgradeFrom, HttpParser.ResponseHandler {
 
     static final int MAX_RELAYED_BODY = 64 * 1024;
     private static final int BUFFER_SIZE = 8 * 1024;
-    private static final int MAX_HEADER_BYTES = 16 * 1024;
+    /**
+     * The largest backend response head (status line and headers) accepted, as large as the request heads most
+     * servers accept; a larger one is a 502.
+     */
+    static final int MAX_HEADER_BYTES = 16 * 1024;
 
     private final UpgradeExchange exchange;
     private final UpgradeExchange.Attempt attempt;
@@ -46,6 +57,10 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
     private boolean headerComplete;
     private boolean messageComplete;
     private @Nullable ByteArrayOutputStream body;
+    /** Why the parser refused the answer (a head over the limit, bad syntax); set while it parses. */
+    private @Nullable String badMessage;
+    /** The upgrade deadline, from the open to the complete response head; cancelled by the outcome. */
+    private volatile Scheduler.@Nullable Task deadline;
 
     BackendUpgradeConnection(EndPoint endPoint, Executor executor, ByteBufferPool pool, UpgradeExchange exchange,
                              UpgradeExchange.Attempt attempt, ByteBuffer request) {
@@ -59,7 +74,13 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
     @Override
     public void onOpen() {
         super.onOpen();
-        getEndPoint().setIdleTimeout(exchange.upgradeTimeoutMillis());
+        // The deadline bounds the whole answer; an idle timeout would restart with every byte a slow backend sends.
+        getEndPoint().setIdleTimeout(0);
+        Scheduler.Task task = exchange.scheduleUpgradeDeadline(this::deadlinePassed);
+        deadline = task;
+        if (outcome.get()) { // decided while it was being scheduled, possibly on another thread
+            task.cancel();
+        }
         attempt.connected(this);
         getEndPoint().write(Callback.from(this::fillInterested, this::writeFailed), request);
     }
@@ -68,8 +89,12 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
         fail(RejectCause.BACKEND_UNREACHABLE, failure);
     }
 
+    /**
+     * Synchronized with {@link #release}, which an outcome decided on another thread (the deadline, the client
+     * leaving) calls: the buffer being parsed never goes back to the pool under the parser.
+     */
     @Override
-    public void onFillable() {
+    public synchronized void onFillable() {
         try {
             while (!outcome.get()) {
                 RetainableByteBuffer held = buffer;
@@ -90,6 +115,11 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
                     }
                 }
                 boolean stop = parser.parseNext(bytes);
+                String refused = badMessage;
+                if (refused != null) {
+                    invalid("unparseable answer: " + refused);
+                    return;
+                }
                 if (headerComplete && !messageComplete && status == 101) {
                     upgraded();
                     return;
@@ -112,19 +142,31 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
                 }
             }
         } catch (Throwable failure) {
-            invalid("unparseable answer: " + failure.getMessage());
+            invalid("unparseable answer: " + (failure.getMessage() != null ? failure.getMessage() : failure.toString()));
         }
     }
 
+    /** Decides the outcome, once: true for the first caller, which reports it. */
+    private boolean decide() {
+        if (!outcome.compareAndSet(false, true)) {
+            return false;
+        }
+        Scheduler.Task task = deadline;
+        if (task != null) {
+            task.cancel();
+        }
+        return true;
+    }
+
     private void upgraded() {
-        if (outcome.compareAndSet(false, true)) {
+        if (decide()) {
             exchange.backendUpgraded(attempt, this, headers.asImmutable());
         }
     }
 
     private void completed() {
         if (status >= 400 && status <= 599) {
-            if (outcome.compareAndSet(false, true)) {
+            if (decide()) {
                 ByteArrayOutputStream collected = body;
                 byte[] content = collected == null ? new byte[0] : collected.toByteArray();
                 closeSocket();
@@ -136,14 +178,14 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
     }
 
     private void invalid(String problem) {
-        if (outcome.compareAndSet(false, true)) {
+        if (decide()) {
             closeSocket();
             exchange.backendInvalid(attempt, problem);
         }
     }
 
     void fail(RejectCause reason, Throwable failure) {
-        if (outcome.compareAndSet(false, true)) {
+        if (decide()) {
             closeSocket();
             exchange.backendFailed(attempt, reason, failure);
         }
@@ -157,6 +199,12 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
     private void closeSocket() {
         release();
         getEndPoint().close();
+    }
+
+    /** The upgrade timeout passed before the complete response head: the next backend is tried, or the client gets 504. */
+    private void deadlinePassed() {
+        fail(RejectCause.BACKEND_TIMEOUT, new SocketTimeoutException("backend did not complete its upgrade answer within "
+            + exchange.upgradeTimeoutMillis() + " ms"));
     }
 
     @Override
@@ -195,7 +243,7 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
         return rest;
     }
 
-    private void release() {
+    private synchronized void release() {
         RetainableByteBuffer held = buffer;
         if (held != null) {
             buffer = null;
@@ -247,6 +295,13 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
     public boolean messageComplete() {
         messageComplete = true;
         return true;
+    }
+
+    @Override
+    public void badMessage(HttpException failure) {
+        // Not acted on here: the buffer being parsed is still in use. onFillable reports it after the parse.
+        badMessage = failure.getReason() + (parser.getHeaderLength() > MAX_HEADER_BYTES
+            ? " (a response head may have up to " + MAX_HEADER_BYTES + " bytes)" : "");
     }
 
     @Override

@@ -140,6 +140,10 @@ public final class ProxyContext {
         return balancer.pingInterval();
     }
 
+    Duration closeTimeout() {
+        return balancer.closeTimeout();
+    }
+
     /** @return the live tunnels (a concurrent view) */
     Set<WebSocketTunnel> tunnels() {
         return tunnels;

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Connection;
@@ -137,6 +138,7 @@ public final class UpgradeExchange {
 
     private void start() {
         request.addFailureListener(this::clientFailed);
+        request.addIdleTimeoutListener(this::clientIdle);
         request.addHttpStreamWrapper(stream -> new HttpStream.Wrapper(stream) {
             @Override
             public void succeeded() {
@@ -205,6 +207,14 @@ public final class UpgradeExchange {
 
     long upgradeTimeoutMillis() {
         return context.balancer().upgradeTimeout().toMillis();
+    }
+
+    /**
+     * @param onDeadline run when a backend attempt's upgrade timeout passes
+     * @return the scheduled deadline, to cancel once the attempt has an outcome
+     */
+    Scheduler.Task scheduleUpgradeDeadline(Runnable onDeadline) {
+        return context.scheduler().schedule(onDeadline, upgradeTimeoutMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void routed(@Nullable Route route, @Nullable Throwable failure) {
@@ -356,6 +366,19 @@ public final class UpgradeExchange {
         if (prepared != null && !prepared.clientLeg().isOpened()) {
             prepared.abortBeforeStart();
         }
+    }
+
+    /**
+     * The client's connection reached its idle timeout (the connector's, 30 s unless set) while the proxy waits
+     * for a backend. The client is still there (the client check sees one that leaves), so it is not failed, which
+     * would have Jetty answer a 500 of its own on a connection it keeps open: the wait is bounded by the connect and
+     * upgrade timeouts, and ends with the backend's answer or the proxy's 502/504. Once answered, the timeout
+     * applies as usual.
+     *
+     * @return true to let Jetty fail the request
+     */
+    private synchronized boolean clientIdle(TimeoutException timeout) {
+        return answered;
     }
 
     private void clientFailed(Throwable failure) {

@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  *   <li>A relay that has delivered its side's close frame is done as soon as the other relay is: both close
  *       frames have passed, so the sockets close without waiting for the peer's FIN (the server closes first,
  *       RFC 6455 section 7.1.1).</li>
+ *   <li>From the first close frame relayed, the closing handshake has the balancer's close timeout to finish; then
+ *       both sockets are closed, so that a peer that never answers a close frame (or never closes its socket) does
+ *       not hold both connections until the idle timeout. The timer exists only from that frame on.</li>
  * </ul>
  */
 final class WebSocketTunnel {
@@ -52,6 +55,8 @@ final class WebSocketTunnel {
     /** Which sockets have closed ({@link #CLIENT_CLOSED}, {@link #BACKEND_CLOSED}), and {@link #REPORTED}. */
     private final AtomicInteger closedLegs = new AtomicInteger();
     private volatile Scheduler.@Nullable Task linger;
+    /** The close timeout, from the first close frame relayed; null before it. */
+    private volatile Scheduler.@Nullable Task closeDeadline;
     private volatile boolean started;
     /** Liveness, touched only by the tick (one at a time): bytes seen from each side at the last tick, pings out. */
     private long lastFromClient;
@@ -162,6 +167,32 @@ final class WebSocketTunnel {
 
     void closeFrameSeen(TunnelLeg from) {
         decide(from.isBackend() ? CloseCause.BACKEND_CLOSED : CloseCause.CLIENT_CLOSED);
+        if (closeDeadline != null) {
+            return;
+        }
+        Scheduler.Task scheduled;
+        synchronized (this) {
+            if (closeDeadline != null) {
+                return;
+            }
+            scheduled = context.scheduler().schedule(this::closeTimedOut, context.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            closeDeadline = scheduled;
+        }
+        if ((closedLegs.get() & REPORTED) != 0) { // ended while it was being scheduled
+            scheduled.cancel();
+        }
+    }
+
+    /** The closing handshake did not finish within the close timeout: a peer never answered, or never let go. */
+    private void closeTimedOut() {
+        if ((closedLegs.get() & REPORTED) == 0) {
+            LOG.debug("{}: closing handshake not finished within {}; closing both sockets", this, context.closeTimeout());
+            // Shut first, so that neither relay answers the other socket's close with a close frame of the proxy's own
+            // (as it would for a side that vanished): both peers see the same plain end of the connection.
+            client.relay().requestClose(Relay.CloseRequest.SHUT);
+            backend.relay().requestClose(Relay.CloseRequest.SHUT);
+            closeSockets();
+        }
     }
 
     /** The source of a relay reached end of stream (or failed to read). */
@@ -322,6 +353,10 @@ final class WebSocketTunnel {
         Scheduler.Task task = linger;
         if (task != null) {
             task.cancel();
+        }
+        Scheduler.Task closing = closeDeadline;
+        if (closing != null) {
+            closing.cancel();
         }
         context.unregister(this);
         CloseCause why = cause.get();
