@@ -128,7 +128,8 @@ public final class ProxyLauncher {
               --health-interval DURATION  time between two checks of a backend, +-10% jitter (default 5s)
               --health-timeout DURATION   how long a check may take (default 2s, at most the interval)
               --handshake-timeout DURATION  a client must send its whole request head within this time of
-                                        connecting, else it is cut (slowloris defence; default 10s; 0: off)
+                                        connecting, else it is cut (slowloris defence, on --admin too;
+                                        default 10s; 0: off)
               --max-handshakes-per-ip-per-second N
                                         handshakes one client address may start per second (bursts of N);
                                         beyond: 429 + Retry-After (default 0: no limit; see --trusted-proxy)
@@ -311,7 +312,7 @@ public final class ProxyLauncher {
         server.setHandler(handler);
         server.setStopAtShutdown(true);
         server.setStopTimeout(STOP_TIMEOUT.plus(balancer.shutdownWindow()).toMillis());
-        Server admin = admin(options, balancer);
+        Server admin = admin(options, balancer, connector.getHandshakeTimeout());
         if (admin != null) {
             server.addBean(admin); // started and stopped with the proxy
         }
@@ -534,8 +535,9 @@ public final class ProxyLauncher {
         return secret;
     }
 
-    /** The admin API's own small server, on its own address; null without --admin. */
-    private static @Nullable Server admin(Options options, WebSocketLoadBalancer balancer) throws Options.UsageException {
+    /** The admin API's own small server, on its own address, with the proxy port's head deadline; null without --admin. */
+    private static @Nullable Server admin(Options options, WebSocketLoadBalancer balancer, Duration headTimeout)
+        throws Options.UsageException {
         if (!options.has("admin")) {
             if (options.has("admin-token-file")) {
                 throw new Options.UsageException("--admin-token-file goes with --admin HOST:PORT");
@@ -563,7 +565,8 @@ public final class ProxyLauncher {
         QueuedThreadPool threads = new QueuedThreadPool(8, 1);
         threads.setName("wslb-admin");
         Server admin = new Server(threads);
-        ServerConnector connector = new ServerConnector(admin, 1, 1);
+        ProxyServerConnector connector = new ProxyServerConnector(admin, 1);
+        connector.setHandshakeTimeout(headTimeout); // Jetty's idle timeout alone lets a slowloris client stay
         connector.setHost(address.getHostString());
         connector.setPort(address.getPort());
         admin.addConnector(connector);

@@ -47,12 +47,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Errors are {@code {"error":"..."}} with 400 (malformed JSON, wrong types, invalid values), 401 (bearer token
  * missing or wrong, when one is configured), 404 (unknown path or backend), 405 (with {@code Allow}), 409 and 413
- * (a body over {@value #MAX_BODY_BYTES} bytes). The API can change the pool, so serve it on its own connector or
- * server bound to a private interface, and set a token:
+ * (a body over {@value #MAX_BODY_BYTES} bytes); the body of a refused request is read (up to that size) before the
+ * answer, so that a client still sending it reads the answer instead of a reset. The API can change the pool, so
+ * serve it on its own connector or server bound to a private interface, set a token, and bound the time a client
+ * may take to send its request head ({@link ProxyServerConnector#setHandshakeTimeout}; Jetty's idle timeout
+ * restarts with every byte, so it does not stop a client that sends one every few seconds):
  *
  * <pre>{@code
  * Server admin = new Server();
- * ServerConnector local = new ServerConnector(admin);
+ * ProxyServerConnector local = new ProxyServerConnector(admin, 1);
+ * local.setHandshakeTimeout(Duration.ofSeconds(10));
  * local.setHost("127.0.0.1");
  * local.setPort(9090);
  * admin.addConnector(local);
@@ -121,18 +125,19 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
     public boolean handle(Request request, Response response, Callback callback) {
         if (!authorized(request)) {
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"wslb\"");
-            error(response, callback, 401, "missing or wrong bearer token: send the header 'Authorization: Bearer <token>'");
+            afterBody(request, response, callback, () -> error(response, callback, 401,
+                "missing or wrong bearer token: send the header 'Authorization: Bearer <token>'"));
             return true;
         }
         AdminApi.Route route;
         try {
             route = AdminApi.route(Request.getPathInContext(request), request.getMethod());
         } catch (AdminApi.Failure failure) {
-            fail(response, callback, failure);
+            afterBody(request, response, callback, () -> fail(response, callback, failure));
             return true;
         }
         if (!route.endpoint().method().equals("POST")) {
-            answer(response, callback, () -> api.call(route, ""));
+            afterBody(request, response, callback, () -> answer(response, callback, () -> api.call(route, "")));
             return true;
         }
         if (request.getLength() > DISCARD_LIMIT) {
@@ -156,6 +161,43 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
             }
         });
         return true;
+    }
+
+    /**
+     * Reads and drops the body of a request that is answered without it (refused, or a method without a body),
+     * then answers: an answer sent while body bytes are still on their way is lost to the reset that those bytes
+     * cause when they reach the closed connection. A body over {@value #MAX_BODY_BYTES} bytes is not waited for:
+     * the answer says {@code Connection: close} at once.
+     */
+    private static void afterBody(Request request, Response response, Callback callback, Runnable answer) {
+        if (request.getLength() == 0) {
+            answer.run();
+            return;
+        }
+        if (request.getLength() > MAX_BODY_BYTES) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            answer.run();
+            return;
+        }
+        BodyReader.read(request, 0, MAX_BODY_BYTES, new BodyReader.Done() {
+            @Override
+            public void body(byte[] bytes) {
+                answer.run();
+            }
+
+            @Override
+            public void tooLarge(boolean drained) {
+                if (!drained) {
+                    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                }
+                answer.run();
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                callback.failed(failure);
+            }
+        });
     }
 
     private boolean authorized(Request request) {

@@ -34,7 +34,9 @@ public final class BalancingStrategies {
 
     /**
      * Each new connection goes to the next backend in pool order. Weights are ignored (every backend with a
-     * weight above 0 takes the same share). Cost: one atomic increment per pick.
+     * weight above 0 takes the same share). A retry after a failed backend does not move the rotation: it goes to
+     * the backend not tried yet that has taken the fewest retries, so while a backend is down the others share its
+     * turns evenly. Cost: one atomic increment per pick (a retry: one pass over the candidates, under a lock).
      *
      * @return a new round-robin strategy
      */
