@@ -44,6 +44,8 @@ public final class AcceptPause {
 
     private final Supplier<String> listener;
     private final Scheduler scheduler;
+    /** Read ahead: once descriptors have run out, even loading a class may fail. */
+    private final String limitNote = openFilesLimit();
     private int failures;
     private long firstFailure;
     private long lastFailure;
@@ -75,7 +77,7 @@ public final class AcceptPause {
             this.onSelector = onSelector;
             LOG.warn("{}: accepting a connection failed ({}){}; new clients wait in the accept queue while accepting"
                     + " pauses ({} ms, up to {} ms while it keeps failing); a summary follows when it recovers",
-                listener.get(), reason, openFiles(), FIRST_PAUSE.toMillis(), LONGEST_PAUSE.toMillis());
+                listener.get(), reason, limitNote, FIRST_PAUSE.toMillis(), LONGEST_PAUSE.toMillis());
             scheduleEnd(QUIET.toNanos());
         } else {
             pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
@@ -123,10 +125,9 @@ public final class AcceptPause {
         pause = FIRST_PAUSE;
     }
 
-    private static String openFiles() {
-        OptionalLong open = OpenFiles.open();
+    /** The limit only: counting the open files needs a descriptor, and there would be none to spare. */
+    private static String openFilesLimit() {
         OptionalLong limit = OpenFiles.limit();
-        return open.isPresent() && limit.isPresent()
-            ? ", " + open.getAsLong() + " files open of the limit of " + limit.getAsLong() : "";
+        return limit.isPresent() ? " with an open-files limit of " + limit.getAsLong() : "";
     }
 }

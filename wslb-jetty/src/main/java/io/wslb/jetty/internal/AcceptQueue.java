@@ -1,5 +1,6 @@
 package io.wslb.jetty.internal;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,8 +43,10 @@ public final class AcceptQueue {
      *     number
      */
     public static int sizeFrom(Path somaxconn) {
-        try {
-            int cap = Integer.parseInt(Files.readString(somaxconn, StandardCharsets.US_ASCII).strip());
+        // A reader, not Files.readString, which read "4" of "4096" from procfs here (JDK 17).
+        try (BufferedReader reader = Files.newBufferedReader(somaxconn, StandardCharsets.US_ASCII)) {
+            String line = reader.readLine();
+            int cap = line == null ? 0 : Integer.parseInt(line.strip());
             return cap > 0 ? Math.min(cap, MAX) : FALLBACK;
         } catch (IOException | NumberFormatException | SecurityException unreadable) {
             return FALLBACK;

@@ -33,7 +33,11 @@ public final class OpenFiles {
         return OptionalLong.empty();
     }
 
-    /** @return the files this process has open now, empty where the JVM cannot tell */
+    /**
+     * Counts the files open now; it needs a descriptor of its own, so not for use when they may have run out.
+     *
+     * @return the files this process has open now, empty where the JVM cannot tell
+     */
     public static OptionalLong open() {
         OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
