@@ -17,8 +17,8 @@ public final class OpenFiles {
 
     /** The fewest descriptors kept spare: a JVM running the proxy holds about 20 files of its own. */
     public static final int LEAST_SPARE = 64;
-    /** The share of the limit kept spare, when more than {@link #LEAST_SPARE}: room to answer 503 to a crowd. */
-    public static final int SPARE_PERCENT = 10;
+    /** One part in this many of the limit is kept spare, when more than {@link #LEAST_SPARE}: room to answer 503. */
+    public static final int SPARE_PART = 10;
 
     private OpenFiles() {
     }
@@ -52,7 +52,7 @@ public final class OpenFiles {
      * @return the descriptors kept spare under it
      */
     public static long spare(long limit) {
-        return Math.max(LEAST_SPARE, limit / 100 * SPARE_PERCENT);
+        return Math.max(LEAST_SPARE, limit / SPARE_PART);
     }
 
     /**

@@ -12,8 +12,8 @@ class OpenFilesTest {
     @Test
     void aLimit_fitsTwoDescriptorsPerConnection_afterATenthOrAtLeast64Spare() {
         assertThat(ProxyServerConnector.maxConnectionsFor(600)).isEqualTo((600 - 64) / 2);
-        assertThat(ProxyServerConnector.maxConnectionsFor(1024)).isEqualTo((1024 - 100) / 2);
-        assertThat(ProxyServerConnector.maxConnectionsFor(1_048_576)).isEqualTo((1_048_576 - 104_800) / 2);
+        assertThat(ProxyServerConnector.maxConnectionsFor(1024)).isEqualTo((1024 - 102) / 2);
+        assertThat(ProxyServerConnector.maxConnectionsFor(1_048_576)).isEqualTo((1_048_576 - 104_857) / 2);
         assertThat(ProxyServerConnector.maxConnectionsFor(10)).as("never 0, which means no cap").isEqualTo(1);
         assertThat(ProxyServerConnector.maxConnectionsFor(Long.MAX_VALUE)).isEqualTo(Integer.MAX_VALUE);
         assertThatThrownBy(() -> ProxyServerConnector.maxConnectionsFor(0)).isInstanceOf(IllegalArgumentException.class)
