@@ -7,6 +7,8 @@ module io.wslb.jetty {
     requires static org.eclipse.jetty.ee10.servlet;
     requires org.slf4j;
     requires java.net.http;
+    // The open-files limit (com.sun.management.UnixOperatingSystemMXBean) that the connection cap is derived from.
+    requires jdk.management;
 
     exports io.wslb.jetty;
 }

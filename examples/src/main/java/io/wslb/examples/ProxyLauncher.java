@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
@@ -54,7 +55,7 @@ public final class ProxyLauncher {
         "allowed-origin", "shutdown-window", "max-handshakes-per-ip-per-second", "handshake-timeout",
         "max-connections-per-ip", "max-pending-handshakes", "max-pending-handshakes-per-ip",
         "tls-cert", "tls-key", "keystore", "keystore-password-file", "tls-reload-interval",
-        "backend-ca", "backend-client-cert", "backend-client-key", "selectors");
+        "backend-ca", "backend-client-cert", "backend-client-key", "selectors", "accept-queue");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified", "tls-self-signed");
 
     /** How long a stop waits for proxied connections to finish their closing handshakes. */
@@ -114,8 +115,9 @@ public final class ProxyLauncher {
               --max-message-size SIZE   largest message a client may send, else close 1009 (default 64MiB, or
                                         --max-frame-size when only that is given and it is higher)
               --max-attempts N          backends one connection may try before its 101 (1-10, default 3)
-              --max-connections N       most proxied connections at once; beyond: 503 + Retry-After (default 0:
-                                        no limit)
+              --max-connections N       most proxied connections at once; beyond: 503 + Retry-After (default:
+                                        what the open-files limit fits, 2 descriptors each and a tenth spare,
+                                        printed at start; 0: no limit)
               --max-connections-per-backend N
                                         default cap of each backend (a ;max-connections=N above 0 wins); when every
                                         healthy backend is full: 503 + Retry-After (default 0: no cap)
@@ -151,6 +153,8 @@ public final class ProxyLauncher {
             """ + TlsOptions.SERVER_HELP + TlsOptions.BACKEND_HELP + """
               --selectors N             selector threads (1-16); each relays both legs of its tunnels, so they
                                         are the data path (default: half the cores, at least 2)
+              --accept-queue N          connections the kernel holds until accepted, for the listener and the
+                                        admin API (1-65535; default: net.core.somaxconn, else 511)
               --admin HOST:PORT         serve the admin API (JSON status; POST add, remove, drain, resume,
                                         weight, health) on this separate address, e.g. 127.0.0.1:9204;
                                         a non-loopback address needs --admin-token-file
@@ -220,7 +224,7 @@ public final class ProxyLauncher {
                 .upgradeTimeout(options.duration("upgrade-timeout", WebSocketLoadBalancer.DEFAULT_UPGRADE_TIMEOUT))
                 .idleTimeout(options.duration("idle-timeout", WebSocketLoadBalancer.DEFAULT_IDLE_TIMEOUT))
                 .maxAttempts(parseInt("--max-attempts", options.get("max-attempts", "3")))
-                .maxConnections(parseInt("--max-connections", options.get("max-connections", "0")))
+                .maxConnections(maxConnections(options))
                 .slowStart(options.duration("slow-start", Duration.ZERO))
                 .pingInterval(options.duration("ping-interval", Duration.ZERO))
                 .shutdownWindow(options.duration("shutdown-window", Duration.ZERO))
@@ -306,6 +310,7 @@ public final class ProxyLauncher {
             ? new ProxyServerConnector(server, selectors)
             : new ProxyServerConnector(server, selectors, tls);
         connector.setHandshakeTimeout(options.duration("handshake-timeout", Duration.ofSeconds(10)));
+        connector.setAcceptQueueSize(acceptQueue(options));
         connector.setHost(listen.getHostString());
         connector.setPort(listen.getPort());
         server.addConnector(connector);
@@ -330,6 +335,12 @@ public final class ProxyLauncher {
             ServerConnector adminConnector = (ServerConnector) admin.getConnectors()[0];
             String adminHost = adminConnector.getHost().contains(":") ? "[" + adminConnector.getHost() + "]" : adminConnector.getHost();
             System.out.printf("wslb admin API on http://%s:%d/status%n", adminHost, adminConnector.getLocalPort());
+        }
+        if (!options.has("max-connections")) {
+            OptionalLong openFiles = ProxyServerConnector.openFilesLimit();
+            System.out.println(openFiles.isEmpty() ? "wslb proxy: no cap on proxied connections (open-files limit unknown; set --max-connections)"
+                : "wslb proxy: at most " + balancer.maxConnections() + " proxied connections at once (open-files limit "
+                + openFiles.getAsLong() + ": 2 descriptors each, a tenth spare); --max-connections changes it");
         }
         String host = listen.getHostString().contains(":") ? "[" + listen.getHostString() + "]" : listen.getHostString();
         System.out.printf("wslb proxy listening on %s://%s:%d%s -> %s, strategy %s, affinity %s%n",
@@ -569,6 +580,7 @@ public final class ProxyLauncher {
         connector.setHandshakeTimeout(headTimeout); // Jetty's idle timeout alone lets a slowloris client stay
         connector.setHost(address.getHostString());
         connector.setPort(address.getPort());
+        connector.setAcceptQueueSize(acceptQueue(options));
         admin.addConnector(connector);
         admin.setHandler(builder.build());
         return admin;
@@ -598,6 +610,27 @@ public final class ProxyLauncher {
             throw new Options.UsageException("--selectors: " + selectors + " is not between 1 and " + MAX_SELECTORS);
         }
         return selectors;
+    }
+
+    /** --max-connections, else what the open-files limit fits (0, no cap, where it cannot be read). */
+    private static int maxConnections(Options options) throws Options.UsageException {
+        if (options.has("max-connections")) {
+            return parseInt("--max-connections", options.get("max-connections", "0"));
+        }
+        OptionalLong openFiles = ProxyServerConnector.openFilesLimit();
+        return openFiles.isEmpty() ? 0 : ProxyServerConnector.maxConnectionsFor(openFiles.getAsLong());
+    }
+
+    private static int acceptQueue(Options options) throws Options.UsageException {
+        String raw = options.get("accept-queue", null);
+        if (raw == null) {
+            return ProxyServerConnector.defaultAcceptQueueSize();
+        }
+        int size = parseInt("--accept-queue", raw);
+        if (size < 1 || size > 65535) {
+            throw new Options.UsageException("--accept-queue: " + size + " is not between 1 and 65535");
+        }
+        return size;
     }
 
     private static int parseInt(String what, String raw) throws Options.UsageException {

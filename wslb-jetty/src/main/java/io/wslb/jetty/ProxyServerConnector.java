@@ -2,19 +2,25 @@ package io.wslb.jetty;
 
 import static java.util.Objects.requireNonNull;
 
+import io.wslb.jetty.internal.AcceptPause;
+import io.wslb.jetty.internal.AcceptQueue;
 import io.wslb.jetty.internal.BesideConnects;
 import io.wslb.jetty.internal.HandshakeDeadlines;
+import io.wslb.jetty.internal.OpenFiles;
 import io.wslb.jetty.internal.PlacedEndPoint;
 import io.wslb.jetty.internal.SelectorChores;
 import io.wslb.jetty.internal.SelectorCount;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.eclipse.jetty.io.ClientConnectionFactory;
@@ -49,6 +55,15 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <p>It can also bound the time a client takes to send its request head ({@link #setHandshakeTimeout}), which
  * Jetty's idle timeout does not (a slowloris client sends a byte every few seconds).
+ *
+ * <p>Its accept queue (the {@code listen()} backlog) is the longest the kernel allows, {@code net.core.somaxconn}
+ * on Linux, else 511 ({@link #defaultAcceptQueueSize()}), not the JDK's 50: a burst of a thousand connects is held
+ * until accepted instead of being dropped and retried by the clients seconds later. When accepting fails, as it
+ * does while the process is out of file descriptors, it pauses accepting for 100 ms to 1 s instead of retrying at
+ * once, logs one warning when that starts and one summary when it ends, and the clients wait in the accept queue
+ * meanwhile. To keep within the descriptors, cap the balancer's connections, e.g. at
+ * {@link #maxConnectionsFor(long)} of {@link #openFilesLimit()}: beyond the cap clients get 503 with
+ * {@code Retry-After}.
  *
  * <p>Use it only when the connection factories and the {@code Connection.Listener}s added to the server do not
  * block: they now run on a selector thread. Jetty's own HTTP/1.1 and TLS factories do not.
@@ -131,6 +146,7 @@ public final class ProxyServerConnector extends ServerConnector implements Besid
 
     private ProxyServerConnector(Server server, int selectors, ConnectionFactory[] factories) {
         super(server, null, null, null, 0, requirePositive(selectors), requireSome(factories));
+        super.setAcceptQueueSize(defaultAcceptQueueSize());
         HttpConnectionFactory http = getConnectionFactory(HttpConnectionFactory.class);
         if (http != null) {
             http.getHttpConfiguration().addCustomizer((request, responseHeaders) -> {
@@ -170,6 +186,64 @@ public final class ProxyServerConnector extends ServerConnector implements Besid
     /** @return the slowloris deadline; zero when off */
     public Duration getHandshakeTimeout() {
         return handshakeTimeout;
+    }
+
+    /**
+     * Sets the length of the accept queue (the {@code listen()} backlog): connections the kernel has completed and
+     * holds until this connector accepts them. Defaults to {@link #defaultAcceptQueueSize()}; the kernel cuts a
+     * longer one to its own cap ({@code net.core.somaxconn} on Linux). Takes effect when the connector opens.
+     *
+     * @param acceptQueueSize the length, 1 to 65535
+     * @throws IllegalArgumentException if it is out of that range
+     * @throws IllegalStateException if the connector is already open
+     */
+    @Override
+    public void setAcceptQueueSize(int acceptQueueSize) {
+        AcceptQueue.check(acceptQueueSize);
+        if (isOpen()) {
+            throw new IllegalStateException("the accept queue size is set before the connector opens");
+        }
+        super.setAcceptQueueSize(acceptQueueSize);
+    }
+
+    /**
+     * The accept queue length a connector starts with: the kernel's cap on it where it can be read
+     * ({@code /proc/sys/net/core/somaxconn} on Linux, 4096 by default since Linux 5.4), as HAProxy does, since the
+     * kernel cuts any longer request to it; else 511, as NGINX does.
+     *
+     * @return the default accept queue length
+     */
+    public static int defaultAcceptQueueSize() {
+        return AcceptQueue.defaultSize();
+    }
+
+    /**
+     * This process's open-files limit, which bounds the connections it can hold.
+     *
+     * @return the limit, or empty where the JVM cannot read it (not a Unix)
+     */
+    public static OptionalLong openFilesLimit() {
+        return OpenFiles.limit();
+    }
+
+    /**
+     * The most proxied connections that fit under an open-files limit: each holds two descriptors (client and
+     * backend sockets), and a tenth of the limit, at least 64, is kept spare for the JVM's own files and for
+     * answering clients beyond the cap. For a limit of 1024 that is 461. The launcher caps its balancer at this
+     * unless told otherwise ({@code --max-connections}); an embedding application, whose other work shares the
+     * descriptors, can pass it to {@code WebSocketLoadBalancer.Builder.maxConnections}.
+     *
+     * @param openFilesLimit an open-files limit, more than zero
+     * @return the connections that fit, at least 1
+     * @throws IllegalArgumentException if the limit is not more than zero
+     */
+    public static int maxConnectionsFor(long openFilesLimit) {
+        return OpenFiles.connectionsThatFit(openFilesLimit);
+    }
+
+    private String listenerName() {
+        String host = getHost() == null ? "0.0.0.0" : getHost();
+        return "listener " + (host.contains(":") ? "[" + host + "]" : host) + ":" + getLocalPort();
     }
 
     private void armDeadline(Connection connection) {
@@ -247,9 +321,40 @@ public final class ProxyServerConnector extends ServerConnector implements Besid
          * keeps both per call, so that balancers with different connect timeouts can share the connector.
          */
         private final ThreadLocal<Placement> placing = new ThreadLocal<>();
+        private final AcceptPause acceptPause;
 
         ProxySelectorManager(Executor executor, Scheduler scheduler, int selectors) {
             super(executor, scheduler, selectors);
+            this.acceptPause = new AcceptPause(ProxyServerConnector.this::listenerName, scheduler);
+        }
+
+        /**
+         * Jetty's selector retries a failed accept at once and logs each failure with its stack trace; out of file
+         * descriptors that spins and floods the log, so a failure here pauses accepting instead (see
+         * {@link AcceptPause}), and returning null ends the selector's accept loop without a log line.
+         */
+        @Override
+        protected SelectableChannel doAccept(SelectableChannel server) throws IOException {
+            SelectableChannel accepted;
+            try {
+                accepted = super.doAccept(server);
+            } catch (ClosedChannelException closed) {
+                throw closed;
+            } catch (IOException failure) {
+                for (ManagedSelector managed : getBeans(ManagedSelector.class)) {
+                    Selector selector = managed.getSelector();
+                    SelectionKey key = selector == null ? null : server.keyFor(selector);
+                    if (key != null) {
+                        acceptPause.failed(failure, key, task -> managed.submit(ignored -> task.run()));
+                        return null;
+                    }
+                }
+                throw failure;
+            }
+            if (accepted != null) {
+                acceptPause.succeeded();
+            }
+            return accepted;
         }
 
         @Override

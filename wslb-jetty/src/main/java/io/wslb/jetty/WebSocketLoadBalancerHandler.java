@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.internal.BackendConnector;
 import io.wslb.jetty.internal.MountPath;
+import io.wslb.jetty.internal.OpenFiles;
 import io.wslb.jetty.internal.ProxyContext;
 import io.wslb.jetty.internal.UpgradeExchange;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -19,6 +20,8 @@ import org.eclipse.jetty.util.component.Graceful;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Jetty core {@link Handler} that load-balances the WebSocket upgrades arriving under a path: each one is
@@ -50,6 +53,8 @@ import org.jspecify.annotations.Nullable;
  */
 @ManagedObject("WebSocket load balancer")
 public final class WebSocketLoadBalancerHandler extends Handler.Abstract implements Graceful {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketLoadBalancerHandler.class);
 
     private final String path;
     private final WebSocketLoadBalancer balancer;
@@ -108,6 +113,14 @@ public final class WebSocketLoadBalancerHandler extends Handler.Abstract impleme
         created.attach(server);
         context = created;
         super.doStart();
+        // Not capped for the application, whose other work shares the descriptors: said once, so it can choose.
+        java.util.OptionalLong openFiles = OpenFiles.limit();
+        if (balancer.maxConnections() == 0 && openFiles.isPresent()) {
+            LOG.info("WebSocket load balancer at {}: no cap on proxied connections (maxConnections 0); the open-files"
+                    + " limit of {} fits about {} at 2 descriptors each, beyond which accepting pauses until descriptors"
+                    + " free up; set maxConnections (e.g. ProxyServerConnector.maxConnectionsFor(limit)) to answer 503"
+                    + " instead", path, openFiles.getAsLong(), OpenFiles.connectionsThatFit(openFiles.getAsLong()));
+        }
     }
 
     @Override
