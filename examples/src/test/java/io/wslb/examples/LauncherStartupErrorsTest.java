@@ -66,6 +66,7 @@ class LauncherStartupErrorsTest {
         cases.add(bad("max-message-size", "125", "--max-message-size", "100"));
         cases.add(bad("max-attempts", "11", "--max-attempts", "11"));
         cases.add(bad("max-connections", "-1", "--max-connections", "-1"));
+        cases.add(bad("accept-queue", "between 1 and 65535", "--accept-queue", "0"));
         cases.add(bad("max-connections-per-backend", "-1", "--max-connections-per-backend", "-1"));
         cases.add(bad("slow-start", "soon", "--slow-start", "soon"));
         cases.add(bad("eject-after", "-1", "--eject-after", "-1"));
