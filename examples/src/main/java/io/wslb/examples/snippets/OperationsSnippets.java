@@ -8,12 +8,12 @@ import io.wslb.LiveBackend;
 import io.wslb.OutlierDetection;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.AdminHandler;
+import io.wslb.jetty.ProxyServerConnector;
 import io.wslb.strategies.BalancingStrategies;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * The Java blocks of docs/operations.md, each the body (or part of the body) of one method here, so that the build
@@ -135,7 +135,8 @@ public final class OperationsSnippets {
     public static Server admin(WebSocketLoadBalancer lb, String token, int adminPort) throws Exception {
         // snippet-begin docs/operations.md
         Server admin = new Server();
-        ServerConnector local = new ServerConnector(admin);
+        ProxyServerConnector local = new ProxyServerConnector(admin, 1);
+        local.setHandshakeTimeout(Duration.ofSeconds(10));   // a request head must arrive within 10 s
         local.setHost("127.0.0.1");
         local.setPort(adminPort);   // 9204, say
         admin.addConnector(local);
