@@ -1,7 +1,6 @@
 /** The Jetty 12.1 adapter of wslb: a core Handler and an ee10 servlet that mount a WebSocketLoadBalancer. */
 module io.wslb.jetty {
-    requires transitive io.wslb.api;
-    requires transitive io.wslb.strategies;
+    requires transitive io.wslb.core;
     requires transitive org.eclipse.jetty.server;
     requires static jakarta.servlet;
     requires static org.eclipse.jetty.ee10.servlet;

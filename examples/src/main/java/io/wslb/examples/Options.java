@@ -1,6 +1,6 @@
 package io.wslb.examples;
 
-import io.wslb.Durations;
+import io.wslb.jetty.Durations;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;

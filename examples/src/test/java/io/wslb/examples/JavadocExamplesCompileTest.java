@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Compiles every {@code <pre>{@code ...}</pre>} example in the Javadoc of the public types that users see: the
- * exported packages of wslb-api, wslb-strategies, wslb-jetty and wslb-testing, and the examples module (not the
+ * exported packages of wslb-core, wslb-strategies, wslb-jetty and wslb-testing, and the examples module (not the
  * {@code internal} packages, which no module exports, nor wslb-bench and wslb-jmh, which are tools).
  *
  * <p>Each example becomes the body of a method {@code void example() throws Exception} in a class of its own that
@@ -69,7 +69,7 @@ class JavadocExamplesCompileTest {
         "Socket socket;                        // a connected socket (wslb-testing examples)",
         "FaultProxy proxy;                     // a running fault-injecting proxy (wslb-testing examples)");
 
-    private static final List<String> MODULES = List.of("wslb-api", "wslb-strategies", "wslb-jetty", "wslb-testing", "examples");
+    private static final List<String> MODULES = List.of("wslb-core", "wslb-strategies", "wslb-jetty", "wslb-testing", "examples");
     private static final Pattern BLOCK = Pattern.compile("<pre>\\{@code(.*?)}</pre>", Pattern.DOTALL);
 
     /** One example: where it is and its text, line by line, with the source line of each. */

@@ -81,7 +81,7 @@ class ProjectDocsTest {
         String readme = Files.readString(root.resolve("README.md"));
         assertThat(readme).contains("SLF4J 2 binding").contains("slf4j-simple");
         Set<String> loggers = new LinkedHashSet<>();
-        for (String module : List.of("wslb-api", "wslb-strategies", "wslb-jetty")) {
+        for (String module : List.of("wslb-core", "wslb-strategies", "wslb-jetty")) {
             Path sources = root.resolve(module).resolve("src/main/java");
             try (Stream<Path> walk = Files.walk(sources)) {
                 for (Path file : walk.filter(p -> p.toString().endsWith(".java")).toList()) {

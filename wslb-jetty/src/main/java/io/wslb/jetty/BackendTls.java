@@ -2,7 +2,7 @@ package io.wslb.jetty;
 
 import static java.util.Objects.requireNonNull;
 
-import io.wslb.jetty.internal.Pem;
+import io.wslb.jetty.internal.tls.Pem;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;

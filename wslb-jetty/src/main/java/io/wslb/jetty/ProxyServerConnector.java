@@ -2,14 +2,14 @@ package io.wslb.jetty;
 
 import static java.util.Objects.requireNonNull;
 
-import io.wslb.jetty.internal.AcceptPause;
-import io.wslb.jetty.internal.AcceptQueue;
-import io.wslb.jetty.internal.BesideConnects;
-import io.wslb.jetty.internal.HandshakeDeadlines;
-import io.wslb.jetty.internal.OpenFiles;
-import io.wslb.jetty.internal.PlacedEndPoint;
-import io.wslb.jetty.internal.SelectorChores;
-import io.wslb.jetty.internal.SelectorCount;
+import io.wslb.jetty.internal.io.AcceptPause;
+import io.wslb.jetty.internal.io.AcceptQueue;
+import io.wslb.jetty.internal.io.BesideConnects;
+import io.wslb.jetty.internal.io.HandshakeDeadlines;
+import io.wslb.jetty.internal.io.OpenFiles;
+import io.wslb.jetty.internal.io.PlacedEndPoint;
+import io.wslb.jetty.internal.io.SelectorChores;
+import io.wslb.jetty.internal.io.SelectorCount;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;

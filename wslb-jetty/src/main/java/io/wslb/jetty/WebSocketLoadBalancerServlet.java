@@ -3,10 +3,10 @@ package io.wslb.jetty;
 import static java.util.Objects.requireNonNull;
 
 import io.wslb.WebSocketLoadBalancer;
-import io.wslb.jetty.internal.BackendConnector;
-import io.wslb.jetty.internal.MountPath;
 import io.wslb.jetty.internal.ProxyContext;
-import io.wslb.jetty.internal.UpgradeExchange;
+import io.wslb.jetty.internal.handshake.MountPath;
+import io.wslb.jetty.internal.handshake.UpgradeExchange;
+import io.wslb.jetty.internal.io.BackendConnector;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;

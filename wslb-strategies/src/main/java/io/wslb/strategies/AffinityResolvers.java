@@ -3,7 +3,7 @@ package io.wslb.strategies;
 import static java.util.Objects.requireNonNull;
 
 import io.wslb.AffinityResolver;
-import io.wslb.HttpHeader;
+import io.wslb.ResponseHeader;
 import io.wslb.strategies.internal.ClientIpAffinity;
 import io.wslb.strategies.internal.FirstOfAffinity;
 import io.wslb.strategies.internal.JwtClaimReader;
@@ -173,7 +173,7 @@ public final class AffinityResolvers {
 
     private static void requireToken(String name, String what) {
         requireNonNull(name, what);
-        if (!HttpHeader.isToken(name)) {
+        if (!ResponseHeader.isToken(name)) {
             throw new IllegalArgumentException(what + " must be a token, got '" + name + "'");
         }
     }

@@ -7,7 +7,7 @@ import io.wslb.AffinityResolver;
 import io.wslb.Backend;
 import io.wslb.BackendPool;
 import io.wslb.HandshakeRequest;
-import io.wslb.HttpHeader;
+import io.wslb.ResponseHeader;
 import io.wslb.LiveBackend;
 import io.wslb.TrustedProxies;
 import java.net.InetSocketAddress;
@@ -30,7 +30,7 @@ class AffinityResolversTest {
     static final LiveBackend B = POOL.get("b");
     static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
-    static String cookieValue(List<HttpHeader> headers) {
+    static String cookieValue(List<ResponseHeader> headers) {
         assertThat(headers).hasSize(1);
         assertThat(headers.get(0).name()).isEqualTo("Set-Cookie");
         return headers.get(0).value().split(";", 2)[0].split("=", 2)[1];

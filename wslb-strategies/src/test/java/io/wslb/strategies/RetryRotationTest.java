@@ -8,8 +8,8 @@ import io.wslb.CloseCause;
 import io.wslb.HandshakeRequest;
 import io.wslb.OutlierDetection;
 import io.wslb.RejectCause;
-import io.wslb.Route;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.spi.Route;
 import java.net.ConnectException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Round robin while a backend is down and outlier ejection is off: every connection first tries its turn, the dead
  * backend's turns are retried on the others, and the retries must not push the shared rotation forward, or the
- * backend that follows the dead one in the rotation takes a double share. Driven through the {@link io.wslb.Router}
+ * backend that follows the dead one in the rotation takes a double share. Driven through the {@link io.wslb.spi.Router}
  * and {@link Route#retry}, as the adapters drive it.
  */
 class RetryRotationTest {

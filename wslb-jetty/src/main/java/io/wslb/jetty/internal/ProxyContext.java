@@ -3,6 +3,12 @@ package io.wslb.jetty.internal;
 import io.wslb.CloseCause;
 import io.wslb.HealthCheck;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.internal.drain.BackendDrain;
+import io.wslb.jetty.internal.drain.SpreadClose;
+import io.wslb.jetty.internal.health.HealthChecker;
+import io.wslb.jetty.internal.io.BackendConnector;
+import io.wslb.jetty.internal.tunnel.FrameRules;
+import io.wslb.jetty.internal.tunnel.WebSocketTunnel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -87,7 +93,7 @@ public final class ProxyContext {
      * @param rsvContinuation reserved bits allowed on continuation frames
      * @return rules shared by every tunnel with the same extensions
      */
-    FrameRules rules(boolean fromClient, int rsvFirst, int rsvContinuation) {
+    public FrameRules rules(boolean fromClient, int rsvFirst, int rsvContinuation) {
         FrameRules[] set = fromClient ? clientRules : backendRules;
         for (FrameRules r : set) {
             if (r.rsvFirstFrame() == rsvFirst && r.rsvContinuation() == rsvContinuation) {
@@ -112,48 +118,48 @@ public final class ProxyContext {
         return balancer;
     }
 
-    Executor executor() {
+    public Executor executor() {
         return executor;
     }
 
-    Scheduler scheduler() {
+    public Scheduler scheduler() {
         return scheduler;
     }
 
-    ByteBufferPool bufferPool() {
+    public ByteBufferPool bufferPool() {
         return bufferPool;
     }
 
-    int bufferSize() {
+    public int bufferSize() {
         return BUFFER_SIZE;
     }
 
-    BackendConnector connector() {
+    public BackendConnector connector() {
         return connector;
     }
 
-    Duration idleTimeout() {
+    public Duration idleTimeout() {
         return balancer.idleTimeout();
     }
 
-    Duration pingInterval() {
+    public Duration pingInterval() {
         return balancer.pingInterval();
     }
 
-    Duration closeTimeout() {
+    public Duration closeTimeout() {
         return balancer.closeTimeout();
     }
 
     /** @return the live tunnels (a concurrent view) */
-    Set<WebSocketTunnel> tunnels() {
+    public Set<WebSocketTunnel> tunnels() {
         return tunnels;
     }
 
-    void register(WebSocketTunnel tunnel) {
+    public void register(WebSocketTunnel tunnel) {
         tunnels.add(tunnel);
     }
 
-    void unregister(WebSocketTunnel tunnel) {
+    public void unregister(WebSocketTunnel tunnel) {
         tunnels.remove(tunnel);
         CompletableFuture<Void> waiting = drained;
         if (waiting != null && tunnels.isEmpty()) {

@@ -4,7 +4,7 @@ import io.wslb.CloseCause;
 import io.wslb.HandshakeRequest;
 import io.wslb.LoadBalancerListener;
 import io.wslb.RejectCause;
-import io.wslb.Route;
+import io.wslb.spi.Route;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 

@@ -2,7 +2,7 @@ package io.wslb.strategies.internal;
 
 import io.wslb.AffinityResolver;
 import io.wslb.HandshakeRequest;
-import io.wslb.HttpHeader;
+import io.wslb.ResponseHeader;
 import io.wslb.LiveBackend;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,10 +44,10 @@ public final class FirstOfAffinity implements AffinityResolver {
     }
 
     @Override
-    public List<HttpHeader> responseHeaders(HandshakeRequest request, @Nullable String key, LiveBackend backend) {
-        List<HttpHeader> all = null;
+    public List<ResponseHeader> responseHeaders(HandshakeRequest request, @Nullable String key, LiveBackend backend) {
+        List<ResponseHeader> all = null;
         for (AffinityResolver resolver : resolvers) {
-            List<HttpHeader> headers = resolver.responseHeaders(request, key, backend);
+            List<ResponseHeader> headers = resolver.responseHeaders(request, key, backend);
             if (!headers.isEmpty()) {
                 if (all == null) {
                     all = new ArrayList<>(headers.size());

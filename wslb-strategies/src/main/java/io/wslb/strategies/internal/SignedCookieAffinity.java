@@ -2,7 +2,7 @@ package io.wslb.strategies.internal;
 
 import io.wslb.AffinityResolver;
 import io.wslb.HandshakeRequest;
-import io.wslb.HttpHeader;
+import io.wslb.ResponseHeader;
 import io.wslb.LiveBackend;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -73,7 +73,7 @@ public final class SignedCookieAffinity implements AffinityResolver {
     }
 
     @Override
-    public List<HttpHeader> responseHeaders(HandshakeRequest request, @Nullable String key, LiveBackend backend) {
+    public List<ResponseHeader> responseHeaders(HandshakeRequest request, @Nullable String key, LiveBackend backend) {
         // Signing is deterministic: the cookie already names this backend exactly when it equals the new value.
         // One HMAC, no decoding; nothing is granted on a match, so a plain comparison is enough.
         String value = sign(backend.id());
@@ -81,7 +81,7 @@ public final class SignedCookieAffinity implements AffinityResolver {
             return List.of();
         }
         String cookie = name + "=" + value + "; Path=/; HttpOnly; SameSite=Lax" + (request.secure() ? "; Secure" : "");
-        return List.of(new HttpHeader("Set-Cookie", cookie));
+        return List.of(new ResponseHeader("Set-Cookie", cookie));
     }
 
     @Override

@@ -1,10 +1,10 @@
 package io.wslb.jetty.internal.admin;
 
 import io.wslb.Backend;
-import io.wslb.Durations;
 import io.wslb.BackendPool;
 import io.wslb.LiveBackend;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.Durations;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;

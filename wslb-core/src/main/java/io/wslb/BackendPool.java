@@ -1,0 +1,516 @@
+package io.wslb;
+
+import static java.util.Objects.requireNonNull;
+
+import io.wslb.internal.PoolControl;
+import io.wslb.internal.PooledBackend;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live, thread-safe set of backends a balancer routes to. Backends can be added, updated, drained and removed
+ * while traffic flows: adding, reweighting and removing affect new connections only (connections already proxied
+ * to a removed backend carry on until they close); draining also closes the backend's open connections, spread
+ * over a window, through the server adapter.
+ *
+ * <pre>{@code
+ * BackendPool pool = BackendPool.of(
+ *     Backend.of("a", URI.create("ws://10.0.0.1:3000")),
+ *     Backend.of("b", URI.create("ws://10.0.0.2:3000")));
+ * pool.add(Backend.of("c", URI.create("ws://10.0.0.3:3000")));
+ * pool.update(pool.get("a").backend().withWeight(3));
+ * pool.drain("b", Duration.ofMinutes(2));    // no new connections; open ones closed with 1012 over 2 minutes
+ * pool.remove("c", Duration.ofSeconds(30)); // drain, then forget
+ * pool.markUnhealthy("a");                  // what an active health check does when "a" fails
+ * }</pre>
+ *
+ * <p>Which members take new connections is {@link #eligible()}: healthy primaries, else healthy backups, else
+ * (panic mode) every member that is not draining and has a weight.
+ *
+ * <p>Reads ({@link #backends()}, {@link #eligible()}, {@link #get(String)}) take no lock and return immutable
+ * snapshots; writes are serialised. Listeners are called on the writing thread, after the change is visible.
+ */
+public final class BackendPool {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackendPool.class);
+
+    /** Callbacks on membership changes; every method has an empty default. */
+    public interface Listener {
+        /** @param backend the backend just added */
+        default void onAdded(LiveBackend backend) {}
+
+        /** @param backend the backend whose configuration just changed */
+        default void onUpdated(LiveBackend backend) {}
+
+        /** @param backend the backend just removed; its open connections stay open */
+        default void onRemoved(LiveBackend backend) {}
+
+        /**
+         * @param backend the backend whose {@link LiveBackend#health()} just changed
+         * @param previous its health before
+         */
+        default void onHealthChanged(LiveBackend backend, BackendHealth previous) {}
+
+        /**
+         * The backend started draining: it takes no new connection, and the server adapter closes its open ones
+         * (with 1001, spread over {@code window}), then force-closes what is left at the end of the window.
+         *
+         * @param backend the backend
+         * @param window how long the adapter takes to close its connections
+         * @param forget true when the backend leaves the pool once drained ({@link #remove(String, Duration)})
+         */
+        default void onDraining(LiveBackend backend, Duration window, boolean forget) {}
+
+        /**
+         * No backend is both eligible and healthy, so the pool ignores health and offers every backend that is
+         * not draining and has a weight (panic mode, logged), rather than refusing everyone; or it left that mode.
+         *
+         * @param panic true on entering panic mode, false on leaving it
+         */
+        default void onPanic(boolean panic) {}
+    }
+
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final Map<String, PooledBackend> byId = new ConcurrentHashMap<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private volatile List<LiveBackend> all = List.of();
+    private volatile List<LiveBackend> eligible = List.of();
+    /** Healthy backups while primaries are eligible: the overflow when every primary is tried or full. */
+    private volatile List<LiveBackend> standby = List.of();
+    private volatile boolean panic;
+    private volatile Ticker ticker = Ticker.system();
+    /** The earliest end of an ejection, in ticker nanoseconds; Long.MAX_VALUE when none is ejected. */
+    private volatile long nextEjectionEnd = Long.MAX_VALUE;
+
+    private final PoolControl control = new Control();
+
+    private BackendPool() {}
+
+    /**
+     * @param backends the initial members, with distinct ids
+     * @return a pool holding them, in this order
+     */
+    public static BackendPool of(Backend... backends) {
+        return of(List.of(backends));
+    }
+
+    /**
+     * @param backends the initial members, with distinct ids
+     * @return a pool holding them, in iteration order
+     */
+    public static BackendPool of(Collection<Backend> backends) {
+        requireNonNull(backends, "backends");
+        BackendPool pool = new BackendPool();
+        for (Backend backend : backends) {
+            pool.insert(backend, false);
+        }
+        return pool;
+    }
+
+    /**
+     * Adds a backend; new connections may go to it at once (ramping up under the balancer's slow start, if set).
+     *
+     * @param backend a backend whose id is not in the pool yet
+     * @return its live view
+     * @throws IllegalArgumentException if the id is already in the pool
+     */
+    public LiveBackend add(Backend backend) {
+        return insert(backend, true);
+    }
+
+    private LiveBackend insert(Backend backend, boolean slowStart) {
+        requireNonNull(backend, "backend");
+        PooledBackend member;
+        writeLock.lock();
+        try {
+            if (byId.containsKey(backend.id())) {
+                throw new IllegalArgumentException("backend id '" + backend.id() + "' is already in the pool");
+            }
+            member = new PooledBackend(backend);
+            if (slowStart) {
+                member.eligibleSince(ticker.nanos());
+            }
+            byId.put(backend.id(), member);
+            List<LiveBackend> copy = new ArrayList<>(all);
+            copy.add(member);
+            publish(copy);
+        } finally {
+            writeLock.unlock();
+        }
+        tell("addition of backend " + member.id(), l -> l.onAdded(member));
+        return member;
+    }
+
+    /**
+     * Replaces the configuration (URI, weight, metadata) of the backend with the same id. Open connections and
+     * counters are kept; new connections use the new configuration.
+     *
+     * @param backend the new configuration
+     * @return its live view
+     * @throws IllegalArgumentException if no backend with that id is in the pool
+     */
+    public LiveBackend update(Backend backend) {
+        requireNonNull(backend, "backend");
+        PooledBackend member = change(backend.id(), m -> true, m -> m.configure(backend));
+        if (member == null) {
+            throw new IllegalArgumentException("no backend with id '" + backend.id() + "' in the pool");
+        }
+        tell("update of backend " + member.id(), l -> l.onUpdated(member));
+        return member;
+    }
+
+    /**
+     * Removes a backend: it receives no new connection; connections already proxied to it stay open.
+     *
+     * @param id the backend's id
+     * @return true if it was in the pool
+     */
+    public boolean remove(String id) {
+        requireNonNull(id, "id");
+        PooledBackend member;
+        writeLock.lock();
+        try {
+            member = byId.remove(id);
+            if (member == null) {
+                return false;
+            }
+            member.markRemoved();
+            List<LiveBackend> copy = new ArrayList<>(all);
+            copy.remove(member);
+            publish(copy);
+        } finally {
+            writeLock.unlock();
+        }
+        tell("removal of backend " + member.id(), l -> l.onRemoved(member));
+        return true;
+    }
+
+    /**
+     * Drains a backend, then removes it: it takes no new connection at once, the server adapter closes its open
+     * connections spread over {@code window} (see {@link Listener#onDraining}), and it leaves the pool.
+     *
+     * @param id the backend's id
+     * @param window how long its connections take to close; zero closes them at once
+     * @return true if it was in the pool
+     */
+    public boolean remove(String id, Duration window) {
+        return startDrain(id, window, true);
+    }
+
+    /**
+     * Drains a backend: it takes no new connection, and the server adapter closes its open connections spread
+     * over {@code window} with close code 1001 and force-closes what is left at its end. It stays in the pool,
+     * draining, until {@link #resume(String)}.
+     *
+     * @param id the backend's id
+     * @param window how long its connections take to close; zero closes them at once
+     * @return true if it was in the pool
+     */
+    public boolean drain(String id, Duration window) {
+        return startDrain(id, window, false);
+    }
+
+    private boolean startDrain(String id, Duration window, boolean forget) {
+        requireNonNull(id, "id");
+        requireNonNull(window, "window");
+        if (window.isNegative()) {
+            throw new IllegalArgumentException("drain window must not be negative, got " + window);
+        }
+        PooledBackend member = change(id, m -> true, m -> m.draining(true));
+        if (member == null) {
+            return false;
+        }
+        LOG.info("backend {} draining over {}{}", id, window, forget ? ", then removed" : "");
+        tell("draining of backend " + id, l -> l.onDraining(member, window, forget));
+        if (forget) {
+            remove(id);
+        }
+        return true;
+    }
+
+    /**
+     * Ends a drain: the backend takes new connections again (ramping up under slow start, if set).
+     *
+     * @param id the backend's id
+     * @return true if it was draining
+     */
+    public boolean resume(String id) {
+        requireNonNull(id, "id");
+        PooledBackend member = change(id, PooledBackend::draining, m -> {
+            m.draining(false);
+            m.eligibleSince(ticker.nanos());
+        });
+        if (member == null) {
+            return false;
+        }
+        tell("update of backend " + member.id(), l -> l.onUpdated(member));
+        return true;
+    }
+
+    /**
+     * An active health check failed (its fall threshold reached): the backend takes no new connection until
+     * {@link #markHealthy(String)}. Its open connections are not touched.
+     *
+     * @param id the backend's id
+     * @return true if its health changed
+     */
+    public boolean markUnhealthy(String id) {
+        return setHealth(id, BackendHealth.UNHEALTHY);
+    }
+
+    /**
+     * An active health check passed again (its rise threshold reached), or an operator says so: the backend
+     * takes connections again, ramping up under slow start. Also ends an ejection early.
+     *
+     * @param id the backend's id
+     * @return true if its health changed
+     */
+    public boolean markHealthy(String id) {
+        return setHealth(id, BackendHealth.HEALTHY);
+    }
+
+    private boolean setHealth(String id, BackendHealth health) {
+        requireNonNull(id, "id");
+        BackendHealth[] previous = new BackendHealth[1];
+        PooledBackend member = change(id, m -> m.health() != health, m -> previous[0] = m.health(health, ticker.nanos()));
+        if (member == null) {
+            return false;
+        }
+        healthChanged(member, previous[0]);
+        return true;
+    }
+
+    /**
+     * Under the write lock: applies {@code change} to the member with this id if {@code applies} to it, then
+     * republishes the eligible set.
+     *
+     * @return the member changed, or null (no such member, or it did not apply)
+     */
+    private @Nullable PooledBackend change(String id, Predicate<PooledBackend> applies, Consumer<PooledBackend> change) {
+        writeLock.lock();
+        try {
+            PooledBackend member = byId.get(id);
+            if (member == null || !applies.test(member)) {
+                return null;
+            }
+            change.accept(member);
+            publish(all);
+            return member;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Ejects a member for outlier detection, unless the cap on ejected members is reached.
+     *
+     * @return true if ejected
+     */
+    private boolean eject(PooledBackend member, Duration time, OutlierDetection policy) {
+        BackendHealth previous;
+        writeLock.lock();
+        try {
+            if (member.health() != BackendHealth.HEALTHY || !member.inPool()) {
+                return false;
+            }
+            int ejected = 0;
+            for (LiveBackend b : all) {
+                if (b.health() == BackendHealth.EJECTED) {
+                    ejected++;
+                }
+            }
+            if (ejected >= policy.maxEjected(all.size())) {
+                member.ejectionRefused();
+                LOG.warn("backend {} failed {} times in a row but is not ejected: {} of {} backends already are (the cap)",
+                    member.id(), policy.consecutiveFailures(), ejected, all.size());
+                return false;
+            }
+            long now = ticker.nanos();
+            previous = member.health();
+            member.eject(time, now);
+            nextEjectionEnd = Math.min(nextEjectionEnd, member.ejectedUntilNanos());
+            publish(all);
+        } finally {
+            writeLock.unlock();
+        }
+        LOG.warn("backend {} ejected for {} after {} connect or upgrade failures in a row", member.id(), time,
+            policy.consecutiveFailures());
+        healthChanged(member, previous);
+        return true;
+    }
+
+    /** Brings back the ejected members whose time is up; cheap when none is due. */
+    private void refresh() {
+        if (nextEjectionEnd == Long.MAX_VALUE || ticker.nanos() - nextEjectionEnd < 0) {
+            return;
+        }
+        List<PooledBackend> back = new ArrayList<>();
+        writeLock.lock();
+        try {
+            long now = ticker.nanos();
+            long next = Long.MAX_VALUE;
+            for (PooledBackend member : byId.values()) {
+                if (member.health() == BackendHealth.EJECTED) {
+                    if (now - member.ejectedUntilNanos() >= 0) {
+                        member.health(BackendHealth.HEALTHY, now);
+                        back.add(member);
+                    } else {
+                        next = Math.min(next, member.ejectedUntilNanos());
+                    }
+                }
+            }
+            nextEjectionEnd = next;
+            if (!back.isEmpty()) {
+                publish(all);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        for (PooledBackend member : back) {
+            LOG.info("backend {} back from ejection", member.id());
+            healthChanged(member, BackendHealth.EJECTED);
+        }
+    }
+
+    private void healthChanged(LiveBackend member, BackendHealth previous) {
+        tell("health change of backend " + member.id(), l -> l.onHealthChanged(member, previous));
+    }
+
+    /** Sets the clock of ejections and slow starts (the balancer's). */
+    void useTicker(Ticker ticker) {
+        this.ticker = requireNonNull(ticker, "ticker");
+    }
+
+    /** @return what the router of the balancer that owns this pool may do to it */
+    PoolControl control() {
+        return control;
+    }
+
+    /** The router's hold on this pool; not part of the public face of {@code BackendPool}. */
+    private final class Control implements PoolControl {
+        @Override
+        public void refresh() {
+            BackendPool.this.refresh();
+        }
+
+        @Override
+        public Ticker ticker() {
+            return ticker;
+        }
+
+        @Override
+        public boolean eject(PooledBackend member, Duration time, OutlierDetection policy) {
+            return BackendPool.this.eject(member, time, policy);
+        }
+    }
+
+    /** @return true while no backend is both eligible and healthy and the pool offers the unhealthy ones */
+    public boolean panic() {
+        return panic;
+    }
+
+    /**
+     * @param id a backend id
+     * @return the member with that id, or null
+     */
+    public @Nullable LiveBackend get(String id) {
+        return byId.get(id);
+    }
+
+    /** @return every member, in the order they were added; an immutable snapshot */
+    public List<LiveBackend> backends() {
+        return all;
+    }
+
+    /**
+     * @return the members that may receive new connections, in the order they were added: the healthy primary
+     *     backends with a weight above 0 that are not draining; when there is none, the healthy backups; when
+     *     there is none either, every backend with a weight that is not draining, whatever its health (panic
+     *     mode, see {@link #panic()}). An immutable snapshot that stays the same object until the pool changes.
+     */
+    public List<LiveBackend> eligible() {
+        return eligible;
+    }
+
+    /**
+     * @return the healthy backups while {@link #eligible()} holds primaries (empty otherwise): a connection goes
+     *     to one of them only when every eligible primary was tried or is full
+     */
+    public List<LiveBackend> standby() {
+        return standby;
+    }
+
+    /** @return how many backends are in the pool */
+    public int size() {
+        return all.size();
+    }
+
+    /** @param listener called after every later change */
+    public void addListener(Listener listener) {
+        listeners.add(requireNonNull(listener, "listener"));
+    }
+
+    /** @param listener a listener added before */
+    public void removeListener(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Called under the write lock. */
+    private void publish(List<LiveBackend> members) {
+        List<LiveBackend> snapshot = List.copyOf(members);
+        List<LiveBackend> primaries = new ArrayList<>(snapshot.size());
+        List<LiveBackend> backups = new ArrayList<>();
+        List<LiveBackend> anyHealth = new ArrayList<>();
+        for (LiveBackend live : snapshot) {
+            PooledBackend member = (PooledBackend) live;
+            if (member.accepting()) {
+                (member.backend().backup() ? backups : primaries).add(member);
+            }
+            if (member.acceptingInPanic()) {
+                anyHealth.add(member);
+            }
+        }
+        List<LiveBackend> chosen = !primaries.isEmpty() ? primaries : !backups.isEmpty() ? backups : anyHealth;
+        boolean nowPanic = primaries.isEmpty() && backups.isEmpty() && !anyHealth.isEmpty();
+        all = snapshot;
+        eligible = List.copyOf(chosen);
+        standby = primaries.isEmpty() ? List.of() : List.copyOf(backups);
+        if (nowPanic != panic) {
+            panic = nowPanic;
+            if (nowPanic) {
+                LOG.warn("PANIC: no backend is healthy; offering all {} backends that are not draining, whatever their health",
+                    anyHealth.size());
+            } else {
+                LOG.warn("panic over: healthy backends are available again");
+            }
+            tell("panic change", l -> l.onPanic(nowPanic));
+        }
+    }
+
+    /** Calls every listener; one that throws is logged and does not stop the others. */
+    private void tell(String event, Consumer<Listener> call) {
+        for (Listener listener : listeners) {
+            try {
+                call.accept(listener);
+            } catch (RuntimeException e) {
+                LOG.warn("pool listener {} failed on {}", listener, event, e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BackendPool" + all;
+    }
+}

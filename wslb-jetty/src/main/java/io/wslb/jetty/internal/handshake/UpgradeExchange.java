@@ -1,0 +1,442 @@
+package io.wslb.jetty.internal.handshake;
+
+import io.wslb.RejectCause;
+import io.wslb.ResponseHeader;
+import io.wslb.jetty.internal.ProxyContext;
+import io.wslb.jetty.internal.io.BackendConnector;
+import io.wslb.jetty.internal.io.BesideConnects;
+import io.wslb.jetty.internal.tunnel.FrameRules;
+import io.wslb.jetty.internal.tunnel.WebSocketTunnel;
+import io.wslb.spi.Route;
+import io.wslb.spi.RouteException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectableChannel;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.QuietException;
+import org.eclipse.jetty.server.HttpStream;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.IO;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client handshake on its way to becoming a tunnel: route, open the backend leg (retrying on another
+ * backend when one is unreachable or slow), and only after a valid backend 101 answer the client 101 and
+ * swap both sockets' connections for the tunnel's. Exactly one answer reaches the client: the 101, an error
+ * status, or nothing when the client left.
+ */
+public final class UpgradeExchange {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UpgradeExchange.class);
+
+    /** How often a pending handshake checks that its client is still there. */
+    static final long CLIENT_CHECK_MILLIS = 1000;
+
+    /** One backend attempt of this exchange. */
+    final class Attempt {
+        final Route route;
+        volatile @Nullable BackendUpgradeConnection connection;
+        /** The socket while its TCP connect is in flight; closed if the client leaves before it completes. */
+        volatile @Nullable SelectableChannel connecting;
+
+        Attempt(Route route) {
+            this.route = route;
+        }
+
+        void connectStarted(SelectableChannel channel) {
+            connecting = channel;
+            if (clientEnd != null && connection == null) {
+                cancelConnect();
+            }
+        }
+
+        /** The client left before the backend's TCP (or TLS) connect completed: give the socket and route back now. */
+        void cancelConnect() {
+            SelectableChannel channel = connecting;
+            if (channel != null) {
+                IO.close(channel);
+            }
+            RejectCause cause = clientEnd;
+            route.abandon(cause != null ? cause : RejectCause.CLIENT_GONE, cause != null ? cause.status() : 0);
+        }
+
+        void connected(BackendUpgradeConnection upgrade) {
+            connection = upgrade;
+            if (clientEnd != null) {
+                upgrade.abort(new ClientGoneException("client left"));
+            }
+        }
+    }
+
+    private final ProxyContext context;
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final JettyHandshakeRequest handshake;
+    private final String key;
+    private final String remainder;
+    /** Guarded by this: set once the client's answer is decided; no client check reads the socket after. */
+    private boolean answered;
+    private Scheduler.@Nullable Task clientCheck;
+    private volatile @Nullable Attempt current;
+    /** Null while the client is there; why it is not once it left or broke the handshake. */
+    private volatile @Nullable RejectCause clientEnd;
+    private volatile @Nullable WebSocketTunnel tunnel;
+
+    private UpgradeExchange(ProxyContext context, Request request, Response response, Callback callback,
+                            JettyHandshakeRequest handshake, String key, String remainder) {
+        this.context = context;
+        this.request = request;
+        this.response = response;
+        this.callback = callback;
+        this.handshake = handshake;
+        this.key = key;
+        this.remainder = remainder;
+    }
+
+    /**
+     * Validates the handshake and, if valid, starts proxying it; otherwise answers the error. Always takes
+     * charge of the request: the callback is completed in every case.
+     *
+     * @param context the mounted balancer
+     * @param request the client's request
+     * @param response its response
+     * @param callback completed once the answer is written (for a 101: once the connection is upgraded)
+     * @param remainder the normalised raw request path below the mount point, "" or starting with "/"; null
+     *     when the path cannot be forwarded safely (answered 400)
+     */
+    public static void handle(ProxyContext context, Request request, Response response, Callback callback,
+                              @Nullable String remainder) {
+        JettyHandshakeRequest handshake = new JettyHandshakeRequest(request, context.balancer().trustedProxies());
+        if (context.isShuttingDown()) {
+            context.balancer().router().reject(handshake, RejectCause.SHUTTING_DOWN, 503);
+            ErrorResponses.write(response, callback, RejectCause.SHUTTING_DOWN, 503, "the balancer is stopping");
+            return;
+        }
+        ClientHandshake.Outcome outcome = ClientHandshake.validate(request);
+        if (!outcome.isValid()) {
+            RejectCause cause = outcome.reject();
+            context.balancer().router().reject(handshake, cause, cause.status());
+            ErrorResponses.write(response, callback, cause, cause.status(), outcome.message());
+            return;
+        }
+        if (remainder == null) {
+            context.balancer().router().reject(handshake, RejectCause.BAD_HANDSHAKE, 400);
+            ErrorResponses.write(response, callback, RejectCause.BAD_HANDSHAKE, 400, "the request path cannot be forwarded");
+            return;
+        }
+        new UpgradeExchange(context, request, response, callback, handshake, outcome.key(), remainder).start();
+    }
+
+    private void start() {
+        request.addFailureListener(this::clientFailed);
+        request.addIdleTimeoutListener(this::clientIdle);
+        request.addHttpStreamWrapper(stream -> new HttpStream.Wrapper(stream) {
+            @Override
+            public void succeeded() {
+                super.succeeded();
+                clientExchangeCompleted();
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                super.failed(failure);
+                clientExchangeCompleted();
+            }
+        });
+        scheduleClientCheck();
+        context.balancer().router().route(handshake).whenComplete(this::routed);
+    }
+
+    /**
+     * Jetty does not read a request's socket while a handler holds it, so it would not notice a client that
+     * leaves during the backend handshake. Every {@value #CLIENT_CHECK_MILLIS} ms until the answer, read the
+     * client's socket without blocking: end of stream means the client left (its backend attempt is aborted at
+     * once), and data means it broke RFC 6455 by not waiting for the 101 (answered 400).
+     */
+    private void scheduleClientCheck() {
+        synchronized (this) {
+            if (!answered) {
+                clientCheck = context.scheduler().schedule(this::checkClient, CLIENT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void checkClient() {
+        int read;
+        synchronized (this) {
+            if (answered) {
+                return;
+            }
+            ByteBuffer probe = BufferUtil.allocate(1);
+            try {
+                read = request.getConnectionMetaData().getConnection().getEndPoint().fill(probe);
+            } catch (java.io.IOException | RuntimeException e) {
+                read = -1;
+            }
+        }
+        if (read == 0) {
+            scheduleClientCheck();
+        } else if (read > 0) {
+            clientEnded(RejectCause.BAD_HANDSHAKE, null);
+        } else {
+            clientEnded(RejectCause.CLIENT_GONE, new ClientGoneException("client closed its connection during the handshake"));
+        }
+    }
+
+    /** Marks the client's answer as decided; false if it already was. */
+    private synchronized boolean answer() {
+        if (answered) {
+            return false;
+        }
+        answered = true;
+        Scheduler.Task check = clientCheck;
+        if (check != null) {
+            check.cancel();
+        }
+        return true;
+    }
+
+    long upgradeTimeoutMillis() {
+        return context.balancer().upgradeTimeout().toMillis();
+    }
+
+    /**
+     * @param onDeadline run when a backend attempt's upgrade timeout passes
+     * @return the scheduled deadline, to cancel once the attempt has an outcome
+     */
+    Scheduler.Task scheduleUpgradeDeadline(Runnable onDeadline) {
+        return context.scheduler().schedule(onDeadline, upgradeTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void routed(@Nullable Route route, @Nullable Throwable failure) {
+        if (failure != null || route == null) {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof RouteException e) {
+                answerError(e.rejectCause(), e.rejectCause().status(), e.getMessage());
+            } else {
+                LOG.error("routing failed for {}", handshake, cause);
+                context.balancer().router().reject(handshake, RejectCause.INTERNAL_ERROR, 500);
+                answerError(RejectCause.INTERNAL_ERROR, 500, "routing failed");
+            }
+            return;
+        }
+        attempt(route);
+    }
+
+    private void attempt(Route route) {
+        Attempt attempt = new Attempt(route);
+        current = attempt;
+        RejectCause ended = clientEnd;
+        if (ended != null) {
+            route.abandon(ended, ended.status());
+            answerGone();
+            return;
+        }
+        ByteBuffer upgrade;
+        try {
+            upgrade = BackendHandshake.request(route.backend().backend(), remainder, handshake, key,
+                handshake.peerIsTrustedProxy(context.balancer().trustedProxies()));
+        } catch (RuntimeException e) {
+            route.abandon(RejectCause.BAD_HANDSHAKE, 400);
+            answerError(RejectCause.BAD_HANDSHAKE, 400, "request cannot be forwarded");
+            return;
+        }
+        context.connector().connect(route.backend().backend(),
+            (endPoint, ctx) -> new BackendUpgradeConnection(endPoint, context.executor(), context.bufferPool(), this, attempt, upgrade),
+            new Promise<Connection>() {
+                @Override
+                public void succeeded(Connection connection) {
+                    // The upgrade connection reports its own outcome.
+                }
+
+                @Override
+                public void failed(Throwable failure) {
+                    backendFailed(attempt, failure instanceof java.net.SocketTimeoutException
+                        || failure instanceof java.util.concurrent.TimeoutException
+                        ? RejectCause.BACKEND_TIMEOUT : RejectCause.BACKEND_UNREACHABLE, failure);
+                }
+            }, attempt::connectStarted, beside());
+    }
+
+    /** @return the client's connector and endpoint, when that connector can put the backend socket beside it */
+    private BackendConnector.@Nullable Beside beside() {
+        if (request.getConnectionMetaData().getConnector() instanceof BesideConnects connector) {
+            return new BackendConnector.Beside(connector, request.getConnectionMetaData().getConnection().getEndPoint());
+        }
+        return null;
+    }
+
+    /** The backend could not be reached, or timed out: try the next one. */
+    void backendFailed(Attempt attempt, RejectCause reason, Throwable failure) {
+        if (attempt != current) {
+            return;
+        }
+        RejectCause ended = clientEnd;
+        if (ended != null || reason == RejectCause.CLIENT_GONE) {
+            RejectCause cause = ended != null ? ended : RejectCause.CLIENT_GONE;
+            attempt.route.abandon(cause, cause.status());
+            answerGone();
+            return;
+        }
+        LOG.debug("backend {} failed for {}: {}", attempt.route.backend().id(), handshake, failure.toString());
+        Route next;
+        try {
+            next = attempt.route.retry(reason, failure);
+        } catch (RouteException e) {
+            answerError(e.rejectCause(), e.rejectCause().status(), "backend unavailable");
+            return;
+        } catch (IllegalStateException e) {
+            return; // this attempt already ended
+        }
+        attempt(next);
+    }
+
+    void backendRefused(Attempt attempt, int status, HttpFields headers, byte[] body) {
+        attempt.route.abandon(RejectCause.BACKEND_REFUSED, status);
+        if (!answer()) {
+            return;
+        }
+        response.setStatus(status);
+        HttpFields.Mutable out = response.getHeaders();
+        BackendHandshake.relayHeaders(headers, out);
+        out.put(HttpHeader.CONNECTION, "close");
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    void backendInvalid(Attempt attempt, String problem) {
+        LOG.warn("backend {} gave an invalid upgrade answer to {}: {}", attempt.route.backend().id(), handshake, problem);
+        attempt.route.abandon(RejectCause.BACKEND_INVALID_RESPONSE, 502);
+        answerError(RejectCause.BACKEND_INVALID_RESPONSE, 502, "invalid answer from the backend");
+    }
+
+    /** The backend answered 101: check it, then answer the client 101 and install the tunnel. */
+    void backendUpgraded(Attempt attempt, BackendUpgradeConnection upgrade, HttpFields backendHeaders) {
+        EndPoint backendEndPoint = upgrade.getEndPoint();
+        String problem = BackendHandshake.verify(backendHeaders, key, handshake);
+        if (problem != null) {
+            backendEndPoint.close();
+            backendInvalid(attempt, problem);
+            return;
+        }
+        RejectCause ended = clientEnd;
+        if (ended != null || !answer()) {
+            backendEndPoint.close();
+            RejectCause cause = ended != null ? ended : RejectCause.CLIENT_GONE;
+            attempt.route.abandon(cause, cause.status());
+            answerGone();
+            return;
+        }
+        List<String> extensions = BackendHandshake.extensionNames(backendHeaders.getValuesList(HttpHeader.SEC_WEBSOCKET_EXTENSIONS));
+        int rsvFirst = extensions.isEmpty() ? 0
+            : extensions.stream().allMatch("permessage-deflate"::equals) ? FrameRules.RSV1 : FrameRules.RSV_ALL;
+        int rsvContinuation = rsvFirst == FrameRules.RSV_ALL ? FrameRules.RSV_ALL : 0;
+        List<ResponseHeader> extra = attempt.route.established();
+        EndPoint clientEndPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        WebSocketTunnel created = new WebSocketTunnel(context, attempt.route, clientEndPoint, backendEndPoint, rsvFirst, rsvContinuation);
+        tunnel = created;
+        backendEndPoint.upgrade(created.backendLeg());
+
+        response.setStatus(HttpStatus.SWITCHING_PROTOCOLS_101);
+        HttpFields.Mutable out = response.getHeaders();
+        BackendHandshake.relayHeaders(backendHeaders, out);
+        out.put(HttpHeader.UPGRADE, "websocket");
+        out.put(HttpHeader.CONNECTION, "Upgrade");
+        // verify() proved the backend's accept value is the one for the client's key: no second SHA-1.
+        out.put(HttpHeader.SEC_WEBSOCKET_ACCEPT,
+            backendHeaders.get(HttpHeader.SEC_WEBSOCKET_ACCEPT).trim());
+        for (ResponseHeader header : extra) {
+            out.add(header.name(), header.value());
+        }
+        request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, created.clientLeg());
+        response.write(true, null, callback);
+    }
+
+    /** Jetty finished the client's HTTP exchange: if a tunnel was prepared but not installed, undo it. */
+    private void clientExchangeCompleted() {
+        WebSocketTunnel prepared = tunnel;
+        if (prepared != null && !prepared.clientLeg().isOpened()) {
+            prepared.abortBeforeStart();
+        }
+    }
+
+    /**
+     * The client's connection reached its idle timeout (the connector's, 30 s unless set) while the proxy waits
+     * for a backend. The client is still there (the client check sees one that leaves), so it is not failed, which
+     * would have Jetty answer a 500 of its own on a connection it keeps open: the wait is bounded by the connect and
+     * upgrade timeouts, and ends with the backend's answer or the proxy's 502/504. Once answered, the timeout
+     * applies as usual.
+     *
+     * @return true to let Jetty fail the request
+     */
+    private synchronized boolean clientIdle(TimeoutException timeout) {
+        return answered;
+    }
+
+    private void clientFailed(Throwable failure) {
+        clientEnded(RejectCause.CLIENT_GONE, failure);
+    }
+
+    /**
+     * The client left (CLIENT_GONE) or sent data before its 101 (BAD_HANDSHAKE, answered 400): the backend
+     * attempt in flight is aborted and its route abandoned with that cause.
+     */
+    private void clientEnded(RejectCause why, @Nullable Throwable failure) {
+        if (clientEnd != null) {
+            return;
+        }
+        clientEnd = why;
+        if (why == RejectCause.BAD_HANDSHAKE) {
+            answerError(why, 400, "data sent before the handshake completed");
+        } else {
+            answerGone();
+        }
+        Attempt attempt = current;
+        BackendUpgradeConnection upgrade = attempt == null ? null : attempt.connection;
+        if (upgrade != null) {
+            upgrade.abort(failure != null ? failure : new ClientGoneException(why.name()));
+        } else if (attempt != null) {
+            attempt.cancelConnect();
+        }
+    }
+
+    private void answerError(RejectCause cause, int status, String message) {
+        if (!answer()) {
+            return;
+        }
+        if (clientEnd == RejectCause.CLIENT_GONE) {
+            callback.failed(new ClientGoneException("client left before its handshake completed"));
+            return;
+        }
+        ErrorResponses.write(response, callback, cause, status, message);
+    }
+
+    private void answerGone() {
+        if (answer()) {
+            callback.failed(new ClientGoneException("client left before its handshake completed"));
+        }
+    }
+
+    /** The client is gone: nothing can be answered; quiet, since it is no server fault. */
+    static final class ClientGoneException extends java.io.IOException implements QuietException {
+        private static final long serialVersionUID = 1L;
+
+        ClientGoneException(String message) {
+            super(message);
+        }
+    }
+}
