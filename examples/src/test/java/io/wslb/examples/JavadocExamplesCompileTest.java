@@ -40,6 +40,7 @@ class JavadocExamplesCompileTest {
     static final List<String> IMPORTS = List.of(
         "import static java.nio.charset.StandardCharsets.UTF_8;",
         "import io.wslb.*;",
+        "import io.wslb.spi.*;",
         "import io.wslb.strategies.*;",
         "import io.wslb.jetty.*;",
         "import io.wslb.testing.*;",

@@ -150,11 +150,11 @@ class ProjectDocsTest {
         // the same license.
         try (Stream<Path> modules = Files.list(root)) {
             for (Path pom : modules.map(m -> m.resolve("pom.xml")).filter(Files::exists).toList()) {
-                String text = Files.readString(pom);
+                String module = Files.readString(pom);
                 if (pom.getParent().getFileName().toString().equals("wslb-bom")) {
-                    assertThat(text).as("the BOM's license").containsPattern("<licenses>\\s*<license>\\s*<name>Apache-2.0</name>");
+                    assertThat(module).as("the BOM's license").containsPattern("<licenses>\\s*<license>\\s*<name>Apache-2.0</name>");
                 } else if (!pom.getParent().equals(root)) {
-                    assertThat(text).as("%s inherits the parent's license", pom).doesNotContain("<licenses>");
+                    assertThat(module).as("%s inherits the parent's license", pom).doesNotContain("<licenses>");
                 }
             }
         }
