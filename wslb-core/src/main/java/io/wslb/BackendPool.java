@@ -2,7 +2,9 @@ package io.wslb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.wslb.internal.Availability;
 import io.wslb.internal.PoolControl;
+import io.wslb.internal.PoolListeners;
 import io.wslb.internal.PooledBackend;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,7 +12,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -40,6 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads ({@link #backends()}, {@link #eligible()}, {@link #get(String)}) take no lock and return immutable
  * snapshots; writes are serialised. Listeners are called on the writing thread, after the change is visible.
+ *
+ * <p>The clock of ejections and slow starts is fixed when the pool is created ({@link #of(Collection, Ticker)}),
+ * so balancers built over one pool share it and never change it.
  */
 public final class BackendPool {
 
@@ -83,19 +87,16 @@ public final class BackendPool {
 
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Map<String, PooledBackend> byId = new ConcurrentHashMap<>();
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final PoolListeners listeners = new PoolListeners();
     private volatile List<LiveBackend> all = List.of();
-    private volatile List<LiveBackend> eligible = List.of();
-    /** Healthy backups while primaries are eligible: the overflow when every primary is tried or full. */
-    private volatile List<LiveBackend> standby = List.of();
-    private volatile boolean panic;
-    private volatile Ticker ticker = Ticker.system();
-    /** The earliest end of an ejection, in ticker nanoseconds; Long.MAX_VALUE when none is ejected. */
-    private volatile long nextEjectionEnd = Long.MAX_VALUE;
+    private final Ticker ticker;
+    /** Health, ejection, panic and backups: which members take new connections. */
+    private final Availability availability;
 
-    private final PoolControl control = new Control();
-
-    private BackendPool() {}
+    private BackendPool(Ticker ticker) {
+        this.ticker = ticker;
+        this.availability = new Availability(writeLock, () -> all, ticker, listeners);
+    }
 
     /**
      * @param backends the initial members, with distinct ids
@@ -110,8 +111,24 @@ public final class BackendPool {
      * @return a pool holding them, in iteration order
      */
     public static BackendPool of(Collection<Backend> backends) {
+        return of(backends, Ticker.system());
+    }
+
+    /**
+     * A pool on a clock of its own choosing, typically a fake one in tests:
+     *
+     * <pre>{@code
+     * AtomicLong now = new AtomicLong();
+     * BackendPool pool = BackendPool.of(List.of(Backend.of("a", URI.create("ws://10.0.0.1:3000"))), now::get);
+     * }</pre>
+     *
+     * @param backends the initial members, with distinct ids
+     * @param ticker the clock of ejections and slow starts
+     * @return a pool holding them, in iteration order
+     */
+    public static BackendPool of(Collection<Backend> backends, Ticker ticker) {
         requireNonNull(backends, "backends");
-        BackendPool pool = new BackendPool();
+        BackendPool pool = new BackendPool(requireNonNull(ticker, "ticker"));
         for (Backend backend : backends) {
             pool.insert(backend, false);
         }
@@ -148,7 +165,7 @@ public final class BackendPool {
         } finally {
             writeLock.unlock();
         }
-        tell("addition of backend " + member.id(), l -> l.onAdded(member));
+        listeners.tell("addition of backend " + member.id(), l -> l.onAdded(member));
         return member;
     }
 
@@ -166,7 +183,7 @@ public final class BackendPool {
         if (member == null) {
             throw new IllegalArgumentException("no backend with id '" + backend.id() + "' in the pool");
         }
-        tell("update of backend " + member.id(), l -> l.onUpdated(member));
+        listeners.tell("update of backend " + member.id(), l -> l.onUpdated(member));
         return member;
     }
 
@@ -192,7 +209,7 @@ public final class BackendPool {
         } finally {
             writeLock.unlock();
         }
-        tell("removal of backend " + member.id(), l -> l.onRemoved(member));
+        listeners.tell("removal of backend " + member.id(), l -> l.onRemoved(member));
         return true;
     }
 
@@ -232,7 +249,7 @@ public final class BackendPool {
             return false;
         }
         LOG.info("backend {} draining over {}{}", id, window, forget ? ", then removed" : "");
-        tell("draining of backend " + id, l -> l.onDraining(member, window, forget));
+        listeners.tell("draining of backend " + id, l -> l.onDraining(member, window, forget));
         if (forget) {
             remove(id);
         }
@@ -254,7 +271,7 @@ public final class BackendPool {
         if (member == null) {
             return false;
         }
-        tell("update of backend " + member.id(), l -> l.onUpdated(member));
+        listeners.tell("update of backend " + member.id(), l -> l.onUpdated(member));
         return true;
     }
 
@@ -266,7 +283,7 @@ public final class BackendPool {
      * @return true if its health changed
      */
     public boolean markUnhealthy(String id) {
-        return setHealth(id, BackendHealth.UNHEALTHY);
+        return availability.mark(byId.get(requireNonNull(id, "id")), BackendHealth.UNHEALTHY);
     }
 
     /**
@@ -277,18 +294,7 @@ public final class BackendPool {
      * @return true if its health changed
      */
     public boolean markHealthy(String id) {
-        return setHealth(id, BackendHealth.HEALTHY);
-    }
-
-    private boolean setHealth(String id, BackendHealth health) {
-        requireNonNull(id, "id");
-        BackendHealth[] previous = new BackendHealth[1];
-        PooledBackend member = change(id, m -> m.health() != health, m -> previous[0] = m.health(health, ticker.nanos()));
-        if (member == null) {
-            return false;
-        }
-        healthChanged(member, previous[0]);
-        return true;
+        return availability.mark(byId.get(requireNonNull(id, "id")), BackendHealth.HEALTHY);
     }
 
     /**
@@ -312,112 +318,19 @@ public final class BackendPool {
         }
     }
 
-    /**
-     * Ejects a member for outlier detection, unless the cap on ejected members is reached.
-     *
-     * @return true if ejected
-     */
-    private boolean eject(PooledBackend member, Duration time, OutlierDetection policy) {
-        BackendHealth previous;
-        writeLock.lock();
-        try {
-            if (member.health() != BackendHealth.HEALTHY || !member.inPool()) {
-                return false;
-            }
-            int ejected = 0;
-            for (LiveBackend b : all) {
-                if (b.health() == BackendHealth.EJECTED) {
-                    ejected++;
-                }
-            }
-            if (ejected >= policy.maxEjected(all.size())) {
-                member.ejectionRefused();
-                LOG.warn("backend {} failed {} times in a row but is not ejected: {} of {} backends already are (the cap)",
-                    member.id(), policy.consecutiveFailures(), ejected, all.size());
-                return false;
-            }
-            long now = ticker.nanos();
-            previous = member.health();
-            member.eject(time, now);
-            nextEjectionEnd = Math.min(nextEjectionEnd, member.ejectedUntilNanos());
-            publish(all);
-        } finally {
-            writeLock.unlock();
-        }
-        LOG.warn("backend {} ejected for {} after {} connect or upgrade failures in a row", member.id(), time,
-            policy.consecutiveFailures());
-        healthChanged(member, previous);
-        return true;
+    /** @return the clock of ejections and slow starts, fixed at creation */
+    Ticker ticker() {
+        return ticker;
     }
 
-    /** Brings back the ejected members whose time is up; cheap when none is due. */
-    private void refresh() {
-        if (nextEjectionEnd == Long.MAX_VALUE || ticker.nanos() - nextEjectionEnd < 0) {
-            return;
-        }
-        List<PooledBackend> back = new ArrayList<>();
-        writeLock.lock();
-        try {
-            long now = ticker.nanos();
-            long next = Long.MAX_VALUE;
-            for (PooledBackend member : byId.values()) {
-                if (member.health() == BackendHealth.EJECTED) {
-                    if (now - member.ejectedUntilNanos() >= 0) {
-                        member.health(BackendHealth.HEALTHY, now);
-                        back.add(member);
-                    } else {
-                        next = Math.min(next, member.ejectedUntilNanos());
-                    }
-                }
-            }
-            nextEjectionEnd = next;
-            if (!back.isEmpty()) {
-                publish(all);
-            }
-        } finally {
-            writeLock.unlock();
-        }
-        for (PooledBackend member : back) {
-            LOG.info("backend {} back from ejection", member.id());
-            healthChanged(member, BackendHealth.EJECTED);
-        }
-    }
-
-    private void healthChanged(LiveBackend member, BackendHealth previous) {
-        tell("health change of backend " + member.id(), l -> l.onHealthChanged(member, previous));
-    }
-
-    /** Sets the clock of ejections and slow starts (the balancer's). */
-    void useTicker(Ticker ticker) {
-        this.ticker = requireNonNull(ticker, "ticker");
-    }
-
-    /** @return what the router of the balancer that owns this pool may do to it */
+    /** @return what the router of a balancer built over this pool may do to it */
     PoolControl control() {
-        return control;
-    }
-
-    /** The router's hold on this pool; not part of the public face of {@code BackendPool}. */
-    private final class Control implements PoolControl {
-        @Override
-        public void refresh() {
-            BackendPool.this.refresh();
-        }
-
-        @Override
-        public Ticker ticker() {
-            return ticker;
-        }
-
-        @Override
-        public boolean eject(PooledBackend member, Duration time, OutlierDetection policy) {
-            return BackendPool.this.eject(member, time, policy);
-        }
+        return availability;
     }
 
     /** @return true while no backend is both eligible and healthy and the pool offers the unhealthy ones */
     public boolean panic() {
-        return panic;
+        return availability.current().panic();
     }
 
     /**
@@ -440,7 +353,7 @@ public final class BackendPool {
      *     mode, see {@link #panic()}). An immutable snapshot that stays the same object until the pool changes.
      */
     public List<LiveBackend> eligible() {
-        return eligible;
+        return availability.current().eligible();
     }
 
     /**
@@ -448,7 +361,7 @@ public final class BackendPool {
      *     to one of them only when every eligible primary was tried or is full
      */
     public List<LiveBackend> standby() {
-        return standby;
+        return availability.current().standby();
     }
 
     /** @return how many backends are in the pool */
@@ -458,7 +371,7 @@ public final class BackendPool {
 
     /** @param listener called after every later change */
     public void addListener(Listener listener) {
-        listeners.add(requireNonNull(listener, "listener"));
+        listeners.add(listener);
     }
 
     /** @param listener a listener added before */
@@ -466,47 +379,11 @@ public final class BackendPool {
         listeners.remove(listener);
     }
 
-    /** Called under the write lock. */
+    /** Called under the write lock: the new members, then who of them takes new connections. */
     private void publish(List<LiveBackend> members) {
         List<LiveBackend> snapshot = List.copyOf(members);
-        List<LiveBackend> primaries = new ArrayList<>(snapshot.size());
-        List<LiveBackend> backups = new ArrayList<>();
-        List<LiveBackend> anyHealth = new ArrayList<>();
-        for (LiveBackend live : snapshot) {
-            PooledBackend member = (PooledBackend) live;
-            if (member.accepting()) {
-                (member.backend().backup() ? backups : primaries).add(member);
-            }
-            if (member.acceptingInPanic()) {
-                anyHealth.add(member);
-            }
-        }
-        List<LiveBackend> chosen = !primaries.isEmpty() ? primaries : !backups.isEmpty() ? backups : anyHealth;
-        boolean nowPanic = primaries.isEmpty() && backups.isEmpty() && !anyHealth.isEmpty();
         all = snapshot;
-        eligible = List.copyOf(chosen);
-        standby = primaries.isEmpty() ? List.of() : List.copyOf(backups);
-        if (nowPanic != panic) {
-            panic = nowPanic;
-            if (nowPanic) {
-                LOG.warn("PANIC: no backend is healthy; offering all {} backends that are not draining, whatever their health",
-                    anyHealth.size());
-            } else {
-                LOG.warn("panic over: healthy backends are available again");
-            }
-            tell("panic change", l -> l.onPanic(nowPanic));
-        }
-    }
-
-    /** Calls every listener; one that throws is logged and does not stop the others. */
-    private void tell(String event, Consumer<Listener> call) {
-        for (Listener listener : listeners) {
-            try {
-                call.accept(listener);
-            } catch (RuntimeException e) {
-                LOG.warn("pool listener {} failed on {}", listener, event, e);
-            }
-        }
+        availability.publish(snapshot);
     }
 
     @Override
