@@ -3,18 +3,13 @@ package io.wslb;
 import static java.util.Objects.requireNonNull;
 
 import io.wslb.internal.Availability;
+import io.wslb.internal.Membership;
 import io.wslb.internal.PoolControl;
 import io.wslb.internal.PoolListeners;
 import io.wslb.internal.PooledBackend;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
-import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,17 +80,14 @@ public final class BackendPool {
         default void onPanic(boolean panic) {}
     }
 
-    private final ReentrantLock writeLock = new ReentrantLock();
-    private final Map<String, PooledBackend> byId = new ConcurrentHashMap<>();
     private final PoolListeners listeners = new PoolListeners();
-    private volatile List<LiveBackend> all = List.of();
-    private final Ticker ticker;
-    /** Health, ejection, panic and backups: which members take new connections. */
+    private final Membership members;
+    /** Which members take new connections: health marks, ejection, panic, backups, slow start. */
     private final Availability availability;
 
     private BackendPool(Ticker ticker) {
-        this.ticker = ticker;
-        this.availability = new Availability(writeLock, () -> all, ticker, listeners);
+        this.members = new Membership(ticker, listeners);
+        this.availability = members.availability();
     }
 
     /**
@@ -146,25 +138,8 @@ public final class BackendPool {
         return insert(backend, true);
     }
 
-    private LiveBackend insert(Backend backend, boolean slowStart) {
-        requireNonNull(backend, "backend");
-        PooledBackend member;
-        writeLock.lock();
-        try {
-            if (byId.containsKey(backend.id())) {
-                throw new IllegalArgumentException("backend id '" + backend.id() + "' is already in the pool");
-            }
-            member = new PooledBackend(backend);
-            if (slowStart) {
-                member.eligibleSince(ticker.nanos());
-            }
-            byId.put(backend.id(), member);
-            List<LiveBackend> copy = new ArrayList<>(all);
-            copy.add(member);
-            publish(copy);
-        } finally {
-            writeLock.unlock();
-        }
+    private LiveBackend insert(Backend backend, boolean rampUp) {
+        PooledBackend member = members.insert(requireNonNull(backend, "backend"), rampUp);
         listeners.tell("addition of backend " + member.id(), l -> l.onAdded(member));
         return member;
     }
@@ -179,7 +154,7 @@ public final class BackendPool {
      */
     public LiveBackend update(Backend backend) {
         requireNonNull(backend, "backend");
-        PooledBackend member = change(backend.id(), m -> true, m -> m.configure(backend));
+        PooledBackend member = members.change(backend.id(), m -> true, m -> m.configure(backend));
         if (member == null) {
             throw new IllegalArgumentException("no backend with id '" + backend.id() + "' in the pool");
         }
@@ -194,20 +169,9 @@ public final class BackendPool {
      * @return true if it was in the pool
      */
     public boolean remove(String id) {
-        requireNonNull(id, "id");
-        PooledBackend member;
-        writeLock.lock();
-        try {
-            member = byId.remove(id);
-            if (member == null) {
-                return false;
-            }
-            member.markRemoved();
-            List<LiveBackend> copy = new ArrayList<>(all);
-            copy.remove(member);
-            publish(copy);
-        } finally {
-            writeLock.unlock();
+        PooledBackend member = members.remove(requireNonNull(id, "id"));
+        if (member == null) {
+            return false;
         }
         listeners.tell("removal of backend " + member.id(), l -> l.onRemoved(member));
         return true;
@@ -244,7 +208,7 @@ public final class BackendPool {
         if (window.isNegative()) {
             throw new IllegalArgumentException("drain window must not be negative, got " + window);
         }
-        PooledBackend member = change(id, m -> true, m -> m.draining(true));
+        PooledBackend member = members.change(id, m -> true, m -> m.draining(true));
         if (member == null) {
             return false;
         }
@@ -264,9 +228,9 @@ public final class BackendPool {
      */
     public boolean resume(String id) {
         requireNonNull(id, "id");
-        PooledBackend member = change(id, PooledBackend::draining, m -> {
+        PooledBackend member = members.change(id, PooledBackend::draining, m -> {
             m.draining(false);
-            m.eligibleSince(ticker.nanos());
+            availability.rampUp(m);
         });
         if (member == null) {
             return false;
@@ -283,7 +247,7 @@ public final class BackendPool {
      * @return true if its health changed
      */
     public boolean markUnhealthy(String id) {
-        return availability.mark(byId.get(requireNonNull(id, "id")), BackendHealth.UNHEALTHY);
+        return availability.mark(members.get(requireNonNull(id, "id")), BackendHealth.UNHEALTHY);
     }
 
     /**
@@ -294,33 +258,12 @@ public final class BackendPool {
      * @return true if its health changed
      */
     public boolean markHealthy(String id) {
-        return availability.mark(byId.get(requireNonNull(id, "id")), BackendHealth.HEALTHY);
-    }
-
-    /**
-     * Under the write lock: applies {@code change} to the member with this id if {@code applies} to it, then
-     * republishes the eligible set.
-     *
-     * @return the member changed, or null (no such member, or it did not apply)
-     */
-    private @Nullable PooledBackend change(String id, Predicate<PooledBackend> applies, Consumer<PooledBackend> change) {
-        writeLock.lock();
-        try {
-            PooledBackend member = byId.get(id);
-            if (member == null || !applies.test(member)) {
-                return null;
-            }
-            change.accept(member);
-            publish(all);
-            return member;
-        } finally {
-            writeLock.unlock();
-        }
+        return availability.mark(members.get(requireNonNull(id, "id")), BackendHealth.HEALTHY);
     }
 
     /** @return the clock of ejections and slow starts, fixed at creation */
     Ticker ticker() {
-        return ticker;
+        return availability.ticker();
     }
 
     /** @return what the router of a balancer built over this pool may do to it */
@@ -338,12 +281,12 @@ public final class BackendPool {
      * @return the member with that id, or null
      */
     public @Nullable LiveBackend get(String id) {
-        return byId.get(id);
+        return members.get(id);
     }
 
     /** @return every member, in the order they were added; an immutable snapshot */
     public List<LiveBackend> backends() {
-        return all;
+        return members.all();
     }
 
     /**
@@ -366,7 +309,7 @@ public final class BackendPool {
 
     /** @return how many backends are in the pool */
     public int size() {
-        return all.size();
+        return members.all().size();
     }
 
     /** @param listener called after every later change */
@@ -379,15 +322,8 @@ public final class BackendPool {
         listeners.remove(listener);
     }
 
-    /** Called under the write lock: the new members, then who of them takes new connections. */
-    private void publish(List<LiveBackend> members) {
-        List<LiveBackend> snapshot = List.copyOf(members);
-        all = snapshot;
-        availability.publish(snapshot);
-    }
-
     @Override
     public String toString() {
-        return "BackendPool" + all;
+        return "BackendPool" + members.all();
     }
 }

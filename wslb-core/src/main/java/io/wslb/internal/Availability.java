@@ -72,6 +72,15 @@ public final class Availability implements PoolControl {
     }
 
     /**
+     * Starts a slow start: the member takes a growing share of new connections from now on.
+     *
+     * @param member a member added at runtime, or back from a drain
+     */
+    public void rampUp(PooledBackend member) {
+        member.eligibleSince(ticker.nanos());
+    }
+
+    /**
      * Sets an active health mark (what a health check or an operator decides); marking an ejected member healthy
      * ends its ejection early. A member that becomes healthy starts a slow start.
      *
