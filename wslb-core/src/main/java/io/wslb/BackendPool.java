@@ -63,7 +63,8 @@ public final class BackendPool {
 
         /**
          * The backend started draining: it takes no new connection, and the server adapter closes its open ones
-         * (with 1001, spread over {@code window}), then force-closes what is left at the end of the window.
+         * (1012 to the client and 1001 to the backend, spread over {@code window}), then force-closes what is left
+         * at the end of the window.
          *
          * @param backend the backend
          * @param window how long the adapter takes to close its connections
@@ -191,8 +192,8 @@ public final class BackendPool {
 
     /**
      * Drains a backend: it takes no new connection, and the server adapter closes its open connections spread
-     * over {@code window} with close code 1001 and force-closes what is left at its end. It stays in the pool,
-     * draining, until {@link #resume(String)}.
+     * over {@code window} (1012 to the client, 1001 to the backend) and force-closes what is left at its end. It
+     * stays in the pool, draining, until {@link #resume(String)}.
      *
      * @param id the backend's id
      * @param window how long its connections take to close; zero closes them at once
