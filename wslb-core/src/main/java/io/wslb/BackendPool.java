@@ -2,18 +2,14 @@ package io.wslb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.wslb.internal.Availability;
+import io.wslb.internal.Membership;
 import io.wslb.internal.PoolControl;
+import io.wslb.internal.PoolListeners;
 import io.wslb.internal.PooledBackend;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
-import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads ({@link #backends()}, {@link #eligible()}, {@link #get(String)}) take no lock and return immutable
  * snapshots; writes are serialised. Listeners are called on the writing thread, after the change is visible.
+ *
+ * <p>The clock of ejections and slow starts is fixed when the pool is created ({@link #of(Collection, Ticker)}),
+ * so balancers built over one pool share it and never change it.
  */
 public final class BackendPool {
 
@@ -64,7 +63,8 @@ public final class BackendPool {
 
         /**
          * The backend started draining: it takes no new connection, and the server adapter closes its open ones
-         * (with 1001, spread over {@code window}), then force-closes what is left at the end of the window.
+         * (1012 to the client and 1001 to the backend, spread over {@code window}), then force-closes what is left
+         * at the end of the window.
          *
          * @param backend the backend
          * @param window how long the adapter takes to close its connections
@@ -81,21 +81,15 @@ public final class BackendPool {
         default void onPanic(boolean panic) {}
     }
 
-    private final ReentrantLock writeLock = new ReentrantLock();
-    private final Map<String, PooledBackend> byId = new ConcurrentHashMap<>();
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private volatile List<LiveBackend> all = List.of();
-    private volatile List<LiveBackend> eligible = List.of();
-    /** Healthy backups while primaries are eligible: the overflow when every primary is tried or full. */
-    private volatile List<LiveBackend> standby = List.of();
-    private volatile boolean panic;
-    private volatile Ticker ticker = Ticker.system();
-    /** The earliest end of an ejection, in ticker nanoseconds; Long.MAX_VALUE when none is ejected. */
-    private volatile long nextEjectionEnd = Long.MAX_VALUE;
+    private final PoolListeners listeners = new PoolListeners();
+    private final Membership members;
+    /** Which members take new connections: health marks, ejection, panic, backups, slow start. */
+    private final Availability availability;
 
-    private final PoolControl control = new Control();
-
-    private BackendPool() {}
+    private BackendPool(Ticker ticker) {
+        this.members = new Membership(ticker, listeners);
+        this.availability = members.availability();
+    }
 
     /**
      * @param backends the initial members, with distinct ids
@@ -110,8 +104,24 @@ public final class BackendPool {
      * @return a pool holding them, in iteration order
      */
     public static BackendPool of(Collection<Backend> backends) {
+        return of(backends, Ticker.system());
+    }
+
+    /**
+     * A pool on a clock of its own choosing, typically a fake one in tests:
+     *
+     * <pre>{@code
+     * AtomicLong now = new AtomicLong();
+     * BackendPool pool = BackendPool.of(List.of(Backend.of("a", URI.create("ws://10.0.0.1:3000"))), now::get);
+     * }</pre>
+     *
+     * @param backends the initial members, with distinct ids
+     * @param ticker the clock of ejections and slow starts
+     * @return a pool holding them, in iteration order
+     */
+    public static BackendPool of(Collection<Backend> backends, Ticker ticker) {
         requireNonNull(backends, "backends");
-        BackendPool pool = new BackendPool();
+        BackendPool pool = new BackendPool(requireNonNull(ticker, "ticker"));
         for (Backend backend : backends) {
             pool.insert(backend, false);
         }
@@ -129,26 +139,9 @@ public final class BackendPool {
         return insert(backend, true);
     }
 
-    private LiveBackend insert(Backend backend, boolean slowStart) {
-        requireNonNull(backend, "backend");
-        PooledBackend member;
-        writeLock.lock();
-        try {
-            if (byId.containsKey(backend.id())) {
-                throw new IllegalArgumentException("backend id '" + backend.id() + "' is already in the pool");
-            }
-            member = new PooledBackend(backend);
-            if (slowStart) {
-                member.eligibleSince(ticker.nanos());
-            }
-            byId.put(backend.id(), member);
-            List<LiveBackend> copy = new ArrayList<>(all);
-            copy.add(member);
-            publish(copy);
-        } finally {
-            writeLock.unlock();
-        }
-        tell("addition of backend " + member.id(), l -> l.onAdded(member));
+    private LiveBackend insert(Backend backend, boolean rampUp) {
+        PooledBackend member = members.insert(requireNonNull(backend, "backend"), rampUp);
+        listeners.tell("addition of backend " + member.id(), l -> l.onAdded(member));
         return member;
     }
 
@@ -162,11 +155,11 @@ public final class BackendPool {
      */
     public LiveBackend update(Backend backend) {
         requireNonNull(backend, "backend");
-        PooledBackend member = change(backend.id(), m -> true, m -> m.configure(backend));
+        PooledBackend member = members.change(backend.id(), m -> true, m -> m.configure(backend));
         if (member == null) {
             throw new IllegalArgumentException("no backend with id '" + backend.id() + "' in the pool");
         }
-        tell("update of backend " + member.id(), l -> l.onUpdated(member));
+        listeners.tell("update of backend " + member.id(), l -> l.onUpdated(member));
         return member;
     }
 
@@ -177,22 +170,11 @@ public final class BackendPool {
      * @return true if it was in the pool
      */
     public boolean remove(String id) {
-        requireNonNull(id, "id");
-        PooledBackend member;
-        writeLock.lock();
-        try {
-            member = byId.remove(id);
-            if (member == null) {
-                return false;
-            }
-            member.markRemoved();
-            List<LiveBackend> copy = new ArrayList<>(all);
-            copy.remove(member);
-            publish(copy);
-        } finally {
-            writeLock.unlock();
+        PooledBackend member = members.remove(requireNonNull(id, "id"));
+        if (member == null) {
+            return false;
         }
-        tell("removal of backend " + member.id(), l -> l.onRemoved(member));
+        listeners.tell("removal of backend " + member.id(), l -> l.onRemoved(member));
         return true;
     }
 
@@ -210,8 +192,8 @@ public final class BackendPool {
 
     /**
      * Drains a backend: it takes no new connection, and the server adapter closes its open connections spread
-     * over {@code window} with close code 1001 and force-closes what is left at its end. It stays in the pool,
-     * draining, until {@link #resume(String)}.
+     * over {@code window} (1012 to the client, 1001 to the backend) and force-closes what is left at its end. It
+     * stays in the pool, draining, until {@link #resume(String)}.
      *
      * @param id the backend's id
      * @param window how long its connections take to close; zero closes them at once
@@ -227,12 +209,12 @@ public final class BackendPool {
         if (window.isNegative()) {
             throw new IllegalArgumentException("drain window must not be negative, got " + window);
         }
-        PooledBackend member = change(id, m -> true, m -> m.draining(true));
+        PooledBackend member = members.change(id, m -> true, m -> m.draining(true));
         if (member == null) {
             return false;
         }
         LOG.info("backend {} draining over {}{}", id, window, forget ? ", then removed" : "");
-        tell("draining of backend " + id, l -> l.onDraining(member, window, forget));
+        listeners.tell("draining of backend " + id, l -> l.onDraining(member, window, forget));
         if (forget) {
             remove(id);
         }
@@ -247,14 +229,14 @@ public final class BackendPool {
      */
     public boolean resume(String id) {
         requireNonNull(id, "id");
-        PooledBackend member = change(id, PooledBackend::draining, m -> {
+        PooledBackend member = members.change(id, PooledBackend::draining, m -> {
             m.draining(false);
-            m.eligibleSince(ticker.nanos());
+            availability.rampUp(m);
         });
         if (member == null) {
             return false;
         }
-        tell("update of backend " + member.id(), l -> l.onUpdated(member));
+        listeners.tell("update of backend " + member.id(), l -> l.onUpdated(member));
         return true;
     }
 
@@ -266,7 +248,7 @@ public final class BackendPool {
      * @return true if its health changed
      */
     public boolean markUnhealthy(String id) {
-        return setHealth(id, BackendHealth.UNHEALTHY);
+        return availability.mark(members.get(requireNonNull(id, "id")), BackendHealth.UNHEALTHY);
     }
 
     /**
@@ -277,147 +259,22 @@ public final class BackendPool {
      * @return true if its health changed
      */
     public boolean markHealthy(String id) {
-        return setHealth(id, BackendHealth.HEALTHY);
+        return availability.mark(members.get(requireNonNull(id, "id")), BackendHealth.HEALTHY);
     }
 
-    private boolean setHealth(String id, BackendHealth health) {
-        requireNonNull(id, "id");
-        BackendHealth[] previous = new BackendHealth[1];
-        PooledBackend member = change(id, m -> m.health() != health, m -> previous[0] = m.health(health, ticker.nanos()));
-        if (member == null) {
-            return false;
-        }
-        healthChanged(member, previous[0]);
-        return true;
+    /** @return the clock of ejections and slow starts, fixed at creation */
+    Ticker ticker() {
+        return availability.ticker();
     }
 
-    /**
-     * Under the write lock: applies {@code change} to the member with this id if {@code applies} to it, then
-     * republishes the eligible set.
-     *
-     * @return the member changed, or null (no such member, or it did not apply)
-     */
-    private @Nullable PooledBackend change(String id, Predicate<PooledBackend> applies, Consumer<PooledBackend> change) {
-        writeLock.lock();
-        try {
-            PooledBackend member = byId.get(id);
-            if (member == null || !applies.test(member)) {
-                return null;
-            }
-            change.accept(member);
-            publish(all);
-            return member;
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    /**
-     * Ejects a member for outlier detection, unless the cap on ejected members is reached.
-     *
-     * @return true if ejected
-     */
-    private boolean eject(PooledBackend member, Duration time, OutlierDetection policy) {
-        BackendHealth previous;
-        writeLock.lock();
-        try {
-            if (member.health() != BackendHealth.HEALTHY || !member.inPool()) {
-                return false;
-            }
-            int ejected = 0;
-            for (LiveBackend b : all) {
-                if (b.health() == BackendHealth.EJECTED) {
-                    ejected++;
-                }
-            }
-            if (ejected >= policy.maxEjected(all.size())) {
-                member.ejectionRefused();
-                LOG.warn("backend {} failed {} times in a row but is not ejected: {} of {} backends already are (the cap)",
-                    member.id(), policy.consecutiveFailures(), ejected, all.size());
-                return false;
-            }
-            long now = ticker.nanos();
-            previous = member.health();
-            member.eject(time, now);
-            nextEjectionEnd = Math.min(nextEjectionEnd, member.ejectedUntilNanos());
-            publish(all);
-        } finally {
-            writeLock.unlock();
-        }
-        LOG.warn("backend {} ejected for {} after {} connect or upgrade failures in a row", member.id(), time,
-            policy.consecutiveFailures());
-        healthChanged(member, previous);
-        return true;
-    }
-
-    /** Brings back the ejected members whose time is up; cheap when none is due. */
-    private void refresh() {
-        if (nextEjectionEnd == Long.MAX_VALUE || ticker.nanos() - nextEjectionEnd < 0) {
-            return;
-        }
-        List<PooledBackend> back = new ArrayList<>();
-        writeLock.lock();
-        try {
-            long now = ticker.nanos();
-            long next = Long.MAX_VALUE;
-            for (PooledBackend member : byId.values()) {
-                if (member.health() == BackendHealth.EJECTED) {
-                    if (now - member.ejectedUntilNanos() >= 0) {
-                        member.health(BackendHealth.HEALTHY, now);
-                        back.add(member);
-                    } else {
-                        next = Math.min(next, member.ejectedUntilNanos());
-                    }
-                }
-            }
-            nextEjectionEnd = next;
-            if (!back.isEmpty()) {
-                publish(all);
-            }
-        } finally {
-            writeLock.unlock();
-        }
-        for (PooledBackend member : back) {
-            LOG.info("backend {} back from ejection", member.id());
-            healthChanged(member, BackendHealth.EJECTED);
-        }
-    }
-
-    private void healthChanged(LiveBackend member, BackendHealth previous) {
-        tell("health change of backend " + member.id(), l -> l.onHealthChanged(member, previous));
-    }
-
-    /** Sets the clock of ejections and slow starts (the balancer's). */
-    void useTicker(Ticker ticker) {
-        this.ticker = requireNonNull(ticker, "ticker");
-    }
-
-    /** @return what the router of the balancer that owns this pool may do to it */
+    /** @return what the router of a balancer built over this pool may do to it */
     PoolControl control() {
-        return control;
-    }
-
-    /** The router's hold on this pool; not part of the public face of {@code BackendPool}. */
-    private final class Control implements PoolControl {
-        @Override
-        public void refresh() {
-            BackendPool.this.refresh();
-        }
-
-        @Override
-        public Ticker ticker() {
-            return ticker;
-        }
-
-        @Override
-        public boolean eject(PooledBackend member, Duration time, OutlierDetection policy) {
-            return BackendPool.this.eject(member, time, policy);
-        }
+        return availability;
     }
 
     /** @return true while no backend is both eligible and healthy and the pool offers the unhealthy ones */
     public boolean panic() {
-        return panic;
+        return availability.current().panic();
     }
 
     /**
@@ -425,12 +282,12 @@ public final class BackendPool {
      * @return the member with that id, or null
      */
     public @Nullable LiveBackend get(String id) {
-        return byId.get(id);
+        return members.get(id);
     }
 
     /** @return every member, in the order they were added; an immutable snapshot */
     public List<LiveBackend> backends() {
-        return all;
+        return members.all();
     }
 
     /**
@@ -440,7 +297,7 @@ public final class BackendPool {
      *     mode, see {@link #panic()}). An immutable snapshot that stays the same object until the pool changes.
      */
     public List<LiveBackend> eligible() {
-        return eligible;
+        return availability.current().eligible();
     }
 
     /**
@@ -448,17 +305,17 @@ public final class BackendPool {
      *     to one of them only when every eligible primary was tried or is full
      */
     public List<LiveBackend> standby() {
-        return standby;
+        return availability.current().standby();
     }
 
     /** @return how many backends are in the pool */
     public int size() {
-        return all.size();
+        return members.all().size();
     }
 
     /** @param listener called after every later change */
     public void addListener(Listener listener) {
-        listeners.add(requireNonNull(listener, "listener"));
+        listeners.add(listener);
     }
 
     /** @param listener a listener added before */
@@ -466,51 +323,8 @@ public final class BackendPool {
         listeners.remove(listener);
     }
 
-    /** Called under the write lock. */
-    private void publish(List<LiveBackend> members) {
-        List<LiveBackend> snapshot = List.copyOf(members);
-        List<LiveBackend> primaries = new ArrayList<>(snapshot.size());
-        List<LiveBackend> backups = new ArrayList<>();
-        List<LiveBackend> anyHealth = new ArrayList<>();
-        for (LiveBackend live : snapshot) {
-            PooledBackend member = (PooledBackend) live;
-            if (member.accepting()) {
-                (member.backend().backup() ? backups : primaries).add(member);
-            }
-            if (member.acceptingInPanic()) {
-                anyHealth.add(member);
-            }
-        }
-        List<LiveBackend> chosen = !primaries.isEmpty() ? primaries : !backups.isEmpty() ? backups : anyHealth;
-        boolean nowPanic = primaries.isEmpty() && backups.isEmpty() && !anyHealth.isEmpty();
-        all = snapshot;
-        eligible = List.copyOf(chosen);
-        standby = primaries.isEmpty() ? List.of() : List.copyOf(backups);
-        if (nowPanic != panic) {
-            panic = nowPanic;
-            if (nowPanic) {
-                LOG.warn("PANIC: no backend is healthy; offering all {} backends that are not draining, whatever their health",
-                    anyHealth.size());
-            } else {
-                LOG.warn("panic over: healthy backends are available again");
-            }
-            tell("panic change", l -> l.onPanic(nowPanic));
-        }
-    }
-
-    /** Calls every listener; one that throws is logged and does not stop the others. */
-    private void tell(String event, Consumer<Listener> call) {
-        for (Listener listener : listeners) {
-            try {
-                call.accept(listener);
-            } catch (RuntimeException e) {
-                LOG.warn("pool listener {} failed on {}", listener, event, e);
-            }
-        }
-    }
-
     @Override
     public String toString() {
-        return "BackendPool" + all;
+        return "BackendPool" + members.all();
     }
 }

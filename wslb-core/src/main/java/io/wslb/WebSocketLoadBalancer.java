@@ -107,7 +107,6 @@ public final class WebSocketLoadBalancer {
         this.maxPendingHandshakesPerClient = b.maxPendingHandshakesPerClient;
         Admission admission = maxConnectionsPerClient + maxPendingHandshakes + maxPendingHandshakesPerClient == 0 ? null
             : new Admission(maxPendingHandshakes, maxPendingHandshakesPerClient, maxConnectionsPerClient);
-        pool.useTicker(b.ticker);
         this.router = new Router(pool, pool.control(), strategy, affinity, sessionStore, maxAttempts, events, affinityFallback,
             new Router.Limits(maxConnections, outlierDetection, slowStart, guard,
                 maxHandshakesPerClientPerSecond == 0 ? null : new HandshakeRateLimiter(maxHandshakesPerClientPerSecond, b.ticker),
@@ -673,7 +672,7 @@ public final class WebSocketLoadBalancer {
                 throw new IllegalStateException("maxMessageSize (" + maxMessageSize + ") is below maxFrameSize ("
                     + maxFrameSize + "): a frame is part of a message; lower maxFrameSize or raise maxMessageSize");
             }
-            BackendPool effective = pool != null ? pool : BackendPool.of(backends);
+            BackendPool effective = pool != null ? pool : BackendPool.of(backends, ticker);
             return new WebSocketLoadBalancer(this, effective, strategy);
         }
 

@@ -344,6 +344,35 @@ class BackendAvailabilityTest {
         assertThat(route(lb).backend().id()).isEqualTo("b");
     }
 
+    // ---------------------------------------------------------------- the pool's clock
+
+    @Test
+    void aPoolPassedToTwoBalancers_keepsItsOwnClock_soBothSeeAnEjectionEndOnIt() {
+        BackendPool pool = BackendPool.of(List.of(backend("a"), backend("b")), ticker);
+        WebSocketLoadBalancer ejecting = WebSocketLoadBalancer.builder().pool(pool)
+            .strategy((candidates, context) -> candidates.get(0))
+            .outlierDetection(OutlierDetection.of(1, Duration.ofSeconds(10), Duration.ofMinutes(1), 0.5)).build();
+        WebSocketLoadBalancer other = WebSocketLoadBalancer.builder().pool(pool)
+            .strategy((candidates, context) -> candidates.get(0)).build();
+
+        assertThat(other.pool()).isSameAs(pool);
+        assertThat(pool.ticker()).isSameAs(ticker);
+
+        route(ejecting).abandon(RejectCause.BACKEND_UNREACHABLE, 502);
+        assertThat(pool.get("a").health()).isEqualTo(BackendHealth.EJECTED);
+        assertThat(route(other).backend().id()).isEqualTo("b");
+        advance(Duration.ofSeconds(10));
+        assertThat(route(other).backend().id()).isEqualTo("a");
+    }
+
+    @Test
+    void aBalancerBuiltFromBackends_createsItsPoolOnItsTicker() {
+        WebSocketLoadBalancer lb = builder(backend("a")).build();
+
+        assertThat(lb.pool().ticker()).isSameAs(ticker);
+        assertThat(BackendPool.of(backend("a")).ticker()).isNotSameAs(ticker);
+    }
+
     // ---------------------------------------------------------------- slow start
 
     @Test
