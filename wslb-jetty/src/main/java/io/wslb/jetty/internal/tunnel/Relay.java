@@ -222,11 +222,6 @@ final class Relay extends Pump {
         return state.closeForwarded();
     }
 
-    /** @return where the relay is in its life */
-    RelayState state() {
-        return state;
-    }
-
     /** Moves to {@code next}, which the current state must allow (see {@link RelayState#canMoveTo}). */
     private void move(RelayState next) {
         state = state.to(next);
