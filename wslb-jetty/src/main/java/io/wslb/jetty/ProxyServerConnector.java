@@ -43,9 +43,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * A {@link ServerConnector} tuned for a server whose main job is proxying WebSockets, where clients connect and
  * leave often: it accepts on its selector threads (no acceptor thread), and its selectors set up each new
  * connection and tear down each closed one themselves instead of handing every such chore to a pool thread.
- * A plain {@code ServerConnector} wakes a pool thread for each accept, each endpoint set-up and each close; on a
- * small machine those wake-ups cost about a third of the proxy's CPU per connection (measured in
- * {@code docs/benchmarks.md}). Requests, handlers and WebSocket traffic are dispatched exactly as before.
+ * A plain {@code ServerConnector} wakes a pool thread for each accept, each endpoint set-up and each close, and on a
+ * small machine those wake-ups are a large share of the proxy's CPU per connection. Requests, handlers and WebSocket traffic are dispatched exactly as before.
  *
  * <p>Each backend socket is opened on the selector thread of the client it serves, so that one thread relays both
  * legs of a tunnel, as each HAProxy thread does: a frame crosses the proxy without waking a second thread. Those

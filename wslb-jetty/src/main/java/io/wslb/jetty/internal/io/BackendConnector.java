@@ -47,7 +47,7 @@ public final class BackendConnector extends ContainerLifeCycle {
     private final ClientConnector connector = new InlineClientConnector();
     /**
      * Resolved addresses of backends named by IP: one shared, immutable object per backend instead of one per
-     * connection (each socket keeps its remote address for its whole life: 96 bytes saved per tunnel).
+     * connection, since each socket keeps its remote address for its whole life.
      */
     private final Map<URI, InetSocketAddress> literals = new ConcurrentHashMap<>();
     private final SocketAddressResolver resolver;

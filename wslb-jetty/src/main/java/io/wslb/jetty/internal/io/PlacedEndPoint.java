@@ -18,16 +18,14 @@ import org.jspecify.annotations.Nullable;
  *   <li>It drops a pending interest update once its socket is closed. A tunnel closes its sockets from
  *       within the selector's own task (on reading the end of a stream); the selector then applies the interest
  *       change that the read event left pending, and Jetty's endpoint makes the JDK throw and catch a
- *       {@link java.nio.channels.CancelledKeyException}, with its stack trace, for every proxied connection (seen
- *       with async-profiler: 2,000 of them for 2,000 connect cycles, about 1 % of the proxy's CPU per connection).
- *       The endpoint asks the socket rather than keeping a copy of its key, which Jetty may replace; the outcome
- *       is the same as Jetty's: the endpoint is closed.</li>
+ *       {@link java.nio.channels.CancelledKeyException}, with its stack trace, once for every proxied connection,
+ *       a cost that shows in profiles of connect churn. The endpoint asks the socket rather than keeping a copy of
+ *       its key, which Jetty may replace; the outcome is the same as Jetty's: the endpoint is closed.</li>
  *   <li>A read still awaited when the endpoint closes fails with a {@link ClosedChannelException} that has no
  *       stack trace. A tunnel whose relay has passed its close frame waits for the peer's end of stream, and closes
  *       both sockets as soon as the other relay is done, so nearly every tunnel closes an endpoint with a read
- *       pending. Jetty's endpoint fails that read with a new exception whose stack trace (some 30 frames deep)
- *       cost about 2 % of the proxy's CPU per connection (async-profiler, 20,000 connect cycles). The relay's
- *       callback ignores the exception; it only learns that the socket is done.</li>
+ *       pending, and filling in a new exception's deep stack trace each time costs more than the close itself.
+ *       The relay's callback ignores the exception; it only learns that the socket is done.</li>
  *   <li>A read asked for after the endpoint closed fails at once, rather than waiting for a selector that no
  *       longer watches the socket.</li>
  * </ul>

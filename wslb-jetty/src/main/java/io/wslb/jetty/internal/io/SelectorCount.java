@@ -9,9 +9,8 @@ import org.eclipse.jetty.server.ServerConnector;
  *
  * <p>Jetty's default for a {@code ServerConnector} (half the cores, at most 4) suits a server that dispatches
  * requests to a thread pool. In a proxy the selector threads do all the relaying themselves, so they are the
- * proxy's whole data path: on a 2-core machine Jetty's default gives a single thread, and a saturated echo run then
- * left the machine idle 6 % of the time. Two selectors, each serving both legs of its tunnels, kept it busy and
- * relayed 19 % more round trips (measured in {@code docs/design.md}, 2026-11-24).
+ * proxy's whole data path: on a 2-core machine Jetty's default gives a single thread, which cannot keep both cores
+ * busy under load, while two selectors, each serving both legs of its tunnels, can.
  *
  * <pre>{@code
  * int selectors = SelectorCount.forCores(Runtime.getRuntime().availableProcessors()); // 2 on a 2-core machine

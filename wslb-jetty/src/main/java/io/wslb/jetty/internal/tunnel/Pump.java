@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
  * Runs {@link #process()} serially, lock-free: at most one thread at a time; a {@link #wake()} that arrives
  * during a run causes one more run; while a write started by {@code process()} is in flight, nothing runs until
  * the write completes (this pump is that write's callback), so a source is never read while its sink is being
- * written. The same contract as Jetty's {@code IteratingCallback}, without its lock: one object of 16 bytes of
- * state instead of a lock of 64 bytes, and a compare-and-set instead of a lock per step.
+ * written. The same contract as Jetty's {@code IteratingCallback}, without its lock: every tunnel holds two pumps,
+ * so an int of state and a compare-and-set per step are worth more than a lock object and a lock per step.
  */
 abstract class Pump implements Callback {
 

@@ -47,17 +47,13 @@ final class Relay extends Pump {
     private @Nullable ByteBuffer initial;
     private byte @Nullable [] carry;
     private int carryLength;
+    /** Asked by the tunnel from any thread; acted on by the relay's run, which moves {@link #state}. */
     private volatile @Nullable CloseRequest closeRequest;
-    /** The tunnel asked for a liveness ping toward the sink. */
+    /** The tunnel asked for a liveness ping toward the sink (a request, like {@link #closeRequest}, not a state). */
     private volatile boolean pingRequested;
-    private boolean closeFrameSent;
-    private boolean sinkShut;
-    /** The source's close frame was scanned and handed to the sink (volatile: the other relay reads it). */
-    private volatile boolean closeSeenReported;
-    private boolean closeSeenWhenClosing;
-    /** The source ended (end of stream or a failed read). */
-    private boolean sourceEnded;
-    /** The last read returned less than a buffer: the socket was empty then. */
+    /** Moved only by this relay's run; volatile because the other relay reads it. */
+    private volatile RelayState state = RelayState.RELAYING;
+    /** The last read returned less than a buffer: the socket was empty then (a hint for the next read, not a state). */
     private boolean drained;
     private volatile long forwarded;
 
@@ -128,7 +124,8 @@ final class Relay extends Pump {
         boolean afterWrite = resumedAfterWrite();
         while (true) {
             CloseRequest request = closeRequest;
-            if (request != null && !sinkShut && !deferClose(request)) {
+            if (request != null && !state.sinkShut() && !deferClose(request)) {
+                boolean sourceEnded = state.sourceEnded();
                 Step step = closeSink(request);
                 if (step != null) {
                     return step;
@@ -140,7 +137,10 @@ final class Relay extends Pump {
                     return Step.DONE;
                 }
             }
-            if (closeHandshakeDone()) {
+            // Read once per turn (one volatile read on the hot path): only this run moves it, and nothing below does
+            // before the read whose bytes it directs.
+            RelayState now = state;
+            if (closeHandshakeDone(now)) {
                 // Both close frames have passed and the other direction is finished: the source can only send its
                 // end of stream. Finish now rather than wait for it, so that the proxy closes both sockets at once
                 // (RFC 6455 section 7.1.1: the server closes the TCP connection first). Closing the socket sends
@@ -175,7 +175,7 @@ final class Relay extends Pump {
             int filled = fill(bytes);
             drained = filled >= 0 && filled < bytes.capacity();
             if (filled > 0) {
-                if (sinkShut) {
+                if (now.sinkShut()) {
                     if (discardUntilClose(bytes)) {
                         release();
                         return Step.DONE;
@@ -193,10 +193,10 @@ final class Relay extends Pump {
                 return Step.IDLE;
             }
             release();
-            if (sinkShut) {
+            if (now.sinkShut()) {
                 return Step.DONE;
             }
-            sourceEnded = true;
+            move(now.afterSourceEnded());
             tunnel.endOfStream(source, scanner.closeSeen());
             if (closeRequest == null) {
                 requestClose(CloseRequest.SHUT);
@@ -208,8 +208,8 @@ final class Relay extends Pump {
      * Whether this relay has delivered its source's close frame while the other relay is finished (its source
      * ended after its own close frame, or was shut): the close handshake is complete in both directions.
      */
-    private boolean closeHandshakeDone() {
-        return closeSeenReported && scanner.violation() == 0 && !scanner.closeHeld() && opposite().isFinished();
+    private boolean closeHandshakeDone(RelayState now) {
+        return now.closeForwarded() && scanner.violation() == 0 && !scanner.closeHeld() && opposite().isFinished();
     }
 
     /** @return the relay of the other direction: the one whose source is this relay's sink */
@@ -219,7 +219,12 @@ final class Relay extends Pump {
 
     /** @return true once the source's close frame has been scanned and handed to the sink */
     boolean closeFrameForwarded() {
-        return closeSeenReported;
+        return state.closeForwarded();
+    }
+
+    /** Moves to {@code next}, which the current state must allow (see {@link RelayState#canMoveTo}). */
+    private void move(RelayState next) {
+        state = state.to(next);
     }
 
     private int fill(ByteBuffer bytes) {
@@ -247,7 +252,7 @@ final class Relay extends Pump {
      * source's close frame itself is not forwarded: the sink gets the violation's code in its place.
      */
     private boolean deferClose(CloseRequest request) {
-        if (request.code() == 0 || sourceEnded || scanner.violation() != 0 || scanner.closeSeen() || scanner.closeHeld()
+        if (request.code() == 0 || state.sourceEnded() || scanner.violation() != 0 || scanner.closeSeen() || scanner.closeHeld()
             || !opposite().sourceViolated()) {
             return false;
         }
@@ -265,8 +270,8 @@ final class Relay extends Pump {
         int filled = bytes.remaining();
         int clean = scanner.scan(bytes);
         int violation = scanner.violation();
-        if (!closeSeenReported && scanner.closeSeen()) {
-            closeSeenReported = true;
+        if (scanner.closeSeen() && !state.closeForwarded()) {
+            move(state.afterCloseForwarded());
             tunnel.closeFrameSeen(source);
         }
         ByteBuffer head = null;
@@ -307,16 +312,17 @@ final class Relay extends Pump {
         initial = null;
         EndPoint out = sink.getEndPoint();
         // No close frame of the proxy's own after the source's close frame went through: one per direction.
-        if (!closeFrameSent && request.code() != 0 && scanner.atBoundary() && !scanner.closeSeen() && out.isOpen()
+        if (!state.closeSent() && request.code() != 0 && scanner.atBoundary() && !scanner.closeSeen() && out.isOpen()
             && !out.isOutputShutdown()) {
-            closeFrameSent = true;
+            move(state.afterCloseSent());
             release();
             writing();
             out.write(this, ControlFrames.close(request.code(), request.reason(), sink.isBackend()));
             return Step.WRITING;
         }
-        sinkShut = true;
-        closeSeenWhenClosing = scanner.closeSeen();
+        // The shut state remembers whether the source's close frame had passed (it has exactly when the scanner saw
+        // it, since only forward() scans before the shut): if so, only the source's end is left to wait for.
+        move(state.afterSinkShut());
         if (out.isOpen()) {
             out.shutdownOutput();
         }
@@ -326,7 +332,7 @@ final class Relay extends Pump {
 
     /** After the sink is shut: drop source bytes until the source's close frame; true when it came. */
     private boolean discardUntilClose(ByteBuffer bytes) {
-        if (scanner.violation() != 0 || closeSeenWhenClosing) {
+        if (scanner.violation() != 0 || state.closeForwarded()) {
             return false;
         }
         scanner.scan(bytes);
@@ -368,6 +374,7 @@ final class Relay extends Pump {
     protected void onDone() {
         release();
         tunnel.relayDone(this);
+        move(RelayState.DONE);
     }
 
     @Override
@@ -375,11 +382,12 @@ final class Relay extends Pump {
         release();
         tunnel.writeFailed(this, sink, cause);
         tunnel.relayDone(this);
+        move(RelayState.DONE);
     }
 
     @Override
     public String toString() {
         return "Relay[" + (source.isBackend() ? "backend->client" : "client->backend") + ", forwarded=" + forwarded
-            + ", closing=" + closeRequest + ", " + super.toString() + "]";
+            + ", " + state + ", closing=" + closeRequest + ", " + super.toString() + "]";
     }
 }

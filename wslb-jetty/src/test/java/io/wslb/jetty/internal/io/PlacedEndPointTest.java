@@ -128,8 +128,11 @@ class PlacedEndPointTest {
         return endPoint;
     }
 
-    /** A selection key whose validity the test sets, and which records the interest changes asked of it. */
-    private static final class RecordingKey extends SelectionKey {
+    /**
+     * A selection key whose validity the test sets, and which records the interest changes asked of it (also used by
+     * {@link JettyContractTest}).
+     */
+    static final class RecordingKey extends SelectionKey {
         private final SelectableChannel channel;
         final List<Integer> interestChanges = new ArrayList<>();
         volatile boolean valid = true;
