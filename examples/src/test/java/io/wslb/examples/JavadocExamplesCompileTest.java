@@ -2,6 +2,7 @@ package io.wslb.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wslb.WebSocketLoadBalancerBuilder;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,7 @@ class JavadocExamplesCompileTest {
     static final List<String> IMPORTS = List.of(
         "import static java.nio.charset.StandardCharsets.UTF_8;",
         "import io.wslb.*;",
+        "import io.wslb.spi.*;",
         "import io.wslb.strategies.*;",
         "import io.wslb.jetty.*;",
         "import io.wslb.testing.*;",
@@ -61,7 +63,7 @@ class JavadocExamplesCompileTest {
     static final List<String> PREDECLARED = List.of(
         "Server server;                        // the Jetty server the application runs",
         "WebSocketLoadBalancer lb;             // a balancer, built",
-        "WebSocketLoadBalancer.Builder builder; // a balancer being composed",
+        "WebSocketLoadBalancerBuilder builder; // a balancer being composed",
         "BackendPool pool;                     // lb.pool()",
         "HandshakeRequest request;             // a client's handshake",
         "Logger log;                           // an SLF4J logger",
