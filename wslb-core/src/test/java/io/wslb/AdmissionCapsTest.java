@@ -3,6 +3,7 @@ package io.wslb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.spi.Route;
 import io.wslb.spi.RouteException;
 import java.io.IOException;
@@ -25,18 +26,18 @@ class AdmissionCapsTest {
         return HandshakeRequest.builder().path("/").remoteAddress(new InetSocketAddress(ip, 40000)).build();
     }
 
-    private static WebSocketLoadBalancer.Builder twoBackends() {
+    private static WebSocketLoadBalancerBuilder twoBackends() {
         return WebSocketLoadBalancer.builder().strategy(FIRST)
             .backend(Backend.of("a", URI.create("ws://127.0.0.1:1")))
             .backend(Backend.of("b", URI.create("ws://127.0.0.1:2")));
     }
 
     private static Route route(WebSocketLoadBalancer lb, HandshakeRequest request) {
-        return lb.router().route(request).toCompletableFuture().join();
+        return LoadBalancerRuntime.of(lb).router().route(request).toCompletableFuture().join();
     }
 
     private static RejectCause refusal(WebSocketLoadBalancer lb, HandshakeRequest request) {
-        CompletableFuture<Route> result = lb.router().route(request).toCompletableFuture();
+        CompletableFuture<Route> result = LoadBalancerRuntime.of(lb).router().route(request).toCompletableFuture();
         assertThat(result).isCompletedExceptionally();
         try {
             result.join();
@@ -48,7 +49,7 @@ class AdmissionCapsTest {
 
     @Test
     void aClientAtItsConnectionCap_getsA429_whileOtherClientsAreServed_untilOneOfItsConnectionsEnds() {
-        WebSocketLoadBalancer lb = twoBackends().maxConnectionsPerClient(2).build();
+        WebSocketLoadBalancer lb = twoBackends().admissionLimits(AdmissionLimits.unlimited().withMaxConnectionsPerClient(2)).build();
         Route first = route(lb, from("10.0.0.1"));
         first.established();
         Route second = route(lb, from("10.0.0.1")); // pending counts too
@@ -68,7 +69,8 @@ class AdmissionCapsTest {
 
     @Test
     void pendingHandshakes_areCappedGloballyWith503_andPerClientWith429_andFreedByThe101() {
-        WebSocketLoadBalancer lb = twoBackends().maxPendingHandshakes(3).maxPendingHandshakesPerClient(2).build();
+        WebSocketLoadBalancer lb = twoBackends()
+            .admissionLimits(AdmissionLimits.unlimited().withMaxPendingHandshakes(3).withMaxPendingHandshakesPerClient(2)).build();
         Route a1 = route(lb, from("10.0.0.1"));
         Route a2 = route(lb, from("10.0.0.1"));
 
@@ -76,19 +78,20 @@ class AdmissionCapsTest {
         Route b1 = route(lb, from("10.0.0.2"));
         assertThat(refusal(lb, from("10.0.0.3"))).isEqualTo(RejectCause.TOO_MANY_PENDING_HANDSHAKES);
         assertThat(RejectCause.TOO_MANY_PENDING_HANDSHAKES.status()).isEqualTo(503);
-        assertThat(lb.router().pendingHandshakes()).isEqualTo(3);
+        assertThat(LoadBalancerRuntime.of(lb).router().pendingHandshakes()).isEqualTo(3);
 
         a1.established(); // no longer pending: room for one more, globally and for 10.0.0.1
         Route a3 = route(lb, from("10.0.0.1"));
-        assertThat(lb.router().pendingHandshakes()).isEqualTo(3);
+        assertThat(LoadBalancerRuntime.of(lb).router().pendingHandshakes()).isEqualTo(3);
         List.of(a2, a3, b1).forEach(Route::established);
-        assertThat(lb.router().pendingHandshakes()).isZero();
+        assertThat(LoadBalancerRuntime.of(lb).router().pendingHandshakes()).isZero();
         assertThat(route(lb, from("10.0.0.3"))).isNotNull();
     }
 
     @Test
     void everyWayAHandshakeFails_givesItsCountsBack() {
-        WebSocketLoadBalancer lb = twoBackends().maxAttempts(2).maxConnectionsPerClient(1).maxPendingHandshakes(1)
+        WebSocketLoadBalancer lb = twoBackends().maxAttempts(2)
+            .admissionLimits(AdmissionLimits.unlimited().withMaxConnectionsPerClient(1).withMaxPendingHandshakes(1))
             .guard(request -> request.path().equals("/forbidden") ? HandshakeGuard.refuse(403, "no") : HandshakeGuard.allow())
             .build();
         HandshakeRequest client = from("10.0.0.1");
@@ -111,19 +114,19 @@ class AdmissionCapsTest {
         open.closed(CloseCause.BACKEND_CLOSED, 0, 0);
         open.closed(CloseCause.BACKEND_CLOSED, 0, 0); // a second report changes nothing
 
-        assertThat(lb.router().pendingHandshakes()).isZero();
+        assertThat(LoadBalancerRuntime.of(lb).router().pendingHandshakes()).isZero();
         Route again = route(lb, client);
         assertThat(again).as("the client's single slot is free again").isNotNull();
         assertThat(refusal(lb, from("10.0.0.9"))).as("and the single pending slot is its").isEqualTo(RejectCause.TOO_MANY_PENDING_HANDSHAKES);
     }
 
     @Test
-    void negativeCaps_failFastInTheBuilder() {
-        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().maxConnectionsPerClient(-1))
+    void negativeCaps_failFastNamingTheSetting() {
+        assertThatThrownBy(() -> AdmissionLimits.unlimited().withMaxConnectionsPerClient(-1))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxConnectionsPerClient");
-        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().maxPendingHandshakes(-1))
+        assertThatThrownBy(() -> AdmissionLimits.unlimited().withMaxPendingHandshakes(-1))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxPendingHandshakes");
-        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().maxPendingHandshakesPerClient(-1))
+        assertThatThrownBy(() -> AdmissionLimits.unlimited().withMaxPendingHandshakesPerClient(-1))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxPendingHandshakesPerClient");
     }
 }

@@ -3,6 +3,7 @@ package io.wslb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.spi.Route;
 import io.wslb.spi.RouteException;
 import java.io.IOException;
@@ -33,8 +34,8 @@ class BackendAvailabilityTest {
         return Backend.of(id, URI.create("ws://127.0.0.1:" + (9000 + id.hashCode() % 500)));
     }
 
-    private WebSocketLoadBalancer.Builder builder(Backend... backends) {
-        WebSocketLoadBalancer.Builder b = WebSocketLoadBalancer.builder()
+    private WebSocketLoadBalancerBuilder builder(Backend... backends) {
+        WebSocketLoadBalancerBuilder b = WebSocketLoadBalancer.builder()
             .strategy((candidates, context) -> candidates.get(0))
             .ticker(ticker);
         for (Backend backend : backends) {
@@ -64,11 +65,11 @@ class BackendAvailabilityTest {
     }
 
     private static Route route(WebSocketLoadBalancer lb) {
-        return lb.router().route(REQUEST).toCompletableFuture().join();
+        return LoadBalancerRuntime.of(lb).router().route(REQUEST).toCompletableFuture().join();
     }
 
     private static RejectCause rejection(WebSocketLoadBalancer lb) {
-        Throwable failure = lb.router().route(REQUEST).toCompletableFuture().handle((r, f) -> f).join();
+        Throwable failure = LoadBalancerRuntime.of(lb).router().route(REQUEST).toCompletableFuture().handle((r, f) -> f).join();
         assertThat(failure).isNotNull();
         Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
         assertThat(cause).isInstanceOf(RouteException.class);
@@ -109,27 +110,27 @@ class BackendAvailabilityTest {
 
     @Test
     void theBalancerCap_countsConnectionsOnAllBackends() {
-        WebSocketLoadBalancer lb = builder(backend("a"), backend("b")).maxConnections(2).build();
+        WebSocketLoadBalancer lb = builder(backend("a"), backend("b")).admissionLimits(AdmissionLimits.unlimited().withMaxConnections(2)).build();
         Route first = route(lb);
         route(lb);
 
-        assertThat(lb.router().openConnections()).isEqualTo(2);
+        assertThat(LoadBalancerRuntime.of(lb).router().openConnections()).isEqualTo(2);
         assertThat(rejection(lb)).isEqualTo(RejectCause.AT_CAPACITY);
 
         first.abandon(RejectCause.CLIENT_GONE, 0);
-        assertThat(lb.router().openConnections()).isEqualTo(1);
+        assertThat(LoadBalancerRuntime.of(lb).router().openConnections()).isEqualTo(1);
         assertThat(route(lb)).isNotNull();
     }
 
     @Test
     void aRetriedAttempt_freesItsSlotBeforeTheNextOne() {
-        WebSocketLoadBalancer lb = builder(backend("a"), backend("b")).maxConnections(1).build();
+        WebSocketLoadBalancer lb = builder(backend("a"), backend("b")).admissionLimits(AdmissionLimits.unlimited().withMaxConnections(1)).build();
         Route first = route(lb);
 
         Route second = first.retry(RejectCause.BACKEND_UNREACHABLE, REFUSED);
 
         assertThat(second.backend().id()).isEqualTo("b");
-        assertThat(lb.router().openConnections()).isEqualTo(1);
+        assertThat(LoadBalancerRuntime.of(lb).router().openConnections()).isEqualTo(1);
     }
 
     // ---------------------------------------------------------------- backups and health marks
@@ -306,7 +307,7 @@ class BackendAvailabilityTest {
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEjectedShare");
         assertThatThrownBy(() -> backend("a").withMaxConnections(-1))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxConnections");
-        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().maxConnections(-1))
+        assertThatThrownBy(() -> AdmissionLimits.unlimited().withMaxConnections(-1))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxConnections");
         assertThatThrownBy(() -> WebSocketLoadBalancer.builder().slowStart(Duration.ofSeconds(-1)))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("slowStart");
@@ -371,6 +372,19 @@ class BackendAvailabilityTest {
 
         assertThat(lb.pool().ticker()).isSameAs(ticker);
         assertThat(BackendPool.of(backend("a")).ticker()).isNotSameAs(ticker);
+    }
+
+    @Test
+    void aTickerOtherThanThePoolsOwn_isRefused_ratherThanChangingThePool() {
+        BackendPool pool = BackendPool.of(List.of(backend("a")), ticker);
+        Ticker other = () -> 0L;
+
+        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().pool(pool).ticker(other)
+                .strategy((candidates, context) -> candidates.get(0)).build())
+            .isInstanceOf(IllegalStateException.class).hasMessageContaining("BackendPool.of(backends, ticker)");
+        assertThat(pool.ticker()).isSameAs(ticker);
+        assertThat(WebSocketLoadBalancer.builder().pool(pool).ticker(ticker)
+            .strategy((candidates, context) -> candidates.get(0)).build().pool()).isSameAs(pool);
     }
 
     // ---------------------------------------------------------------- slow start

@@ -3,6 +3,7 @@ package io.wslb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.spi.Route;
 import io.wslb.spi.RouteException;
 import java.net.URI;
@@ -87,7 +88,7 @@ class HandshakeGuardTest {
         List<String> rejections = new CopyOnWriteArrayList<>();
         WebSocketLoadBalancer lb = balancer(r -> HandshakeGuard.refuse(401, "token required"), rejections);
 
-        Throwable failure = lb.router().route(from()).toCompletableFuture().handle((r, f) -> f).join();
+        Throwable failure = LoadBalancerRuntime.of(lb).router().route(from()).toCompletableFuture().handle((r, f) -> f).join();
 
         assertThat(failure).hasRootCauseInstanceOf(RouteException.class).hasMessageContaining("token required");
         RouteException e = (RouteException) (failure instanceof RouteException ? failure : failure.getCause());
@@ -103,7 +104,7 @@ class HandshakeGuardTest {
             throw new IllegalStateException("identity service bug");
         }, rejections);
 
-        Throwable failure = lb.router().route(from()).toCompletableFuture().handle((r, f) -> f).join();
+        Throwable failure = LoadBalancerRuntime.of(lb).router().route(from()).toCompletableFuture().handle((r, f) -> f).join();
 
         RouteException e = (RouteException) (failure instanceof RouteException ? failure : failure.getCause());
         assertThat(e.rejectCause()).isEqualTo(RejectCause.INTERNAL_ERROR);
@@ -115,7 +116,7 @@ class HandshakeGuardTest {
         CompletableFuture<HandshakeGuard.Refusal> later = new CompletableFuture<>();
         WebSocketLoadBalancer lb = balancer(r -> later, new CopyOnWriteArrayList<>());
 
-        CompletableFuture<Route> route = lb.router().route(from()).toCompletableFuture();
+        CompletableFuture<Route> route = LoadBalancerRuntime.of(lb).router().route(from()).toCompletableFuture();
         assertThat(route).isNotDone();
         later.complete(null);
 

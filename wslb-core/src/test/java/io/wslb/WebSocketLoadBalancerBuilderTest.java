@@ -54,58 +54,58 @@ class WebSocketLoadBalancerBuilderTest {
 
     @Test
     void invalidLimitsAndTimeouts_failWhenSet() {
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder();
-        assertThatThrownBy(() -> builder.connectTimeout(Duration.ZERO)).hasMessageContaining("connectTimeout must be positive");
-        assertThatThrownBy(() -> builder.idleTimeout(Duration.ofSeconds(-1))).hasMessageContaining("idleTimeout");
-        assertThatThrownBy(() -> builder.maxFrameSize(10)).hasMessageContaining("maxFrameSize");
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder();
+        Timeouts timeouts = Timeouts.defaults();
+        assertThatThrownBy(() -> timeouts.withConnect(Duration.ZERO)).hasMessageContaining("connectTimeout must be positive");
+        assertThatThrownBy(() -> timeouts.withIdle(Duration.ofSeconds(-1))).hasMessageContaining("idleTimeout");
+        assertThatThrownBy(() -> FrameLimits.ofMaxFrameSize(10)).hasMessageContaining("maxFrameSize");
         assertThatThrownBy(() -> builder.maxAttempts(0)).hasMessageContaining("maxAttempts");
-        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().strategy(FIRST).maxFrameSize(1000).maxMessageSize(500).build())
+        assertThatThrownBy(() -> FrameLimits.of(1000, 500))
             .hasMessageContaining("below maxFrameSize");
     }
 
     @Test
     void aMessageLimitAloneBelowTheDefaultFrameLimit_bringsTheFrameLimitDownWithIt() {
-        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).maxMessageSize(1L << 20).build();
+        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).frameLimits(FrameLimits.ofMaxMessageSize(1L << 20)).build();
 
-        assertThat(lb.maxMessageSize()).isEqualTo(1L << 20);
-        assertThat(lb.maxFrameSize()).isEqualTo(1L << 20);
+        assertThat(lb.frameLimits().maxMessageSize()).isEqualTo(1L << 20);
+        assertThat(lb.frameLimits().maxFrameSize()).isEqualTo(1L << 20);
     }
 
     @Test
     void aMessageLimitAloneAboveTheDefaultFrameLimit_leavesTheFrameLimitAtItsDefault() {
-        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).maxMessageSize(32L << 20).build();
+        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).frameLimits(FrameLimits.ofMaxMessageSize(32L << 20)).build();
 
-        assertThat(lb.maxMessageSize()).isEqualTo(32L << 20);
-        assertThat(lb.maxFrameSize()).isEqualTo(WebSocketLoadBalancer.DEFAULT_MAX_FRAME_SIZE);
+        assertThat(lb.frameLimits().maxMessageSize()).isEqualTo(32L << 20);
+        assertThat(lb.frameLimits().maxFrameSize()).isEqualTo(FrameLimits.defaults().maxFrameSize());
     }
 
     @Test
     void aFrameLimitAloneAboveTheDefaultMessageLimit_raisesTheMessageLimitWithIt() {
-        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).maxFrameSize(128L << 20).build();
+        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).frameLimits(FrameLimits.ofMaxFrameSize(128L << 20)).build();
 
-        assertThat(lb.maxFrameSize()).isEqualTo(128L << 20);
-        assertThat(lb.maxMessageSize()).isEqualTo(128L << 20);
+        assertThat(lb.frameLimits().maxFrameSize()).isEqualTo(128L << 20);
+        assertThat(lb.frameLimits().maxMessageSize()).isEqualTo(128L << 20);
     }
 
     @Test
     void bothLimitsSet_withTheFrameAboveTheMessage_isRefusedNamingBothSettings() {
-        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().strategy(FIRST)
-            .maxMessageSize(1L << 20).maxFrameSize(2L << 20).build())
-            .isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> FrameLimits.of(2L << 20, 1L << 20))
+            .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("maxMessageSize (1048576)").hasMessageContaining("maxFrameSize (2097152)");
         WebSocketLoadBalancer equal = WebSocketLoadBalancer.builder().strategy(FIRST)
-            .maxMessageSize(1L << 20).maxFrameSize(1L << 20).build();
-        assertThat(equal.maxFrameSize()).isEqualTo(equal.maxMessageSize()).isEqualTo(1L << 20);
+            .frameLimits(FrameLimits.of(1L << 20, 1L << 20)).build();
+        assertThat(equal.frameLimits().maxFrameSize()).isEqualTo(equal.frameLimits().maxMessageSize()).isEqualTo(1L << 20);
     }
 
     @Test
     void defaults_areDocumentedValues() {
         WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).build();
-        assertThat(lb.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(lb.upgradeTimeout()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(lb.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(lb.maxFrameSize()).isEqualTo(16L << 20);
-        assertThat(lb.maxMessageSize()).isEqualTo(64L << 20);
+        assertThat(lb.timeouts().connect()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(lb.timeouts().upgrade()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(lb.timeouts().idle()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(lb.frameLimits().maxFrameSize()).isEqualTo(16L << 20);
+        assertThat(lb.frameLimits().maxMessageSize()).isEqualTo(64L << 20);
         assertThat(lb.maxAttempts()).isEqualTo(3);
         assertThat(lb.affinity()).isSameAs(AffinityResolver.none());
         assertThat(lb.sessionStore()).isNull();
@@ -113,12 +113,13 @@ class WebSocketLoadBalancerBuilderTest {
 
     @Test
     void closeTimeout_defaultsTo5s_isSettable_andMustBePositive() {
-        assertThat(WebSocketLoadBalancer.builder().strategy(FIRST).build().closeTimeout()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(WebSocketLoadBalancer.builder().strategy(FIRST).closeTimeout(Duration.ofMillis(1500)).build().closeTimeout())
+        assertThat(WebSocketLoadBalancer.builder().strategy(FIRST).build().timeouts().close()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(WebSocketLoadBalancer.builder().strategy(FIRST)
+            .timeouts(Timeouts.defaults().withClose(Duration.ofMillis(1500))).build().timeouts().close())
             .isEqualTo(Duration.ofMillis(1500));
-        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().closeTimeout(Duration.ZERO))
+        assertThatThrownBy(() -> Timeouts.defaults().withClose(Duration.ZERO))
             .hasMessage("closeTimeout must be positive, got PT0S");
-        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().closeTimeout(null)).hasMessageContaining("closeTimeout");
+        assertThatThrownBy(() -> Timeouts.defaults().withClose(null)).hasMessageContaining("closeTimeout");
     }
 
     @Test

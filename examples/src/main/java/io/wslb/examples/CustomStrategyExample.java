@@ -4,6 +4,7 @@ import io.wslb.Backend;
 import io.wslb.BalancingStrategy;
 import io.wslb.LiveBackend;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.WebSocketLoadBalancerHandler;
 import io.wslb.strategies.BalancingStrategies;
 import java.net.URI;
@@ -58,7 +59,7 @@ final class CustomStrategyExample {
             return args[0].equals("--help") ? 0 : 2;
         }
         List<EchoServer> backends = new ArrayList<>();
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(zoneAware());
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder().strategy(zoneAware());
         for (int i = 1; i <= 3; i++) {
             EchoServer echo = EchoServer.start("127.0.0.1", 0, "echo-" + i);
             backends.add(echo);

@@ -2,6 +2,7 @@ package io.wslb.examples;
 
 import io.wslb.Backend;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.ServerTls;
 import io.wslb.jetty.WebSocketLoadBalancerHandler;
 import java.io.IOException;
@@ -134,7 +135,7 @@ final class Demo {
 
     private static Running start(String host, int port, io.wslb.BalancingStrategy strategy, @Nullable ServerTls tls,
         List<EchoServer> backends, Server server) throws Exception {
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(strategy);
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder().strategy(strategy);
         for (int i = 1; i <= 3; i++) {
             EchoServer echo = EchoServer.start("127.0.0.1", 0, "echo-" + i);
             backends.add(echo);

@@ -1,14 +1,18 @@
 package io.wslb.examples;
 
+import io.wslb.AdmissionLimits;
 import io.wslb.AffinityFallback;
 import io.wslb.AffinityResolver;
 import io.wslb.Backend;
 import io.wslb.BalancingStrategy;
+import io.wslb.FrameLimits;
 import io.wslb.HandshakeGuard;
 import io.wslb.HealthCheck;
 import io.wslb.OutlierDetection;
+import io.wslb.Timeouts;
 import io.wslb.TrustedProxies;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.AdminHandler;
 import io.wslb.jetty.ProxyServerConnector;
 import io.wslb.jetty.ServerTls;
@@ -218,22 +222,18 @@ public final class ProxyLauncher {
         InetSocketAddress listen = Options.parseAddress("--listen", options.get("listen", "127.0.0.1:9203"));
         List<Backend> backends = backends(options.all("backend"));
         BalancingStrategy builderStrategy = strategy(options.get("strategy", "round-robin"), options.get("hash-balance-factor", ""));
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(builderStrategy);
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder().strategy(builderStrategy);
         try {
-            builder.connectTimeout(options.duration("connect-timeout", WebSocketLoadBalancer.DEFAULT_CONNECT_TIMEOUT))
-                .upgradeTimeout(options.duration("upgrade-timeout", WebSocketLoadBalancer.DEFAULT_UPGRADE_TIMEOUT))
-                .idleTimeout(options.duration("idle-timeout", WebSocketLoadBalancer.DEFAULT_IDLE_TIMEOUT))
+            Timeouts defaults = Timeouts.defaults();
+            builder.timeouts(defaults.withConnect(options.duration("connect-timeout", defaults.connect()))
+                    .withUpgrade(options.duration("upgrade-timeout", defaults.upgrade()))
+                    .withIdle(options.duration("idle-timeout", defaults.idle()))
+                    .withClose(options.duration("close-timeout", defaults.close()))
+                    .withPingInterval(options.duration("ping-interval", Duration.ZERO)))
                 .maxAttempts(parseInt("--max-attempts", options.get("max-attempts", "3")))
-                .maxConnections(maxConnections(options))
+                .admissionLimits(admissionLimits(options))
                 .slowStart(options.duration("slow-start", Duration.ZERO))
-                .pingInterval(options.duration("ping-interval", Duration.ZERO))
-                .shutdownWindow(options.duration("shutdown-window", Duration.ZERO))
-                .maxHandshakesPerClientPerSecond(parseInt("--max-handshakes-per-ip-per-second",
-                    options.get("max-handshakes-per-ip-per-second", "0")))
-                .maxConnectionsPerClient(parseInt("--max-connections-per-ip", options.get("max-connections-per-ip", "0")))
-                .maxPendingHandshakes(parseInt("--max-pending-handshakes", options.get("max-pending-handshakes", "0")))
-                .maxPendingHandshakesPerClient(parseInt("--max-pending-handshakes-per-ip",
-                    options.get("max-pending-handshakes-per-ip", "0")));
+                .shutdownWindow(options.duration("shutdown-window", Duration.ZERO));
             sizeLimits(options, builder);
             if (options.has("allowed-origin")) {
                 try {
@@ -264,11 +264,6 @@ public final class ProxyLauncher {
             throw new Options.UsageException(flagged(e.getMessage()));
         }
         backends.forEach(builder::backend);
-        try {
-            builder.closeTimeout(options.duration("close-timeout", WebSocketLoadBalancer.DEFAULT_CLOSE_TIMEOUT));
-        } catch (IllegalArgumentException e) {
-            throw new Options.UsageException(flagged(e.getMessage()));
-        }
         SSLContext backendTls = TlsOptions.backend(options);
         if (backendTls != null) {
             builder.backendTls(backendTls);
@@ -339,7 +334,7 @@ public final class ProxyLauncher {
         if (!options.has("max-connections")) {
             OptionalLong openFiles = ProxyServerConnector.openFilesLimit();
             System.out.println(openFiles.isEmpty() ? "wslb proxy: no cap on proxied connections (open-files limit unknown; set --max-connections)"
-                : "wslb proxy: at most " + balancer.maxConnections() + " proxied connections at once (open-files limit "
+                : "wslb proxy: at most " + balancer.admissionLimits().maxConnections().orElse(0) + " proxied connections at once (open-files limit "
                 + openFiles.getAsLong() + ": 2 descriptors each, a tenth spare); --max-connections changes it");
         }
         String host = listen.getHostString().contains(":") ? "[" + listen.getHostString() + "]" : listen.getHostString();
@@ -621,6 +616,30 @@ public final class ProxyLauncher {
         return openFiles.isEmpty() ? 0 : ProxyServerConnector.maxConnectionsFor(openFiles.getAsLong());
     }
 
+    /** The admission flags; 0, their default, is no cap. */
+    private static AdmissionLimits admissionLimits(Options options) throws Options.UsageException {
+        int connections = cap("--max-connections", maxConnections(options));
+        int perIp = cap("--max-connections-per-ip", parseInt("--max-connections-per-ip", options.get("max-connections-per-ip", "0")));
+        int pending = cap("--max-pending-handshakes", parseInt("--max-pending-handshakes", options.get("max-pending-handshakes", "0")));
+        int pendingPerIp = cap("--max-pending-handshakes-per-ip", parseInt("--max-pending-handshakes-per-ip",
+            options.get("max-pending-handshakes-per-ip", "0")));
+        int rate = cap("--max-handshakes-per-ip-per-second", parseInt("--max-handshakes-per-ip-per-second",
+            options.get("max-handshakes-per-ip-per-second", "0")));
+        AdmissionLimits limits = AdmissionLimits.unlimited();
+        limits = connections == 0 ? limits : limits.withMaxConnections(connections);
+        limits = perIp == 0 ? limits : limits.withMaxConnectionsPerClient(perIp);
+        limits = pending == 0 ? limits : limits.withMaxPendingHandshakes(pending);
+        limits = pendingPerIp == 0 ? limits : limits.withMaxPendingHandshakesPerClient(pendingPerIp);
+        return rate == 0 ? limits : limits.withMaxHandshakesPerClientPerSecond(rate);
+    }
+
+    private static int cap(String flag, int value) throws Options.UsageException {
+        if (value < 0) {
+            throw new Options.UsageException(flag + " must be 0 (no cap) or more, got " + value);
+        }
+        return value;
+    }
+
     private static int acceptQueue(Options options) throws Options.UsageException {
         String raw = options.get("accept-queue", null);
         if (raw == null) {
@@ -642,21 +661,25 @@ public final class ProxyLauncher {
     }
 
     /**
-     * Sets only the size limits given, so that the builder derives the other one (a message limit alone brings the
-     * frame limit down with it); both given with the frame above the message is a contradiction, refused.
+     * Sets only the size limits given, so that {@link FrameLimits} derives the other one (a message limit alone brings
+     * the frame limit down with it); both given with the frame above the message is a contradiction, refused.
      */
-    private static void sizeLimits(Options options, WebSocketLoadBalancer.Builder builder) throws Options.UsageException {
+    private static void sizeLimits(Options options, WebSocketLoadBalancerBuilder builder) throws Options.UsageException {
         if (options.has("max-frame-size") && options.has("max-message-size")
             && options.bytes("max-frame-size", 0) > options.bytes("max-message-size", 0)) {
             throw new Options.UsageException("--max-frame-size " + options.get("max-frame-size", "") + " is above --max-message-size "
                 + options.get("max-message-size", "") + ": a frame is part of a message; lower --max-frame-size or raise "
                 + "--max-message-size (or give only --max-message-size: the frame limit follows it)");
         }
-        if (options.has("max-frame-size")) {
-            builder.maxFrameSize(options.bytes("max-frame-size", WebSocketLoadBalancer.DEFAULT_MAX_FRAME_SIZE));
-        }
-        if (options.has("max-message-size")) {
-            builder.maxMessageSize(options.bytes("max-message-size", WebSocketLoadBalancer.DEFAULT_MAX_MESSAGE_SIZE));
+        FrameLimits defaults = FrameLimits.defaults();
+        long frame = options.bytes("max-frame-size", defaults.maxFrameSize());
+        long message = options.bytes("max-message-size", defaults.maxMessageSize());
+        if (options.has("max-frame-size") && options.has("max-message-size")) {
+            builder.frameLimits(FrameLimits.of(frame, message));
+        } else if (options.has("max-frame-size")) {
+            builder.frameLimits(FrameLimits.ofMaxFrameSize(frame));
+        } else if (options.has("max-message-size")) {
+            builder.frameLimits(FrameLimits.ofMaxMessageSize(message));
         }
     }
 

@@ -7,6 +7,7 @@ import io.wslb.Backend;
 import io.wslb.BackendHealth;
 import io.wslb.LiveBackend;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.examples.snippets.ChatBalancer;
 import io.wslb.examples.snippets.OperationsSnippets;
 import io.wslb.examples.snippets.StrategiesSnippets;
@@ -97,7 +98,7 @@ class DocSnippetsRunTest {
     void operationsCapacity_placesClientsOnThePrimaries_notTheBackup() throws Exception {
         WebSocketLoadBalancer lb = OperationsSnippets.capacity(echo("chat-1"), echo("chat-2"), echo("overflow"));
         URI ws = mount(lb);
-        assertThat(lb.maxConnections()).isEqualTo(50_000);
+        assertThat(lb.admissionLimits().maxConnections()).hasValue(50_000);
         assertThat(lb.pool().get("chat-1").backend().maxConnections()).isEqualTo(20_000);
         Client client = connect(HttpClient.newHttpClient(), ws, b -> { });
         assertThat(client.greeting).isIn("chat-1", "chat-2");
@@ -106,17 +107,17 @@ class DocSnippetsRunTest {
 
     @Test
     void operationsBuilderFragments_composeABalancerThatEchoes() throws Exception {
-        List<Consumer<WebSocketLoadBalancer.Builder>> fragments = List.of(
+        List<Consumer<WebSocketLoadBalancerBuilder>> fragments = List.of(
             OperationsSnippets::outlierDetection, OperationsSnippets::healthCheck, OperationsSnippets::slowStart,
             OperationsSnippets::pingInterval);
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().backend(Backend.of("a", echo("a")))
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder().backend(Backend.of("a", echo("a")))
             .strategy(BalancingStrategies.roundRobin());
         fragments.forEach(f -> f.accept(builder));
         Server server = new Server();
         OperationsSnippets.shutdownWindow(builder, server);
         WebSocketLoadBalancer lb = builder.build();
         assertThat(lb.slowStart()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(lb.pingInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(lb.timeouts().pingInterval()).isEqualTo(Duration.ofSeconds(30));
         assertThat(lb.shutdownWindow()).isEqualTo(Duration.ofSeconds(30));
         assertThat(lb.healthCheck()).isNotNull();
         assertThat(server.getStopTimeout()).isEqualTo(35_000);
@@ -185,7 +186,7 @@ class DocSnippetsRunTest {
 
     @Test
     void strategiesWritingYourOwn_sendsAClientToTheBackendOfItsZone() throws Exception {
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder()
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder()
             .backend(Backend.of("a", echo("zone a")).withMetadata("zone", "a"))
             .backend(Backend.of("b", echo("zone b")).withMetadata("zone", "b"));
         WebSocketLoadBalancer lb = StrategiesSnippets.writingYourOwn(builder).build();

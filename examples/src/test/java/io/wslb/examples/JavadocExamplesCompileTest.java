@@ -2,6 +2,7 @@ package io.wslb.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wslb.WebSocketLoadBalancerBuilder;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +63,7 @@ class JavadocExamplesCompileTest {
     static final List<String> PREDECLARED = List.of(
         "Server server;                        // the Jetty server the application runs",
         "WebSocketLoadBalancer lb;             // a balancer, built",
-        "WebSocketLoadBalancer.Builder builder; // a balancer being composed",
+        "WebSocketLoadBalancerBuilder builder; // a balancer being composed",
         "BackendPool pool;                     // lb.pool()",
         "HandshakeRequest request;             // a client's handshake",
         "Logger log;                           // an SLF4J logger",

@@ -198,8 +198,8 @@ class LauncherStartupErrorsTest {
             "--max-message-size", "1048576");
         try {
             WebSocketLoadBalancer balancer = ((WebSocketLoadBalancerHandler) server.getHandler()).balancer();
-            assertThat(balancer.maxMessageSize()).isEqualTo(1L << 20);
-            assertThat(balancer.maxFrameSize()).isEqualTo(1L << 20);
+            assertThat(balancer.frameLimits().maxMessageSize()).isEqualTo(1L << 20);
+            assertThat(balancer.frameLimits().maxFrameSize()).isEqualTo(1L << 20);
         } finally {
             server.stop();
         }

@@ -66,7 +66,7 @@ class ProxyLauncherConnectionLimitsTest {
     }
 
     private static int balancerCap(Server server) {
-        return ((WebSocketLoadBalancerHandler) server.getHandler()).balancer().maxConnections();
+        return ((WebSocketLoadBalancerHandler) server.getHandler()).balancer().admissionLimits().maxConnections().orElse(0);
     }
 
     private static ServerConnector adminConnector(Server server) {

@@ -190,7 +190,7 @@ class ProxyLauncherTest {
             "--backend", "ws://127.0.0.1:1", "--close-timeout", "2s");
         try {
             assertThat(server.getContainedBeans(io.wslb.jetty.WebSocketLoadBalancerHandler.class)).singleElement()
-                .extracting(h -> h.balancer().closeTimeout()).isEqualTo(Duration.ofSeconds(2));
+                .extracting(h -> h.balancer().timeouts().close()).isEqualTo(Duration.ofSeconds(2));
         } finally {
             server.stop();
         }

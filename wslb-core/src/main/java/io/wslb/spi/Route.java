@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * // in an adapter
- * lb.router().route(request).thenAccept(route -> {
+ * LoadBalancerRuntime.of(lb).router().route(request).thenAccept(route -> {
  *     // ... connect to route.backend(); once it has answered 101:
  *     List<ResponseHeader> extra = route.established();   // stores the affinity, reports onOpened
  *     // ... relay until one side closes, counting the bytes each way, then:

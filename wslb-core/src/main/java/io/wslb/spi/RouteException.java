@@ -8,7 +8,7 @@ import io.wslb.RejectCause;
  * No (further) backend can take a connection: the handshake is answered with {@link #rejectCause()}.
  *
  * <pre>{@code
- * lb.router().route(request).whenComplete((route, failure) -> {
+ * LoadBalancerRuntime.of(lb).router().route(request).whenComplete((route, failure) -> {
  *     Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
  *     if (cause instanceof RouteException e) log.info("answer {}", e.rejectCause().status());
  * });

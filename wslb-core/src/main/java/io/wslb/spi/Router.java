@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * don't.
  *
  * <pre>{@code
- * Router router = lb.router();
+ * Router router = LoadBalancerRuntime.of(lb).router();
  * router.route(request).whenComplete((route, failure) -> {
  *     if (failure != null) { log.info("refused: {}", failure.toString()); return; } // answered per RouteException
  *     URI backend = route.backend().backend().uri();    // an adapter connects to it here, then

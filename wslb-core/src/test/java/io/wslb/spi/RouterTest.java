@@ -96,7 +96,7 @@ public class RouterTest {
     }
 
     static Route route(WebSocketLoadBalancer lb) {
-        return lb.router().route(REQUEST).toCompletableFuture().join();
+        return LoadBalancerRuntime.of(lb).router().route(REQUEST).toCompletableFuture().join();
     }
 
     @Test
@@ -162,7 +162,7 @@ public class RouterTest {
     void emptyPool_failsWithNoBackend_andReportsA503() {
         Recorder events = new Recorder();
         WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy(FIRST).listener(events).build();
-        CompletableFuture<Route> result = lb.router().route(REQUEST).toCompletableFuture();
+        CompletableFuture<Route> result = LoadBalancerRuntime.of(lb).router().route(REQUEST).toCompletableFuture();
 
         assertThatThrownBy(result::join).hasCauseInstanceOf(RouteException.class);
         assertThat(events.events).containsExactly("rejected NO_BACKEND 503");

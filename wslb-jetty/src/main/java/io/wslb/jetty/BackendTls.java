@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * TLS toward {@code wss://} backends: which certificate authorities are trusted, and the client certificate shown
  * to backends that ask for one. Host names are always verified (a backend whose certificate does not name the
  * host of its URI is refused, and the client gets 502), and sent as SNI when the URI names a host. Give the result
- * to {@code WebSocketLoadBalancer.Builder.backendTls}; the data path and the health checks both use it.
+ * to {@code WebSocketLoadBalancerBuilder.backendTls}; the data path and the health checks both use it.
  *
  * <pre>{@code
  * SSLContext tls = BackendTls.builder()

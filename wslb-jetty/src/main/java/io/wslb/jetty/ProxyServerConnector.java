@@ -230,7 +230,7 @@ public final class ProxyServerConnector extends ServerConnector implements Besid
      * backend sockets), and a tenth of the limit, at least 64, is kept spare for the JVM's own files and for
      * answering clients beyond the cap. For a limit of 1024 that is 461. The launcher caps its balancer at this
      * unless told otherwise ({@code --max-connections}); an embedding application, whose other work shares the
-     * descriptors, can pass it to {@code WebSocketLoadBalancer.Builder.maxConnections}.
+     * descriptors, can pass it to {@code AdmissionLimits.withMaxConnections}.
      *
      * @param openFilesLimit an open-files limit, more than zero
      * @return the connections that fit, at least 1

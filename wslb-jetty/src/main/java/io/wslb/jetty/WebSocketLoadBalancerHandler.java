@@ -115,10 +115,10 @@ public final class WebSocketLoadBalancerHandler extends Handler.Abstract impleme
         super.doStart();
         // Not capped for the application, whose other work shares the descriptors: said once, so it can choose.
         java.util.OptionalLong openFiles = OpenFiles.limit();
-        if (balancer.maxConnections() == 0 && openFiles.isPresent()) {
-            LOG.info("WebSocket load balancer at {}: no cap on proxied connections (maxConnections 0); the open-files"
+        if (balancer.admissionLimits().maxConnections().isEmpty() && openFiles.isPresent()) {
+            LOG.info("WebSocket load balancer at {}: no cap on proxied connections (no AdmissionLimits.maxConnections); the open-files"
                     + " limit of {} fits about {} at 2 descriptors each, beyond which accepting pauses until descriptors"
-                    + " free up; set maxConnections (e.g. ProxyServerConnector.maxConnectionsFor(limit)) to answer 503"
+                    + " free up; set AdmissionLimits.withMaxConnections (e.g. ProxyServerConnector.maxConnectionsFor(limit)) to answer 503"
                     + " instead", path, openFiles.getAsLong(), OpenFiles.connectionsThatFit(openFiles.getAsLong()));
         }
     }

@@ -4,6 +4,8 @@ import io.wslb.Backend;
 import io.wslb.CloseCause;
 import io.wslb.HandshakeRequest;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
+import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.spi.Route;
 import io.wslb.strategies.AffinityResolvers;
 import io.wslb.strategies.SessionStores;
@@ -51,7 +53,7 @@ public class RouterBenchmark {
 
     @Setup
     public void setUp() {
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(Strategies.byName(strategy));
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder().strategy(Strategies.byName(strategy));
         for (int i = 0; i < backends; i++) {
             builder.backend(Backend.of("b" + i, URI.create("ws://10.0.0." + (i % 250 + 1) + ":" + (3000 + i))));
         }
@@ -64,7 +66,7 @@ public class RouterBenchmark {
 
     @Benchmark
     public Route routeEstablishClose() {
-        Route route = balancer.router().route(request).toCompletableFuture().join();
+        Route route = LoadBalancerRuntime.of(balancer).router().route(request).toCompletableFuture().join();
         route.established();
         route.closed(CloseCause.CLIENT_CLOSED, 0, 0);
         return route;

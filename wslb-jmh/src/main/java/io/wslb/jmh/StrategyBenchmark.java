@@ -6,6 +6,8 @@ import io.wslb.HandshakeRequest;
 import io.wslb.LiveBackend;
 import io.wslb.RoutingContext;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
+import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.spi.Route;
 import io.wslb.strategies.BalancingStrategies;
 import java.net.URI;
@@ -56,7 +58,7 @@ public class StrategyBenchmark {
     @Setup
     public void setUp() {
         pick = Strategies.byName(strategy);
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(BalancingStrategies.roundRobin());
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder().strategy(BalancingStrategies.roundRobin());
         for (int i = 0; i < backends; i++) {
             builder.backend(Backend.of("b" + i, URI.create("ws://10.0.0." + (i % 250 + 1) + ":" + (3000 + i)))
                 .withWeight(1 + (i * 7) % 10));
@@ -77,7 +79,7 @@ public class StrategyBenchmark {
         }
         for (int round = 0; round < 100; round++) {
             for (int i = 0; i < backends; i++) {
-                Route route = lb.router().route(request).toCompletableFuture().join();
+                Route route = LoadBalancerRuntime.of(lb).router().route(request).toCompletableFuture().join();
                 if (round < wanted[i]) {
                     route.established();
                 } else {

@@ -9,6 +9,8 @@ import io.wslb.CloseCause;
 import io.wslb.HandshakeRequest;
 import io.wslb.LiveBackend;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
+import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.spi.Route;
 import java.net.URI;
 import java.util.ArrayList;
@@ -20,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class BalancingStrategiesTest {
 
     static WebSocketLoadBalancer balancer(BalancingStrategy strategy, String... ids) {
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(strategy);
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder().strategy(strategy);
         for (String id : ids) {
             builder.backend(Backend.of(id, URI.create("ws://127.0.0.1:1/" + id)));
         }
@@ -28,7 +30,7 @@ class BalancingStrategiesTest {
     }
 
     static Route open(WebSocketLoadBalancer lb) {
-        Route route = lb.router().route(HandshakeRequest.builder().build()).toCompletableFuture().join();
+        Route route = LoadBalancerRuntime.of(lb).router().route(HandshakeRequest.builder().build()).toCompletableFuture().join();
         route.established();
         return route;
     }

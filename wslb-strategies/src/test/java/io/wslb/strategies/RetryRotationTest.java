@@ -9,6 +9,8 @@ import io.wslb.HandshakeRequest;
 import io.wslb.OutlierDetection;
 import io.wslb.RejectCause;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
+import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.spi.Route;
 import java.net.ConnectException;
 import java.net.URI;
@@ -32,7 +34,7 @@ class RetryRotationTest {
 
     /** {@code ids} in pool order, with the given weights (1 when absent); ejection off, 3 attempts. */
     private static WebSocketLoadBalancer balancer(BalancingStrategy strategy, Map<String, Integer> weights) {
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder()
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder()
             .strategy(strategy)
             .outlierDetection(OutlierDetection.disabled())
             .maxAttempts(3);
@@ -52,7 +54,7 @@ class RetryRotationTest {
 
     /** One client connection, as an adapter runs it: a backend in {@code dead} refuses the connect, so it is retried. */
     private static Placement connect(WebSocketLoadBalancer lb, Set<String> dead) {
-        Route route = lb.router().route(REQUEST).toCompletableFuture().join();
+        Route route = LoadBalancerRuntime.of(lb).router().route(REQUEST).toCompletableFuture().join();
         String first = route.backend().id();
         while (dead.contains(route.backend().id())) {
             route = route.retry(RejectCause.BACKEND_UNREACHABLE, new ConnectException("Connection refused"));

@@ -10,6 +10,8 @@ import io.wslb.HandshakeRequest;
 import io.wslb.LiveBackend;
 import io.wslb.RoutingContext;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
+import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.spi.Route;
 import io.wslb.strategies.internal.ConsistentHashStrategy;
 import io.wslb.strategies.internal.PowerOfTwoChoicesStrategy;
@@ -29,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class StrategyStatisticsTest {
 
     static WebSocketLoadBalancer balancer(BalancingStrategy strategy, int... weights) {
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(strategy);
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder().strategy(strategy);
         for (int i = 0; i < weights.length; i++) {
             builder.backend(Backend.of("b" + i, URI.create("ws://10.0.0.1:" + (3000 + i))).withWeight(weights[i]));
         }
@@ -37,7 +39,7 @@ class StrategyStatisticsTest {
     }
 
     static Route open(WebSocketLoadBalancer lb) {
-        Route route = lb.router().route(HandshakeRequest.builder().build()).toCompletableFuture().join();
+        Route route = LoadBalancerRuntime.of(lb).router().route(HandshakeRequest.builder().build()).toCompletableFuture().join();
         route.established();
         return route;
     }
@@ -275,7 +277,7 @@ class StrategyStatisticsTest {
         for (int i = 0; i < 2_000; i++) {
             // 80% of the clients share one key: without the bound they would all land on one backend.
             String key = random.nextInt(10) < 8 ? "hot" : "k" + random.nextInt(1000);
-            Route route = lb.router().route(HandshakeRequest.builder().header("X-K", key).build())
+            Route route = LoadBalancerRuntime.of(lb).router().route(HandshakeRequest.builder().header("X-K", key).build())
                 .toCompletableFuture().join();
             open.add(route);
             long total = lb.pool().backends().stream().mapToLong(LiveBackend::activeConnections).sum();
@@ -288,7 +290,7 @@ class StrategyStatisticsTest {
         // Without the bound, the hot key piles onto a single backend.
         WebSocketLoadBalancer unbounded = balancer(BalancingStrategies.consistentHash(), 1, 1, 1, 1);
         for (int i = 0; i < 100; i++) {
-            unbounded.router().route(HandshakeRequest.builder().build()).toCompletableFuture().join();
+            LoadBalancerRuntime.of(unbounded).router().route(HandshakeRequest.builder().build()).toCompletableFuture().join();
         }
         assertThat(unbounded.pool().backends().stream().mapToInt(LiveBackend::activeConnections).max().orElseThrow())
             .isEqualTo(100);

@@ -1,12 +1,15 @@
 package io.wslb.examples.snippets;
 
+import io.wslb.AdmissionLimits;
 import io.wslb.Backend;
 import io.wslb.BackendHealth;
 import io.wslb.BackendPool;
 import io.wslb.HealthCheck;
 import io.wslb.LiveBackend;
 import io.wslb.OutlierDetection;
+import io.wslb.Timeouts;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.AdminHandler;
 import io.wslb.jetty.ProxyServerConnector;
 import io.wslb.strategies.BalancingStrategies;
@@ -39,7 +42,7 @@ public final class OperationsSnippets {
             .backend(Backend.of("chat-1", chat1).withMaxConnections(20_000))
             .backend(Backend.of("chat-2", chat2).withMaxConnections(20_000))
             .backend(Backend.of("overflow", overflow).asBackup())
-            .maxConnections(50_000)
+            .admissionLimits(AdmissionLimits.unlimited().withMaxConnections(50_000))
             .strategy(BalancingStrategies.leastConnections())
             .build();
         // snippet-end
@@ -51,7 +54,7 @@ public final class OperationsSnippets {
      *
      * @param builder the balancer being composed
      */
-    public static void outlierDetection(WebSocketLoadBalancer.Builder builder) {
+    public static void outlierDetection(WebSocketLoadBalancerBuilder builder) {
         // snippet-begin docs/operations.md
         builder.outlierDetection(OutlierDetection.of(3, Duration.ofSeconds(10), Duration.ofMinutes(2), 0.5));
         builder.outlierDetection(OutlierDetection.disabled());
@@ -63,7 +66,7 @@ public final class OperationsSnippets {
      *
      * @param builder the balancer being composed
      */
-    public static void healthCheck(WebSocketLoadBalancer.Builder builder) {
+    public static void healthCheck(WebSocketLoadBalancerBuilder builder) {
         // snippet-begin docs/operations.md
         builder.healthCheck(HealthCheck.http("/health"));                                  // GET, healthy on 2xx
         builder.healthCheck(HealthCheck.webSocket("/ws").withPing(true)                    // a real upgrade, ping, pong
@@ -76,7 +79,7 @@ public final class OperationsSnippets {
      *
      * @param builder the balancer being composed
      */
-    public static void slowStart(WebSocketLoadBalancer.Builder builder) {
+    public static void slowStart(WebSocketLoadBalancerBuilder builder) {
         // snippet-begin docs/operations.md
         builder.slowStart(Duration.ofSeconds(30));   // launcher: --slow-start 30s
         // snippet-end
@@ -105,7 +108,7 @@ public final class OperationsSnippets {
      * @param builder the balancer being composed
      * @param server the server the balancer will be mounted in
      */
-    public static void shutdownWindow(WebSocketLoadBalancer.Builder builder, Server server) {
+    public static void shutdownWindow(WebSocketLoadBalancerBuilder builder, Server server) {
         // snippet-begin docs/operations.md
         builder.shutdownWindow(Duration.ofSeconds(30));              // launcher: --shutdown-window 30s
         server.setStopTimeout(Duration.ofSeconds(35).toMillis());   // the launcher does this for you
@@ -117,9 +120,9 @@ public final class OperationsSnippets {
      *
      * @param builder the balancer being composed
      */
-    public static void pingInterval(WebSocketLoadBalancer.Builder builder) {
+    public static void pingInterval(WebSocketLoadBalancerBuilder builder) {
         // snippet-begin docs/operations.md
-        builder.pingInterval(Duration.ofSeconds(30));   // launcher: --ping-interval 30s
+        builder.timeouts(Timeouts.defaults().withPingInterval(Duration.ofSeconds(30)));   // launcher: --ping-interval 30s
         // snippet-end
     }
 

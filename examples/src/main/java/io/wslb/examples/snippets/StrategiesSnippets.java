@@ -3,7 +3,7 @@ package io.wslb.examples.snippets;
 import io.wslb.AffinityResolver;
 import io.wslb.BalancingStrategy;
 import io.wslb.LiveBackend;
-import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.strategies.SessionStores;
 import java.time.Duration;
 
@@ -23,7 +23,7 @@ public final class StrategiesSnippets {
      * @param builder the balancer being composed, with backends labelled {@code zone}
      * @return the builder, with the strategy, the resolver and a session store set
      */
-    public static WebSocketLoadBalancer.Builder writingYourOwn(WebSocketLoadBalancer.Builder builder) {
+    public static WebSocketLoadBalancerBuilder writingYourOwn(WebSocketLoadBalancerBuilder builder) {
         // snippet-begin docs/strategies.md
         // A strategy: any lambda over the eligible backends and the handshake.
         BalancingStrategy sameZoneFirst = (candidates, context) -> {

@@ -9,6 +9,8 @@ import io.wslb.jetty.internal.health.HealthChecker;
 import io.wslb.jetty.internal.io.BackendConnector;
 import io.wslb.jetty.internal.tunnel.FrameRules;
 import io.wslb.jetty.internal.tunnel.WebSocketTunnel;
+import io.wslb.spi.LoadBalancerRuntime;
+import io.wslb.spi.Router;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -45,6 +47,7 @@ public final class ProxyContext {
     static final int BUFFER_SIZE = 64 * 1024;
 
     private final WebSocketLoadBalancer balancer;
+    private final Router router;
     private final Executor executor;
     private final Scheduler scheduler;
     private final ByteBufferPool bufferPool;
@@ -77,11 +80,12 @@ public final class ProxyContext {
     public ProxyContext(WebSocketLoadBalancer balancer, Executor executor, Scheduler scheduler, ByteBufferPool bufferPool,
                         BackendConnector connector) {
         this.balancer = balancer;
+        this.router = LoadBalancerRuntime.of(balancer).router();
         this.executor = executor;
         this.scheduler = scheduler;
         this.bufferPool = bufferPool;
         this.connector = connector;
-        this.clientRules = ruleSet(true, balancer.maxFrameSize(), balancer.maxMessageSize());
+        this.clientRules = ruleSet(true, balancer.frameLimits().maxFrameSize(), balancer.frameLimits().maxMessageSize());
         this.backendRules = ruleSet(false, Long.MAX_VALUE, Long.MAX_VALUE);
     }
 
@@ -101,7 +105,7 @@ public final class ProxyContext {
             }
         }
         return fromClient
-            ? new FrameRules(true, balancer.maxFrameSize(), balancer.maxMessageSize(), rsvFirst, rsvContinuation)
+            ? new FrameRules(true, balancer.frameLimits().maxFrameSize(), balancer.frameLimits().maxMessageSize(), rsvFirst, rsvContinuation)
             : new FrameRules(false, Long.MAX_VALUE, Long.MAX_VALUE, rsvFirst, rsvContinuation);
     }
 
@@ -116,6 +120,11 @@ public final class ProxyContext {
 
     public WebSocketLoadBalancer balancer() {
         return balancer;
+    }
+
+    /** @return the balancer's routing decision */
+    public Router router() {
+        return router;
     }
 
     public Executor executor() {
@@ -139,15 +148,15 @@ public final class ProxyContext {
     }
 
     public Duration idleTimeout() {
-        return balancer.idleTimeout();
+        return balancer.timeouts().idle();
     }
 
     public Duration pingInterval() {
-        return balancer.pingInterval();
+        return balancer.timeouts().pingInterval();
     }
 
     public Duration closeTimeout() {
-        return balancer.closeTimeout();
+        return balancer.timeouts().close();
     }
 
     /** @return the live tunnels (a concurrent view) */

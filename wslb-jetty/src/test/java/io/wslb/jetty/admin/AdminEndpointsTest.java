@@ -3,6 +3,7 @@ package io.wslb.jetty.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.wslb.AdmissionLimits;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.AdminHandler;
 import io.wslb.jetty.testing.Balancers;
@@ -52,7 +53,7 @@ class AdminEndpointsTest {
         b1 = backends.get(0);
         b2 = backends.get(1);
         WebSocketLoadBalancer balancer = Balancers.roundRobin(events, backends.members().subList(0, inPool))
-            .maxConnections(100).build();
+            .admissionLimits(AdmissionLimits.unlimited().withMaxConnections(100)).build();
         proxy = closer.add(LoadBalancerProxy.handler("/", balancer));
         client = closer.add(WsClient.start());
         admin = closer.add(AdminServer.start(balancer, config));

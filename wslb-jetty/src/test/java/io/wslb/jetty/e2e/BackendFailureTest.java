@@ -229,7 +229,7 @@ class BackendFailureTest {
     void backendThatNeverAnswersTheUpgrade_gives504AfterTheUpgradeTimeout() throws Exception {
         RawBackend silent = closer.add(RawBackend.start(request -> null));
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("silent", silent.uri()))
-            .upgradeTimeout(Duration.ofMillis(500)).maxAttempts(1).build());
+            .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofMillis(500))).maxAttempts(1).build());
 
         TimedUpgrade upgrade = timedUpgrade(proxy);
 
@@ -247,7 +247,7 @@ class BackendFailureTest {
         assertThat(fillListenQueue(full)).as("the listen queue filled up").isTrue();
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events,
                 Backend.of("full", URI.create("ws://127.0.0.1:" + full.getLocalPort())))
-            .connectTimeout(Duration.ofMillis(500)).maxAttempts(1).build());
+            .timeouts(Balancers.TIMEOUTS.withConnect(Duration.ofMillis(500))).maxAttempts(1).build());
 
         TimedUpgrade upgrade = timedUpgrade(proxy);
 
@@ -325,7 +325,7 @@ class BackendFailureTest {
         RawBackend silent = closer.add(RawBackend.start(request -> null));
         EchoBackend live = closer.add(EchoBackends.start(1)).get(0);
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("silent", silent.uri()), live.backend())
-            .upgradeTimeout(Duration.ofMillis(300)).build());
+            .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofMillis(300))).build());
         WsClient client = closer.add(WsClient.start());
 
         ClientSocket first = client.connect(proxy.uri("/"));
@@ -344,7 +344,7 @@ class BackendFailureTest {
     void clientLeavingWhileTheBackendHandshakeIsPending_releasesTheBackendAttempt() throws Exception {
         RawBackend silent = closer.add(RawBackend.start(request -> null));
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("silent", silent.uri()))
-            .upgradeTimeout(Duration.ofSeconds(10)).maxAttempts(1).build());
+            .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofSeconds(10))).maxAttempts(1).build());
         RawWebSocket raw = closer.add(RawWebSocket.connect(proxy.port()));
         raw.write(raw.upgradeRequest("/", RawWebSocket.newKey()));
         await().atMost(Duration.ofSeconds(3)).until(() -> silent.requests().size() == 1);

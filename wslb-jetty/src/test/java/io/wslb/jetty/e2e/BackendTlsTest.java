@@ -9,7 +9,7 @@ import io.wslb.BackendHealth;
 import io.wslb.HealthCheck;
 import io.wslb.OutlierDetection;
 import io.wslb.RejectCause;
-import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.BackendTls;
 import io.wslb.jetty.KeyMaterial;
 import io.wslb.jetty.testing.Balancers;
@@ -70,7 +70,7 @@ class BackendTlsTest {
         return BackendTls.builder().trustPem(backendCa.writeCertificatePem(dir.resolve("backend-ca.pem"))).build();
     }
 
-    private LoadBalancerProxy proxy(WebSocketLoadBalancer.Builder builder) throws Exception {
+    private LoadBalancerProxy proxy(WebSocketLoadBalancerBuilder builder) throws Exception {
         return closer.add(LoadBalancerProxy.handler("/", builder.outlierDetection(OutlierDetection.disabled()).build()));
     }
 

@@ -3,6 +3,7 @@ package io.wslb.jetty.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.wslb.AdmissionLimits;
 import io.wslb.Backend;
 import io.wslb.OutlierDetection;
 import io.wslb.RejectCause;
@@ -14,6 +15,7 @@ import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.testing.Fault;
 import io.wslb.testing.FaultProxy;
 import java.net.InetSocketAddress;
@@ -52,7 +54,7 @@ class ClientCapsTest {
     void aClientAtItsConnectionCap_gets429WithRetryAfter_whileItsOpenConnectionsAndOtherClientsAreServed() throws Exception {
         EchoBackend backend = closer.add(EchoBackend.start("b1"));
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/",
-            Balancers.roundRobin(events, backend.backend()).maxConnectionsPerClient(2).build()));
+            Balancers.roundRobin(events, backend.backend()).admissionLimits(AdmissionLimits.unlimited().withMaxConnectionsPerClient(2)).build()));
         WsClient client = closer.add(WsClient.start());
         ClientSocket one = client.connect(proxy.uri("/1"));
         ClientSocket two = client.connect(proxy.uri("/2"));
@@ -82,19 +84,20 @@ class ClientCapsTest {
         hang.set(Fault.BLACKHOLE); // accepts TCP, never answers: every handshake stays pending
         Backend hung = Backend.of("hung", URI.create("ws://127.0.0.1:" + hang.port()));
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/",
-            Balancers.roundRobin(events, hung).maxPendingHandshakesPerClient(2).maxPendingHandshakes(3)
-                .maxAttempts(1).upgradeTimeout(Duration.ofSeconds(20)).outlierDetection(OutlierDetection.disabled())
+            Balancers.roundRobin(events, hung)
+                .admissionLimits(AdmissionLimits.unlimited().withMaxPendingHandshakesPerClient(2).withMaxPendingHandshakes(3))
+                .maxAttempts(1).timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofSeconds(20))).outlierDetection(OutlierDetection.disabled())
                 .build()));
         List<RawWebSocket> waiting = new ArrayList<>();
         waiting.add(startHandshake("127.0.0.11", proxy));
         waiting.add(startHandshake("127.0.0.11", proxy));
-        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.balancer().router().pendingHandshakes() == 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> LoadBalancerRuntime.of(proxy.balancer()).router().pendingHandshakes() == 2);
 
         try (RawWebSocket third = RawWebSocket.connectFrom("127.0.0.11", proxy.port())) {
             assertThat(third.upgrade("/").status()).as("a third from the same address").isEqualTo(429);
         }
         waiting.add(startHandshake("127.0.0.12", proxy));
-        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.balancer().router().pendingHandshakes() == 3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> LoadBalancerRuntime.of(proxy.balancer()).router().pendingHandshakes() == 3);
         try (RawWebSocket fourth = RawWebSocket.connectFrom("127.0.0.13", proxy.port())) {
             RawWebSocket.HttpResponse answer = fourth.upgrade("/");
             assertThat(answer.status()).as("over the total: " + answer).isEqualTo(503);
@@ -106,7 +109,7 @@ class ClientCapsTest {
         for (RawWebSocket raw : waiting) {
             raw.close();
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> proxy.balancer().router().pendingHandshakes() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> LoadBalancerRuntime.of(proxy.balancer()).router().pendingHandshakes() == 0);
         hang.set(Fault.PASS);
         try (RawWebSocket again = RawWebSocket.connectFrom("127.0.0.11", proxy.port())) {
             assertThat(again.upgrade("/").status()).as("the address's slots were given back").isEqualTo(101);

@@ -44,7 +44,7 @@ class CloseCodesTest {
 
     private LoadBalancerProxy proxy(Duration idleTimeout) throws Exception {
         return closer.add(LoadBalancerProxy.handler("/",
-            Balancers.roundRobin(events, backend.backend()).idleTimeout(idleTimeout).build()));
+            Balancers.roundRobin(events, backend.backend()).timeouts(Balancers.TIMEOUTS.withIdle(idleTimeout)).build()));
     }
 
     @Test

@@ -41,7 +41,7 @@ class CloseTimeoutTest {
 
     private LoadBalancerProxy proxy(ScriptedBackend backend, Duration closeTimeout) throws Exception {
         return closer.add(LoadBalancerProxy.handler("/", Balancers.roundRobin(events, Backend.of("scripted", backend.uri()))
-            .closeTimeout(closeTimeout).build()));
+            .timeouts(Balancers.TIMEOUTS.withClose(closeTimeout)).build()));
     }
 
     /** Answers the upgrade, reads frames up to the client's close frame, then neither answers nor closes. */

@@ -116,7 +116,7 @@ class FailoverTest {
             Balancers.roundRobin(events, backends.get(0).backend(), victimMember, backends.get(2).backend())
                 .listener(timeline)
                 .maxAttempts(3)
-                .connectTimeout(Duration.ofSeconds(1))
+                .timeouts(Balancers.TIMEOUTS.withConnect(Duration.ofSeconds(1)))
                 .healthCheck(HealthCheck.webSocket(PROBE_PATH).withPing(true).withInterval(CHECK_INTERVAL)
                     .withTimeout(Duration.ofMillis(200)).withThresholds(2, 2))
                 .slowStart(SLOW_START)

@@ -55,8 +55,7 @@ class FaultCleanupTest {
         network = closer.add(FaultProxy.to(new InetSocketAddress("127.0.0.1", behind.port())));
         Backend faulty = Backend.of("faulty", URI.create("ws://127.0.0.1:" + network.port()));
         proxy = closer.add(LoadBalancerProxy.handlerTracked("/", Balancers.roundRobin(events, faulty, healthy.backend())
-            .upgradeTimeout(Duration.ofMillis(500))
-            .pingInterval(Duration.ofMillis(300))
+            .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofMillis(500)).withPingInterval(Duration.ofMillis(300)))
             .outlierDetection(OutlierDetection.disabled())
             .build()));
         client = closer.add(WsClient.start());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wslb.Backend;
 import io.wslb.CloseCause;
+import io.wslb.FrameLimits;
 import io.wslb.jetty.testing.BackendConnection;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.ClientSocket;
@@ -42,7 +43,7 @@ class FrameValidationTest {
     void start() throws Exception {
         backend = closer.add(EchoBackends.start(1)).get(0);
         proxy = closer.add(LoadBalancerProxy.handler("/", Balancers.roundRobin(events, backend.backend())
-            .maxFrameSize(MAX_FRAME).maxMessageSize(MAX_MESSAGE).build()));
+            .frameLimits(FrameLimits.of(MAX_FRAME, MAX_MESSAGE)).build()));
     }
 
     @AfterEach

@@ -2,6 +2,7 @@ package io.wslb.jetty.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wslb.AdmissionLimits;
 import io.wslb.RejectCause;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.Closer;
@@ -32,7 +33,7 @@ class HandshakeRateTest {
     void aBurstOverTheRate_gets429WithRetryAfter_andTheAcceptedConnectionsKeepWorking() throws Exception {
         EchoBackend backend = closer.add(EchoBackend.start("a"));
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/",
-            Balancers.roundRobin(events, backend.backend()).maxHandshakesPerClientPerSecond(3)
+            Balancers.roundRobin(events, backend.backend()).admissionLimits(AdmissionLimits.unlimited().withMaxHandshakesPerClientPerSecond(3))
                 .ticker(() -> 42L) // time stands still: the bucket of 3 never refills during the test
                 .build()));
 

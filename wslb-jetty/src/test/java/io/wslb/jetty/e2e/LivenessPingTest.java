@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.wslb.Backend;
 import io.wslb.CloseCause;
-import io.wslb.WebSocketLoadBalancer;
+import io.wslb.Timeouts;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.ClientSocket;
 import io.wslb.jetty.testing.CloseStatus;
@@ -44,7 +44,7 @@ class LivenessPingTest {
     void aClientThatNeverAnswersPings_isDropped_andItsBackendGetsA1001() throws Exception {
         EchoBackend backend = closer.add(EchoBackend.start("a"));
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/",
-            Balancers.roundRobin(events, backend.backend()).pingInterval(PING).build()));
+            Balancers.roundRobin(events, backend.backend()).timeouts(Balancers.TIMEOUTS.withPingInterval(PING)).build()));
         RawWebSocket silent = closer.add(RawWebSocket.connect(proxy.port()));
         assertThat(silent.upgrade("/chat").status()).isEqualTo(101);
 
@@ -63,7 +63,7 @@ class LivenessPingTest {
     void peersThatAnswerPings_stayConnected_throughManyIdleIntervals() throws Exception {
         EchoBackend backend = closer.add(EchoBackend.start("a"));
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/",
-            Balancers.roundRobin(events, backend.backend()).pingInterval(PING).build()));
+            Balancers.roundRobin(events, backend.backend()).timeouts(Balancers.TIMEOUTS.withPingInterval(PING)).build()));
         WsClient client = closer.add(WsClient.start());
         ClientSocket socket = client.connect(proxy.uri("/chat"));
 
@@ -81,7 +81,7 @@ class LivenessPingTest {
         FaultProxy network = closer.add(FaultProxy.to(new InetSocketAddress("127.0.0.1", behind.port())));
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/",
             Balancers.roundRobin(events, Backend.of("a", URI.create("ws://127.0.0.1:" + network.port())))
-                .pingInterval(PING).build()));
+                .timeouts(Balancers.TIMEOUTS.withPingInterval(PING)).build()));
         WsClient client = closer.add(WsClient.start());
         ClientSocket socket = client.connect(proxy.uri("/chat"));
         assertThat(socket.echo("before")).isEqualTo("before");
@@ -100,9 +100,9 @@ class LivenessPingTest {
 
     @Test
     void pingInterval_rejectsNonsense() {
-        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().pingInterval(Duration.ofMillis(10)))
+        assertThatThrownBy(() -> Timeouts.defaults().withPingInterval(Duration.ofMillis(10)))
             .hasMessageContaining("at least 100ms");
-        assertThatThrownBy(() -> WebSocketLoadBalancer.builder().pingInterval(Duration.ofSeconds(-1)))
+        assertThatThrownBy(() -> Timeouts.defaults().withPingInterval(Duration.ofSeconds(-1)))
             .hasMessageContaining("zero (off)");
     }
 }

@@ -81,7 +81,7 @@ class UpgradeDeadlineTest {
     void aBackendThatDripsIts101_isCutAtTheUpgradeTimeoutWith504AndItsSocketClosed() throws Exception {
         ScriptedBackend dripping = closer.add(ScriptedBackend.start(path -> UpgradeDeadlineTest::drip101));
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("drip", dripping.uri()))
-            .upgradeTimeout(Duration.ofSeconds(1)).maxAttempts(1).build());
+            .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofSeconds(1))).maxAttempts(1).build());
 
         try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
             long start = System.nanoTime();
@@ -103,7 +103,7 @@ class UpgradeDeadlineTest {
         ScriptedBackend dripping = closer.add(ScriptedBackend.start(path -> UpgradeDeadlineTest::drip101));
         ScriptedBackend prompt = closer.add(ScriptedBackend.start(path -> ScriptedBackend.ECHO));
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("drip", dripping.uri()), Backend.of("prompt", prompt.uri()))
-            .upgradeTimeout(Duration.ofSeconds(1)).maxAttempts(2).build());
+            .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofSeconds(1))).maxAttempts(2).build());
 
         // Two clients in turn: round robin offers the dripping backend first to at least one of them.
         for (int i = 0; i < 2; i++) {
@@ -146,7 +146,7 @@ class UpgradeDeadlineTest {
 
     private void assertRefusedAtOnceWith502(ScriptedBackend bloated) throws Exception {
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("bloated", bloated.uri()))
-            .upgradeTimeout(Duration.ofSeconds(10)).maxAttempts(1).build());
+            .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofSeconds(10))).maxAttempts(1).build());
 
         try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
             long start = System.nanoTime();
@@ -175,7 +175,7 @@ class UpgradeDeadlineTest {
     void aClientConnectionIdleTimeoutShorterThanTheUpgradeTimeout_getsThe504NotAJetty500() throws Exception {
         ScriptedBackend silent = closer.add(ScriptedBackend.start(path -> ScriptedBackend.SILENT));
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("silent", silent.uri()))
-            .upgradeTimeout(Duration.ofMillis(2500)).maxAttempts(1).build());
+            .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofMillis(2500))).maxAttempts(1).build());
         // The connector's idle timeout (Jetty's default is 30 s) runs out while the backend is being waited for.
         proxy.connector().setIdleTimeout(1000);
 

@@ -5,6 +5,7 @@ import io.wslb.BackendPool;
 import io.wslb.LiveBackend;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.Durations;
+import io.wslb.spi.LoadBalancerRuntime;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -233,8 +234,8 @@ public final class AdminApi {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("panic", pool.panic());
-        out.put("openConnections", balancer.router().openConnections());
-        out.put("maxConnections", balancer.maxConnections());
+        out.put("openConnections", LoadBalancerRuntime.of(balancer).router().openConnections());
+        out.put("maxConnections", balancer.admissionLimits().maxConnections().orElse(0)); // 0: no cap, as before
         out.put("backends", backends);
         return out;
     }

@@ -123,19 +123,19 @@ public final class UpgradeExchange {
                               @Nullable String remainder) {
         JettyHandshakeRequest handshake = new JettyHandshakeRequest(request, context.balancer().trustedProxies());
         if (context.isShuttingDown()) {
-            context.balancer().router().reject(handshake, RejectCause.SHUTTING_DOWN, 503);
+            context.router().reject(handshake, RejectCause.SHUTTING_DOWN, 503);
             ErrorResponses.write(response, callback, RejectCause.SHUTTING_DOWN, 503, "the balancer is stopping");
             return;
         }
         ClientHandshake.Outcome outcome = ClientHandshake.validate(request);
         if (!outcome.isValid()) {
             RejectCause cause = outcome.reject();
-            context.balancer().router().reject(handshake, cause, cause.status());
+            context.router().reject(handshake, cause, cause.status());
             ErrorResponses.write(response, callback, cause, cause.status(), outcome.message());
             return;
         }
         if (remainder == null) {
-            context.balancer().router().reject(handshake, RejectCause.BAD_HANDSHAKE, 400);
+            context.router().reject(handshake, RejectCause.BAD_HANDSHAKE, 400);
             ErrorResponses.write(response, callback, RejectCause.BAD_HANDSHAKE, 400, "the request path cannot be forwarded");
             return;
         }
@@ -159,7 +159,7 @@ public final class UpgradeExchange {
             }
         });
         scheduleClientCheck();
-        context.balancer().router().route(handshake).whenComplete(this::routed);
+        context.router().route(handshake).whenComplete(this::routed);
     }
 
     /**
@@ -212,7 +212,7 @@ public final class UpgradeExchange {
     }
 
     long upgradeTimeoutMillis() {
-        return context.balancer().upgradeTimeout().toMillis();
+        return context.balancer().timeouts().upgrade().toMillis();
     }
 
     /**
@@ -230,7 +230,7 @@ public final class UpgradeExchange {
                 answerError(e.rejectCause(), e.rejectCause().status(), e.getMessage());
             } else {
                 LOG.error("routing failed for {}", handshake, cause);
-                context.balancer().router().reject(handshake, RejectCause.INTERNAL_ERROR, 500);
+                context.router().reject(handshake, RejectCause.INTERNAL_ERROR, 500);
                 answerError(RejectCause.INTERNAL_ERROR, 500, "routing failed");
             }
             return;

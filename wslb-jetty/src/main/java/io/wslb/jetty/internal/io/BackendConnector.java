@@ -62,7 +62,7 @@ public final class BackendConnector extends ContainerLifeCycle {
      */
     public static BackendConnector of(Server server, WebSocketLoadBalancer balancer) {
         return new BackendConnector(server.getThreadPool(), server.getScheduler(), server.getByteBufferPool(),
-            SelectorCount.forBackends(server), balancer.connectTimeout(), balancer.backendTls());
+            SelectorCount.forBackends(server), balancer.timeouts().connect(), balancer.backendTls());
     }
 
     /**

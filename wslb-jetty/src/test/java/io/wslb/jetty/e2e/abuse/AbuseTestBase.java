@@ -2,6 +2,7 @@ package io.wslb.jetty.e2e.abuse;
 
 import io.wslb.Backend;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.testing.AbuseHarness;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.Closer;
@@ -34,7 +35,7 @@ abstract class AbuseTestBase {
     AbuseHarness harness;
 
     /** @return the balancer settings of this class (the pool is the scripted backend, id "scripted") */
-    WebSocketLoadBalancer.Builder balancer(Backend scripted) {
+    WebSocketLoadBalancerBuilder balancer(Backend scripted) {
         return Balancers.roundRobin(events, scripted);
     }
 

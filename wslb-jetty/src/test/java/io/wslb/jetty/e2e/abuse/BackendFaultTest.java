@@ -5,7 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.wslb.Backend;
 import io.wslb.RejectCause;
-import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
+import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.ScriptedBackend;
@@ -30,10 +31,10 @@ class BackendFaultTest extends AbuseTestBase {
     private FaultProxy network;
 
     @Override
-    WebSocketLoadBalancer.Builder balancer(Backend scripted) {
+    WebSocketLoadBalancerBuilder balancer(Backend scripted) {
         network = closer.add(FaultProxy.to(new InetSocketAddress("127.0.0.1", scripted.port())));
         return super.balancer(Backend.of("scripted", URI.create("ws://127.0.0.1:" + network.port())))
-            .upgradeTimeout(Duration.ofMillis(500)).maxAttempts(1);
+            .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofMillis(500))).maxAttempts(1);
     }
 
     @Test

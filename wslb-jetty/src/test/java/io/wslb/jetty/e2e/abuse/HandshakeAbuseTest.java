@@ -5,7 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.wslb.Backend;
 import io.wslb.RejectCause;
-import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
+import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.ScriptedBackend;
@@ -75,9 +76,9 @@ class HandshakeAbuseTest extends AbuseTestBase {
     }
 
     @Override
-    WebSocketLoadBalancer.Builder balancer(Backend scripted) {
+    WebSocketLoadBalancerBuilder balancer(Backend scripted) {
         // Long enough that a client check (every second) always comes before the backend upgrade times out.
-        return super.balancer(scripted).upgradeTimeout(Duration.ofSeconds(30));
+        return super.balancer(scripted).timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofSeconds(30)));
     }
 
     private RawWebSocket.HttpResponse exchange(String request) throws Exception {

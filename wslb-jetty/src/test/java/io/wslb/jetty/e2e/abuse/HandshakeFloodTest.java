@@ -2,9 +2,10 @@ package io.wslb.jetty.e2e.abuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wslb.AdmissionLimits;
 import io.wslb.Backend;
 import io.wslb.RejectCause;
-import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.RawWebSocket;
 import java.util.ArrayList;
@@ -31,8 +32,8 @@ class HandshakeFloodTest extends AbuseTestBase {
     private final AtomicLong clock = new AtomicLong();
 
     @Override
-    WebSocketLoadBalancer.Builder balancer(Backend scripted) {
-        return super.balancer(scripted).maxHandshakesPerClientPerSecond(RATE).ticker(clock::get);
+    WebSocketLoadBalancerBuilder balancer(Backend scripted) {
+        return super.balancer(scripted).admissionLimits(AdmissionLimits.unlimited().withMaxHandshakesPerClientPerSecond(RATE)).ticker(clock::get);
     }
 
     @Test

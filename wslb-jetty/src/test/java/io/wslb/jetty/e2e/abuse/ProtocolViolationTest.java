@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.wslb.Backend;
-import io.wslb.WebSocketLoadBalancer;
+import io.wslb.FrameLimits;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.ScriptedBackend;
 import java.io.ByteArrayOutputStream;
@@ -31,8 +32,8 @@ class ProtocolViolationTest extends AbuseTestBase {
     private record Violation(String what, byte[] bytes, int code, boolean partOfAMessageMayPass) {}
 
     @Override
-    WebSocketLoadBalancer.Builder balancer(Backend scripted) {
-        return super.balancer(scripted).maxFrameSize(MAX_FRAME).maxMessageSize(MAX_MESSAGE);
+    WebSocketLoadBalancerBuilder balancer(Backend scripted) {
+        return super.balancer(scripted).frameLimits(FrameLimits.of(MAX_FRAME, MAX_MESSAGE));
     }
 
     private static byte[] frame(boolean fin, int opcode, int length) {

@@ -6,7 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.wslb.Backend;
 import io.wslb.CloseCause;
 import io.wslb.RejectCause;
-import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
+import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.ScriptedBackend;
@@ -28,9 +29,10 @@ import org.junit.jupiter.api.Timeout;
 class VanishingClientTest extends AbuseTestBase {
 
     @Override
-    WebSocketLoadBalancer.Builder balancer(Backend scripted) {
+    WebSocketLoadBalancerBuilder balancer(Backend scripted) {
         // Timeouts far beyond the test's waits: whatever is cleaned up was cleaned up because the client left.
-        return super.balancer(scripted).connectTimeout(Duration.ofMinutes(2)).upgradeTimeout(Duration.ofMinutes(2)).maxAttempts(1);
+        return super.balancer(scripted)
+            .timeouts(Balancers.TIMEOUTS.withConnect(Duration.ofMinutes(2)).withUpgrade(Duration.ofMinutes(2))).maxAttempts(1);
     }
 
     private static void leave(RawWebSocket raw, boolean reset) throws Exception {

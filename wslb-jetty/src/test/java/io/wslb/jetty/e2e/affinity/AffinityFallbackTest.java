@@ -6,7 +6,7 @@ import io.wslb.AffinityFallback;
 import io.wslb.Backend;
 import io.wslb.BackendPool;
 import io.wslb.RejectCause;
-import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
@@ -72,7 +72,7 @@ class AffinityFallbackTest {
 
     private LoadBalancerProxy proxy(AffinityFallback fallback) throws Exception {
         backends = closer.add(EchoBackends.start(3));
-        WebSocketLoadBalancer.Builder builder = Balancers.roundRobin(events, backends.members())
+        WebSocketLoadBalancerBuilder builder = Balancers.roundRobin(events, backends.members())
             .affinity(AffinityResolvers.header("X-User"))
             .sessionStore(SessionStores.inMemory(Duration.ofMinutes(5)));
         if (fallback != null) {

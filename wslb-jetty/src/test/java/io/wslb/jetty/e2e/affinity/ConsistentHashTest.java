@@ -8,7 +8,7 @@ import io.wslb.BalancingStrategy;
 import io.wslb.HandshakeRequest;
 import io.wslb.SessionStore;
 import io.wslb.TrustedProxies;
-import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
@@ -79,7 +79,7 @@ class ConsistentHashTest {
         if (backends == null) {
             backends = closer.add(EchoBackends.start(3));
         }
-        WebSocketLoadBalancer.Builder builder = Balancers.roundRobin(events, backends.members())
+        WebSocketLoadBalancerBuilder builder = Balancers.roundRobin(events, backends.members())
             .strategy(strategy)
             .affinity(affinity)
             .trustedProxies(proxies);

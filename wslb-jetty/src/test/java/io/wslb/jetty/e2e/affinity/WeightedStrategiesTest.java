@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wslb.BalancingStrategy;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
@@ -39,7 +40,7 @@ class WeightedStrategiesTest {
 
     private LoadBalancerProxy proxy(BalancingStrategy strategy, int... weights) throws Exception {
         backends = closer.add(EchoBackends.start(weights.length));
-        WebSocketLoadBalancer.Builder builder = WebSocketLoadBalancer.builder().strategy(strategy).listener(events);
+        WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder().strategy(strategy).listener(events);
         for (int i = 0; i < weights.length; i++) {
             builder.backend(backends.get(i).backend().withWeight(weights[i]));
         }

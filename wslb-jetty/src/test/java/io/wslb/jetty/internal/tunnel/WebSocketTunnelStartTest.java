@@ -9,6 +9,7 @@ import io.wslb.LoadBalancerListener;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.internal.ProxyContext;
 import io.wslb.jetty.testing.RawWebSocket;
+import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.spi.Route;
 import io.wslb.strategies.BalancingStrategies;
 import java.io.IOException;
@@ -52,7 +53,7 @@ class WebSocketTunnelStartTest {
             })
             .build();
         ProxyContext context = new ProxyContext(balancer, Runnable::run, scheduler, new ArrayByteBufferPool(), null);
-        Route route = balancer.router().route(HandshakeRequest.builder().path("/chat").build()).toCompletableFuture().join();
+        Route route = LoadBalancerRuntime.of(balancer).router().route(HandshakeRequest.builder().path("/chat").build()).toCompletableFuture().join();
         route.established(); // as when the backend's 101 arrived
         tunnel = new WebSocketTunnel(context, route, clientEndPoint, backendEndPoint, 0, 0);
         clientEndPoint.setConnection(tunnel.clientLeg());
