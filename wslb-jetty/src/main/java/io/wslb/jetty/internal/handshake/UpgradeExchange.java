@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectableChannel;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpFields;
@@ -24,11 +23,9 @@ import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.IO;
 import org.eclipse.jetty.util.Promise;
-import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,9 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class UpgradeExchange {
 
     private static final Logger LOG = LoggerFactory.getLogger(UpgradeExchange.class);
-
-    /** How often a pending handshake checks that its client is still there. */
-    static final long CLIENT_CHECK_MILLIS = 1000;
 
     /**
      * One backend attempt of this exchange, and the listener of its backend connection. Before the 101, its route is
@@ -127,9 +121,7 @@ public final class UpgradeExchange {
     private final JettyHandshakeRequest handshake;
     private final String key;
     private final String remainder;
-    /** Guarded by this: set once the client's answer is decided; no client check reads the socket after. */
-    private boolean answered;
-    private Scheduler.@Nullable Task clientCheck;
+    private final ClientWatch watch;
     private volatile @Nullable Attempt current;
     /** Null while the client is there; why it is not once it left or broke the handshake. */
     private volatile @Nullable RejectCause clientEnd;
@@ -144,6 +136,8 @@ public final class UpgradeExchange {
         this.handshake = handshake;
         this.key = key;
         this.remainder = remainder;
+        this.watch = new ClientWatch(request.getConnectionMetaData().getConnection().getEndPoint(), context.scheduler(),
+            this::clientEnded);
     }
 
     /**
@@ -199,57 +193,8 @@ public final class UpgradeExchange {
                 clientExchangeCompleted();
             }
         });
-        scheduleClientCheck();
+        watch.schedule();
         context.balancer().router().route(handshake).whenComplete(this::routed);
-    }
-
-    /**
-     * Jetty does not read a request's socket while a handler holds it, so it would not notice a client that
-     * leaves during the backend handshake. Every {@value #CLIENT_CHECK_MILLIS} ms until the answer, read the
-     * client's socket without blocking: end of stream means the client left (its backend attempt is aborted at
-     * once), and data means it broke RFC 6455 by not waiting for the 101 (answered 400).
-     */
-    private void scheduleClientCheck() {
-        synchronized (this) {
-            if (!answered) {
-                clientCheck = context.scheduler().schedule(this::checkClient, CLIENT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        }
-    }
-
-    private void checkClient() {
-        int read;
-        synchronized (this) {
-            if (answered) {
-                return;
-            }
-            ByteBuffer probe = BufferUtil.allocate(1);
-            try {
-                read = request.getConnectionMetaData().getConnection().getEndPoint().fill(probe);
-            } catch (java.io.IOException | RuntimeException e) {
-                read = -1;
-            }
-        }
-        if (read == 0) {
-            scheduleClientCheck();
-        } else if (read > 0) {
-            clientEnded(RejectCause.BAD_HANDSHAKE, null);
-        } else {
-            clientEnded(RejectCause.CLIENT_GONE, new ClientGoneException("client closed its connection during the handshake"));
-        }
-    }
-
-    /** Marks the client's answer as decided; false if it already was. */
-    private synchronized boolean answer() {
-        if (answered) {
-            return false;
-        }
-        answered = true;
-        Scheduler.Task check = clientCheck;
-        if (check != null) {
-            check.cancel();
-        }
-        return true;
     }
 
     /** The router's answer: a route to attempt, or a failure it already reported, which is only answered here. */
@@ -336,7 +281,7 @@ public final class UpgradeExchange {
 
     private void backendRefused(Attempt attempt, int status, HttpFields headers, byte[] body) {
         attempt.abandon(RejectCause.BACKEND_REFUSED, status);
-        if (!answer()) {
+        if (!watch.answer()) {
             return;
         }
         response.setStatus(status);
@@ -361,7 +306,7 @@ public final class UpgradeExchange {
             return;
         }
         RejectCause ended = clientEnd;
-        if (ended != null || !answer()) {
+        if (ended != null || !watch.answer()) {
             backendEndPoint.close();
             RejectCause cause = ended != null ? ended : RejectCause.CLIENT_GONE;
             attempt.abandon(cause, cause.status());
@@ -399,8 +344,8 @@ public final class UpgradeExchange {
      *
      * @return true to let Jetty fail the request
      */
-    private synchronized boolean clientIdle(TimeoutException timeout) {
-        return answered;
+    private boolean clientIdle(TimeoutException timeout) {
+        return watch.answered();
     }
 
     private void clientFailed(Throwable failure) {
@@ -431,7 +376,7 @@ public final class UpgradeExchange {
     }
 
     private void answerError(RejectCause cause, int status, String message) {
-        if (!answer()) {
+        if (!watch.answer()) {
             return;
         }
         if (clientEnd == RejectCause.CLIENT_GONE) {
@@ -442,7 +387,7 @@ public final class UpgradeExchange {
     }
 
     private void answerGone() {
-        if (answer()) {
+        if (watch.answer()) {
             callback.failed(new ClientGoneException("client left before its handshake completed"));
         }
     }
