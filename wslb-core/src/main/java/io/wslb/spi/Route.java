@@ -6,6 +6,7 @@ import io.wslb.LiveBackend;
 import io.wslb.RejectCause;
 import io.wslb.ResponseHeader;
 import io.wslb.SessionStore;
+import io.wslb.internal.AdmissionHold;
 import io.wslb.internal.PooledBackend;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -19,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One attempt to place a client's connection on a backend, from the {@link Router}'s pick to the end of the
  * proxied connection. It counts as an active connection of its backend until exactly one of
- * {@link #retry}, {@link #abandon} or {@link #closed} ends it; later calls are ignored.
+ * {@link #retry}, {@link #abandon} or {@link #closed} ends it; later calls are ignored. That end is reported
+ * once, and the end that finishes the client's handshake or connection (any but a retry that found a next
+ * backend) also gives back what the admission caps counted for the client.
  *
  * <pre>{@code
  * // in an adapter
@@ -50,9 +53,22 @@ public final class Route {
     private static final int ESTABLISHED = 1;
     private static final int ENDED = 2;
 
-    private final Router router;
+    /** How a route ended; each is reported by {@link #end}, the one place a route ends. */
+    private sealed interface Ending {}
+
+    /** The handshake goes on with another backend: the admission passes to the next route. */
+    private record Retried(RejectCause reason, Throwable failure) implements Ending {}
+
+    /** The handshake ends without a connection. */
+    private record Rejected(RejectCause cause, int status, boolean backendFailed) implements Ending {}
+
+    /** The proxied connection ended. */
+    private record Closed(CloseCause cause, long bytesFromClient, long bytesFromBackend) implements Ending {}
+
+    private final RouteOwner owner;
     private final HandshakeRequest request;
     private final @Nullable String affinityKey;
+    private final AdmissionHold admission;
     private final int attempt;
     private final PooledBackend backend;
     private final List<String> tried;
@@ -60,11 +76,12 @@ public final class Route {
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
 
-    Route(Router router, HandshakeRequest request, @Nullable String affinityKey, int attempt, PooledBackend backend,
-          List<String> tried) {
-        this.router = router;
+    Route(RouteOwner owner, HandshakeRequest request, @Nullable String affinityKey, AdmissionHold admission,
+          int attempt, PooledBackend backend, List<String> tried) {
+        this.owner = owner;
         this.request = request;
         this.affinityKey = affinityKey;
+        this.admission = admission;
         this.attempt = attempt;
         this.backend = backend;
         this.tried = tried;
@@ -105,33 +122,27 @@ public final class Route {
      * @param failure the underlying error
      * @return the next attempt
      * @throws RouteException with {@code reason} when the attempts are used up or no other backend is
-     *     eligible (the rejection event is then already reported)
+     *     eligible (the rejection event is then already reported); any other exception is the failure of
+     *     the next pick itself (a strategy that throws), reported as {@link RejectCause#INTERNAL_ERROR}
      * @throws IllegalStateException if this route already ended
      */
     public Route retry(RejectCause reason, Throwable failure) {
-        end(PENDING, "retry");
-        router.failed(backend);
         RouteException exhausted = new RouteException(reason,
-            "backend " + backend.id() + " failed (" + reason + ") on attempt " + attempt + " of " + router.maxAttempts(),
+            "backend " + backend.id() + " failed (" + reason + ") on attempt " + attempt + " of " + owner.maxAttempts(),
             failure);
-        if (attempt >= router.maxAttempts()) {
-            router.reject(request, reason, reason.status());
-            router.admissionEnded(request, true);
+        if (attempt >= owner.maxAttempts()) {
+            if (!end(PENDING, new Rejected(reason, reason.status(), true))) {
+                throw notPending("retry");
+            }
             throw exhausted;
         }
-        router.events().onRetry(this, reason, failure);
+        if (!end(PENDING, new Retried(reason, failure))) {
+            throw notPending("retry");
+        }
         List<String> nowTried = new ArrayList<>(tried.size() + 1);
         nowTried.addAll(tried);
         nowTried.add(backend.id());
-        try {
-            return router.pick(request, affinityKey, attempt + 1, List.copyOf(nowTried), exhausted);
-        } catch (RuntimeException e) {
-            if (e instanceof RouteException refused) {
-                router.reject(request, refused.rejectCause(), refused.rejectCause().status());
-            }
-            router.admissionEnded(request, true);
-            throw e;
-        }
+        return owner.next(request, affinityKey, admission, attempt + 1, List.copyOf(nowTried), exhausted);
     }
 
     /**
@@ -145,10 +156,10 @@ public final class Route {
         if (!STATE.compareAndSet(this, PENDING, ESTABLISHED)) {
             throw new IllegalStateException("route " + id + " is not pending");
         }
-        router.succeeded(backend);
-        router.admissionEstablished(request);
+        owner.succeeded(backend);
+        admission.established();
         List<ResponseHeader> headers = List.of();
-        SessionStore store = router.store();
+        SessionStore store = owner.store();
         if (affinityKey != null && store != null) {
             try {
                 store.put(affinityKey, backend.id()).whenComplete((done, failure) -> {
@@ -161,52 +172,66 @@ public final class Route {
             }
         }
         try {
-            headers = router.affinity().responseHeaders(request, affinityKey, backend);
+            headers = owner.affinity().responseHeaders(request, affinityKey, backend);
         } catch (RuntimeException e) {
-            LOG.warn("affinity resolver {} failed to produce response headers", router.affinity(), e);
+            LOG.warn("affinity resolver {} failed to produce response headers", owner.affinity(), e);
         }
-        router.events().onOpened(this);
+        owner.events().onOpened(this);
         return headers;
     }
 
     /**
      * The connection will not be proxied (the backend refused it, answered badly, or the client left): frees
-     * this attempt and reports the rejection.
+     * this attempt and reports the rejection. Ignored once the route has ended or been established.
      *
      * @param cause why
      * @param status the HTTP status the client was answered, or 0
      */
     public void abandon(RejectCause cause, int status) {
-        if (STATE.compareAndSet(this, PENDING, ENDED)) {
-            router.released(backend);
-            router.admissionEnded(request, true);
-            if (cause.isBackendFault()) {
-                router.failed(backend);
-            }
-            router.reject(request, cause, status);
-        }
+        end(PENDING, new Rejected(cause, status, cause.isBackendFault()));
     }
 
     /**
-     * The proxied connection ended and both of its sockets are closed: frees its slot and reports it.
+     * The proxied connection ended and both of its sockets are closed: frees its slot and reports it. Ignored
+     * unless the route is established, and after the first call.
      *
      * @param cause why it ended
      * @param bytesFromClient bytes relayed client to backend
      * @param bytesFromBackend bytes relayed backend to client
      */
     public void closed(CloseCause cause, long bytesFromClient, long bytesFromBackend) {
-        if (STATE.compareAndSet(this, ESTABLISHED, ENDED)) {
-            router.released(backend);
-            router.admissionEnded(request, false);
-            router.events().onClosed(this, cause, bytesFromClient, bytesFromBackend);
-        }
+        end(ESTABLISHED, new Closed(cause, bytesFromClient, bytesFromBackend));
     }
 
-    private void end(int expected, String action) {
-        if (!STATE.compareAndSet(this, expected, ENDED)) {
-            throw new IllegalStateException("cannot " + action + " route " + id + ": it is not pending");
+    /**
+     * The one place a route ends: frees its backend's count, gives the admission back unless a retry passes it
+     * on, and reports the end. Only the first end from {@code from} counts.
+     *
+     * @return false if the route was not in state {@code from} (already ended, or not established yet)
+     */
+    private boolean end(int from, Ending ending) {
+        if (!STATE.compareAndSet(this, from, ENDED)) {
+            return false;
         }
-        router.released(backend);
+        owner.freed(backend);
+        if (ending instanceof Retried retried) {
+            owner.failed(backend);
+            owner.events().onRetry(this, retried.reason(), retried.failure());
+        } else if (ending instanceof Rejected rejected) {
+            admission.release();
+            if (rejected.backendFailed()) {
+                owner.failed(backend);
+            }
+            owner.events().onRejected(request, rejected.cause(), rejected.status());
+        } else if (ending instanceof Closed closed) {
+            admission.release();
+            owner.events().onClosed(this, closed.cause(), closed.bytesFromClient(), closed.bytesFromBackend());
+        }
+        return true;
+    }
+
+    private IllegalStateException notPending(String action) {
+        return new IllegalStateException("cannot " + action + " route " + id + ": it is not pending");
     }
 
     @Override

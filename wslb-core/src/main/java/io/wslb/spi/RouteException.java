@@ -3,14 +3,18 @@ package io.wslb.spi;
 import static java.util.Objects.requireNonNull;
 
 import io.wslb.RejectCause;
+import java.util.concurrent.CompletionException;
 
 /**
- * No (further) backend can take a connection: the handshake is answered with {@link #rejectCause()}.
+ * No (further) backend can take a connection: the handshake is answered with {@link #rejectCause()}. By the
+ * time an adapter sees one, its rejection is already reported; the adapter only answers the client.
  *
  * <pre>{@code
  * LoadBalancerRuntime.of(lb).router().route(request).whenComplete((route, failure) -> {
- *     Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
- *     if (cause instanceof RouteException e) log.info("answer {}", e.rejectCause().status());
+ *     if (failure != null) {
+ *         RouteException refusal = RouteException.from(failure);
+ *         log.info("answer {}: {}", refusal.rejectCause().status(), refusal.getMessage());
+ *     }
  * });
  * }</pre>
  */
@@ -37,6 +41,20 @@ public final class RouteException extends RuntimeException {
     public RouteException(RejectCause rejectCause, String message) {
         super(message);
         this.rejectCause = requireNonNull(rejectCause, "rejectCause");
+    }
+
+    /**
+     * How to answer a handshake whose routing failed, whatever the failure: a {@link RouteException} (also
+     * inside a {@link CompletionException}) as it is, anything else (a strategy that threw) as an
+     * {@link RejectCause#INTERNAL_ERROR} whose cause it is.
+     *
+     * @param failure what {@link Router#route} failed with, or {@link Route#retry} threw
+     * @return the refusal to answer
+     */
+    public static RouteException from(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return cause instanceof RouteException refusal ? refusal
+            : new RouteException(RejectCause.INTERNAL_ERROR, "routing failed", cause);
     }
 
     /** @return how the handshake is answered */

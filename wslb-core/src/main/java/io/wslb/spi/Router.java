@@ -15,6 +15,7 @@ import io.wslb.RejectCause;
 import io.wslb.RoutingContext;
 import io.wslb.SessionStore;
 import io.wslb.internal.Admission;
+import io.wslb.internal.AdmissionHold;
 import io.wslb.internal.HandshakeRateLimiter;
 import io.wslb.internal.Listeners;
 import io.wslb.internal.PoolControl;
@@ -70,6 +71,7 @@ public final class Router {
     private final AffinityFallback fallback;
     private final Limits limits;
     private final PoolControl control;
+    private final RouteOwner owner = new Owner();
     private final Object pickLock = new Object();
     /** Connections counted on any backend (from the pick to the route's end); guarded by pickLock for increments. */
     private final AtomicInteger open = new AtomicInteger();
@@ -107,44 +109,52 @@ public final class Router {
 
     /**
      * Chooses the backend for a new connection. The stage completes on the caller's thread when no remote
-     * store is involved.
+     * store is involved. Until a route exists the router owns the handshake: a failure is reported here, once,
+     * and what the admission caps counted for it is given back; the adapter only answers it.
      *
      * @param request the client's validated handshake
-     * @return the first attempt; fails with a {@link RouteException} of {@link RejectCause#NO_BACKEND} when
-     *     no backend can take it (the rejection event is then already reported)
+     * @return the first attempt; fails with a {@link RouteException} saying how to answer (for example
+     *     {@link RejectCause#NO_BACKEND}), or with the routing's own failure (a strategy that throws), which
+     *     {@link RouteException#from} turns into {@link RejectCause#INTERNAL_ERROR}: in every case the rejection
+     *     event is already reported
      */
     public CompletionStage<Route> route(HandshakeRequest request) {
         requireNonNull(request, "request");
         HandshakeRateLimiter rate = limits.rate();
         if (rate != null && !rate.tryAcquire(request.clientAddress())) {
-            reject(request, RejectCause.TOO_MANY_HANDSHAKES, RejectCause.TOO_MANY_HANDSHAKES.status());
-            return CompletableFuture.failedFuture(new RouteException(RejectCause.TOO_MANY_HANDSHAKES,
+            return unrouted(request, AdmissionHold.NONE, new RouteException(RejectCause.TOO_MANY_HANDSHAKES,
                 "too many handshakes from this client; slow down"));
         }
+        AdmissionHold hold = AdmissionHold.NONE;
         Admission admission = limits.admission();
         if (admission != null) {
             RejectCause refused = admission.tryAdmit(request.clientAddress());
             if (refused != null) {
-                reject(request, refused, refused.status());
-                return CompletableFuture.failedFuture(new RouteException(refused, refused == RejectCause.TOO_MANY_CONNECTIONS
+                return unrouted(request, hold, new RouteException(refused, refused == RejectCause.TOO_MANY_CONNECTIONS
                     ? "this client has too many connections open or being set up"
                     : "too many handshakes are waiting for a backend; try again shortly"));
             }
-            // Every count taken here is given back once: by the route's end, or here if no route comes of it.
-            return admitted(request).whenComplete((route, failure) -> {
-                if (failure != null) {
-                    admission.ended(request.clientAddress(), true);
-                }
-            });
+            hold = AdmissionHold.taken(admission, request.clientAddress());
         }
-        return admitted(request);
+        AdmissionHold admitted = hold;
+        CompletionStage<Route> routed;
+        try {
+            routed = guarded(request, admitted);
+        } catch (RuntimeException e) {
+            routed = CompletableFuture.failedFuture(e);
+        }
+        return routed.whenComplete((route, failure) -> {
+            if (failure != null) {
+                report(request, admitted, failure);
+            }
+        });
     }
 
     /** Routes a handshake within the rate and the admission caps: the guard, then the pick. */
-    private CompletionStage<Route> admitted(HandshakeRequest request) {
+    private CompletionStage<Route> guarded(HandshakeRequest request, AdmissionHold hold) {
         HandshakeGuard guard = limits.guard();
         if (guard == HandshakeGuard.allowAll()) {
-            return routeAllowed(request);
+            return routeAllowed(request, hold);
         }
         CompletionStage<HandshakeGuard.@Nullable Refusal> verdict;
         try {
@@ -155,29 +165,27 @@ public final class Router {
         return verdict.handle((refusal, failure) -> {
             if (failure != null) {
                 LOG.error("handshake guard {} failed for {}", guard, request, failure);
-                reject(request, RejectCause.INTERNAL_ERROR, 500);
                 return CompletableFuture.<Route>failedFuture(
                     new RouteException(RejectCause.INTERNAL_ERROR, "the handshake guard failed", failure));
             }
             if (refusal != null) {
                 RejectCause cause = refusal.status() == 401 ? RejectCause.UNAUTHORIZED : RejectCause.FORBIDDEN;
-                reject(request, cause, cause.status());
                 return CompletableFuture.<Route>failedFuture(new RouteException(cause, refusal.message()));
             }
-            return routeAllowed(request);
+            return routeAllowed(request, hold);
         }).thenCompose(stage -> stage);
     }
 
     /** Routes a handshake the guard let through. */
-    private CompletionStage<Route> routeAllowed(HandshakeRequest request) {
+    private CompletionStage<Route> routeAllowed(HandshakeRequest request, AdmissionHold hold) {
         String key = affinityKey(request);
         String pinned = pinnedBackend(request);
         if (pinned != null) {
-            return settle(request, () -> routeTo(request, key, pool.get(pinned)));
+            return CompletableFuture.completedFuture(routeTo(request, key, hold, pool.get(pinned)));
         }
         // A store is only ever set with a resolver whose keys are stored (the builder checks it).
         if (key == null || store == null) {
-            return settle(request, () -> pick(request, key, 1, List.of(), null));
+            return CompletableFuture.completedFuture(pick(request, key, hold, 1, List.of(), null));
         }
         CompletionStage<Optional<String>> lookup;
         try {
@@ -191,37 +199,28 @@ public final class Router {
                 LOG.warn("session store get failed for an affinity key; balancing freely", failure);
             }
             if (found == null || found.isEmpty()) {
-                return pick(request, key, 1, List.of(), null);
+                return pick(request, key, hold, 1, List.of(), null);
             }
-            return routeTo(request, key, pool.get(found.get()));
-        }).whenComplete((route, failure) -> reportIfUnrouted(request, failure));
+            return routeTo(request, key, hold, pool.get(found.get()));
+        });
     }
 
     /** Routes to the backend the affinity named, or applies the fallback when it is gone or not eligible. */
-    private Route routeTo(HandshakeRequest request, @Nullable String key, @Nullable LiveBackend named) {
+    private Route routeTo(HandshakeRequest request, @Nullable String key, AdmissionHold hold, @Nullable LiveBackend named) {
         control.refresh();
         if (named instanceof PooledBackend member && (member.accepting() || pool.panic() && member.acceptingInPanic())) {
             synchronized (pickLock) {
                 if (!member.full()) {
                     checkBalancerCapacity();
                     take(member);
-                    return newRoute(request, key, 1, member, List.of());
+                    return newRoute(request, key, hold, 1, member, List.of());
                 }
             }
         }
         if (fallback == AffinityFallback.REJECT) {
             throw new RouteException(RejectCause.NO_BACKEND, "the backend of this client's affinity is unavailable");
         }
-        return pick(request, key, 1, List.of(), null);
-    }
-
-    private CompletionStage<Route> settle(HandshakeRequest request, java.util.function.Supplier<Route> decision) {
-        try {
-            return CompletableFuture.completedFuture(decision.get());
-        } catch (RuntimeException e) {
-            reportIfUnrouted(request, e);
-            return CompletableFuture.failedFuture(e);
-        }
+        return pick(request, key, hold, 1, List.of(), null);
     }
 
     private @Nullable String pinnedBackend(HandshakeRequest request) {
@@ -234,7 +233,8 @@ public final class Router {
     }
 
     /**
-     * Reports a handshake that the adapter rejected before routing (a malformed handshake, a bad version...).
+     * Reports a handshake that the adapter rejected before routing (a malformed handshake, a bad version...): no
+     * route exists for it, so the router reports it.
      *
      * @param request the handshake
      * @param cause why
@@ -254,8 +254,8 @@ public final class Router {
     }
 
     /** Picks among eligible backends except {@code tried}; throws RouteException when none is left. */
-    Route pick(HandshakeRequest request, @Nullable String key, int attempt, List<String> tried,
-               @Nullable RouteException last) {
+    private Route pick(HandshakeRequest request, @Nullable String key, AdmissionHold hold, int attempt,
+                       List<String> tried, @Nullable RouteException last) {
         control.refresh();
         RoutingContext context = new Context(request, key, attempt);
         PooledBackend member;
@@ -283,7 +283,7 @@ public final class Router {
             member = choose(candidates, context, last);
             take(member);
         }
-        return newRoute(request, key, attempt, member, tried);
+        return newRoute(request, key, hold, attempt, member, tried);
     }
 
     /** Asks the strategy; under slow start, a backend still ramping up is passed over in proportion. */
@@ -376,51 +376,10 @@ public final class Router {
         open.incrementAndGet();
     }
 
-    /** A route's count ends (closed, abandoned or retried). */
-    void released(PooledBackend member) {
-        member.release();
-        open.decrementAndGet();
-    }
-
-    /** A route of {@code request} got its 101: its handshake is no longer pending. */
-    void admissionEstablished(HandshakeRequest request) {
-        Admission admission = limits.admission();
-        if (admission != null) {
-            admission.established(request.clientAddress());
-        }
-    }
-
-    /** The last route of {@code request} ended; {@code wasPending} if before its 101. */
-    void admissionEnded(HandshakeRequest request, boolean wasPending) {
-        Admission admission = limits.admission();
-        if (admission != null) {
-            admission.ended(request.clientAddress(), wasPending);
-        }
-    }
-
     /** @return handshakes admitted and waiting for their 101 (0 when no admission cap is set) */
     public int pendingHandshakes() {
         Admission admission = limits.admission();
         return admission == null ? 0 : admission.pending();
-    }
-
-    /** A connect or upgrade failed on this backend: counts toward its ejection. */
-    void failed(PooledBackend member) {
-        OutlierDetection outliers = limits.outliers();
-        if (!outliers.enabled()) {
-            return;
-        }
-        Duration ejection = member.failed(outliers, control.ticker().nanos());
-        if (ejection != null) {
-            control.eject(member, ejection, outliers);
-        }
-    }
-
-    /** The backend answered 101. */
-    void succeeded(PooledBackend member) {
-        if (limits.outliers().enabled()) {
-            member.succeeded();
-        }
     }
 
     /** @return connections counted on all backends right now */
@@ -429,9 +388,9 @@ public final class Router {
     }
 
     /** Makes the route of a backend whose count was already taken. */
-    private Route newRoute(HandshakeRequest request, @Nullable String key, int attempt, PooledBackend member,
-                           List<String> tried) {
-        Route route = new Route(this, request, key, attempt, member, tried);
+    private Route newRoute(HandshakeRequest request, @Nullable String key, AdmissionHold hold, int attempt,
+                           PooledBackend member, List<String> tried) {
+        Route route = new Route(owner, request, key, hold, attempt, member, tried);
         events.onBackendChosen(route);
         return route;
     }
@@ -445,28 +404,84 @@ public final class Router {
         return false;
     }
 
-    private void reportIfUnrouted(HandshakeRequest request, @Nullable Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause() : failure;
-        if (cause instanceof RouteException e) {
-            reject(request, e.rejectCause(), e.rejectCause().status());
+    /** A handshake failed with no route of it in place: fails the stage after reporting it. */
+    private CompletionStage<Route> unrouted(HandshakeRequest request, AdmissionHold hold, RouteException refusal) {
+        report(request, hold, refusal);
+        return CompletableFuture.failedFuture(refusal);
+    }
+
+    /**
+     * The one place the router ends a handshake it holds: reports the rejection, whatever the failure, and gives
+     * the admission back.
+     */
+    private void report(HandshakeRequest request, AdmissionHold hold, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        RouteException refusal = RouteException.from(cause);
+        if (refusal != cause) {
+            LOG.error("routing failed for {}", request, cause);
         }
+        events.onRejected(request, refusal.rejectCause(), refusal.rejectCause().status());
+        hold.release();
     }
 
-    int maxAttempts() {
-        return maxAttempts;
-    }
+    /** What the routes of this router call back: counts, verdicts, the next pick. */
+    private final class Owner implements RouteOwner {
 
-    LoadBalancerListener events() {
-        return events;
-    }
+        @Override
+        public void freed(PooledBackend backend) {
+            backend.release();
+            open.decrementAndGet();
+        }
 
-    @Nullable SessionStore store() {
-        return store;
-    }
+        @Override
+        public void failed(PooledBackend backend) {
+            OutlierDetection outliers = limits.outliers();
+            if (!outliers.enabled()) {
+                return;
+            }
+            Duration ejection = backend.failed(outliers, control.ticker().nanos());
+            if (ejection != null) {
+                control.eject(backend, ejection, outliers);
+            }
+        }
 
-    AffinityResolver affinity() {
-        return affinity;
+        @Override
+        public void succeeded(PooledBackend backend) {
+            if (limits.outliers().enabled()) {
+                backend.succeeded();
+            }
+        }
+
+        @Override
+        public Route next(HandshakeRequest request, @Nullable String affinityKey, AdmissionHold admission, int attempt,
+                          List<String> tried, RouteException exhausted) {
+            try {
+                return pick(request, affinityKey, admission, attempt, tried, exhausted);
+            } catch (RuntimeException e) {
+                report(request, admission, e);
+                throw e;
+            }
+        }
+
+        @Override
+        public int maxAttempts() {
+            return maxAttempts;
+        }
+
+        @Override
+        public LoadBalancerListener events() {
+            return events;
+        }
+
+        @Override
+        public @Nullable SessionStore store() {
+            return store;
+        }
+
+        @Override
+        public AffinityResolver affinity() {
+            return affinity;
+        }
     }
 
     private record Context(HandshakeRequest request, @Nullable String affinityKey, int attempt)

@@ -2,7 +2,9 @@ package io.wslb.jetty.internal.handshake;
 
 import io.wslb.Backend;
 import io.wslb.HandshakeRequest;
+import io.wslb.ResponseHeader;
 import io.wslb.internal.HeaderValues;
+import io.wslb.jetty.internal.tunnel.FrameRules;
 import java.io.ByteArrayOutputStream;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -227,6 +229,35 @@ final class BackendHandshake {
             }
         }
         return names;
+    }
+
+    /**
+     * @param backendHeaders a verified 101 answer
+     * @return the RSV bits the first frame of a message may set: none without extensions, RSV1 with
+     *     permessage-deflate alone, any with other extensions
+     */
+    static int rsvFirst(HttpFields backendHeaders) {
+        List<String> extensions = extensionNames(backendHeaders.getValuesList(HttpHeader.SEC_WEBSOCKET_EXTENSIONS));
+        return extensions.isEmpty() ? 0
+            : extensions.stream().allMatch("permessage-deflate"::equals) ? FrameRules.RSV1 : FrameRules.RSV_ALL;
+    }
+
+    /**
+     * Fills the client's 101 answer from the backend's verified one.
+     *
+     * @param backendHeaders the backend's 101, already {@link #verify verified}
+     * @param extra headers the router adds (an affinity cookie, for example)
+     * @param out the client's response headers
+     */
+    static void switchingHeaders(HttpFields backendHeaders, List<ResponseHeader> extra, HttpFields.Mutable out) {
+        relayHeaders(backendHeaders, out);
+        out.put(HttpHeader.UPGRADE, "websocket");
+        out.put(HttpHeader.CONNECTION, "Upgrade");
+        // verify() proved the backend's accept value is the one for the client's key: no second SHA-1.
+        out.put(HttpHeader.SEC_WEBSOCKET_ACCEPT, backendHeaders.get(HttpHeader.SEC_WEBSOCKET_ACCEPT).trim());
+        for (ResponseHeader header : extra) {
+            out.add(header.name(), header.value());
+        }
     }
 
     /**

@@ -5,7 +5,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpField;
@@ -25,7 +27,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The HTTP/1.1 exchange with a backend that precedes a tunnel: writes the upgrade request, parses the answer
- * with Jetty's {@link HttpParser}, and reports exactly one outcome to its {@link UpgradeExchange}: upgraded
+ * with Jetty's {@link HttpParser}, and reports exactly one outcome to its {@link BackendUpgradeListener}: upgraded
  * (a valid 101; the bytes read past it stay for the tunnel), refused (a 4xx/5xx, with up to
  * {@value #MAX_RELAYED_BODY} bytes of body), invalid, failed or timed out. After any outcome but "upgraded" the
  * socket is closed: a backend connection that did not upgrade is never reused.
@@ -45,8 +47,9 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
      */
     static final int MAX_HEADER_BYTES = 16 * 1024;
 
-    private final UpgradeExchange exchange;
-    private final UpgradeExchange.Attempt attempt;
+    private final BackendUpgradeListener listener;
+    private final Scheduler scheduler;
+    private final Duration upgradeTimeout;
     private final ByteBufferPool pool;
     private final ByteBuffer request;
     private final HttpParser parser = new HttpParser(this, MAX_HEADER_BYTES);
@@ -62,11 +65,18 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
     /** The upgrade deadline, from the open to the complete response head; cancelled by the outcome. */
     private volatile Scheduler.@Nullable Task deadline;
 
-    BackendUpgradeConnection(EndPoint endPoint, Executor executor, ByteBufferPool pool, UpgradeExchange exchange,
-                             UpgradeExchange.Attempt attempt, ByteBuffer request) {
+    /**
+     * @param scheduler runs the upgrade deadline
+     * @param upgradeTimeout from the open to the complete response head
+     * @param listener told of the opening and the one outcome
+     * @param request the complete upgrade request, written once open
+     */
+    BackendUpgradeConnection(EndPoint endPoint, Executor executor, ByteBufferPool pool, Scheduler scheduler,
+                             Duration upgradeTimeout, BackendUpgradeListener listener, ByteBuffer request) {
         super(endPoint, executor);
-        this.exchange = exchange;
-        this.attempt = attempt;
+        this.listener = listener;
+        this.scheduler = scheduler;
+        this.upgradeTimeout = upgradeTimeout;
         this.pool = pool;
         this.request = request;
     }
@@ -76,12 +86,12 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
         super.onOpen();
         // The deadline bounds the whole answer; an idle timeout would restart with every byte a slow backend sends.
         getEndPoint().setIdleTimeout(0);
-        Scheduler.Task task = exchange.scheduleUpgradeDeadline(this::deadlinePassed);
+        Scheduler.Task task = scheduler.schedule(this::deadlinePassed, upgradeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         deadline = task;
         if (outcome.get()) { // decided while it was being scheduled, possibly on another thread
             task.cancel();
         }
-        attempt.connected(this);
+        listener.onOpened(this);
         getEndPoint().write(Callback.from(this::fillInterested, this::writeFailed), request);
     }
 
@@ -160,7 +170,7 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
 
     private void upgraded() {
         if (decide()) {
-            exchange.backendUpgraded(attempt, this, headers.asImmutable());
+            listener.onUpgraded(getEndPoint(), headers.asImmutable());
         }
     }
 
@@ -170,7 +180,7 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
                 ByteArrayOutputStream collected = body;
                 byte[] content = collected == null ? new byte[0] : collected.toByteArray();
                 closeSocket();
-                exchange.backendRefused(attempt, status, headers.asImmutable(), content);
+                listener.onRefused(status, headers.asImmutable(), content);
             }
         } else {
             invalid("answered " + status + " instead of 101");
@@ -180,19 +190,24 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
     private void invalid(String problem) {
         if (decide()) {
             closeSocket();
-            exchange.backendInvalid(attempt, problem);
+            listener.onInvalid(problem);
         }
     }
 
-    void fail(RejectCause reason, Throwable failure) {
+    private void fail(RejectCause reason, Throwable failure) {
         if (decide()) {
             closeSocket();
-            exchange.backendFailed(attempt, reason, failure);
+            listener.onFailed(reason, failure);
         }
     }
 
-    /** The client left while this attempt was in flight. */
-    void abort(Throwable cause) {
+    /**
+     * The client left while this attempt was in flight: unless an outcome is already decided, the socket is
+     * closed and the outcome is a failure with {@link RejectCause#CLIENT_GONE}.
+     *
+     * @param cause why the client is gone
+     */
+    public void abort(Throwable cause) {
         fail(RejectCause.CLIENT_GONE, cause);
     }
 
@@ -204,13 +219,13 @@ final class BackendUpgradeConnection extends AbstractConnection.NonBlocking impl
     /** The upgrade timeout passed before the complete response head: the next backend is tried, or the client gets 504. */
     private void deadlinePassed() {
         fail(RejectCause.BACKEND_TIMEOUT, new SocketTimeoutException("backend did not complete its upgrade answer within "
-            + exchange.upgradeTimeoutMillis() + " ms"));
+            + upgradeTimeout.toMillis() + " ms"));
     }
 
     @Override
     public boolean onIdleExpired(TimeoutException timeout) {
         fail(RejectCause.BACKEND_TIMEOUT, new SocketTimeoutException("backend did not answer the upgrade within "
-            + exchange.upgradeTimeoutMillis() + " ms"));
+            + upgradeTimeout.toMillis() + " ms"));
         return true;
     }
 

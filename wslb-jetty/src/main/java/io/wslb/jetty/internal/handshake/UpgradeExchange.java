@@ -11,24 +11,21 @@ import io.wslb.spi.Route;
 import io.wslb.spi.RouteException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectableChannel;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.io.QuietException;
 import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.IO;
 import org.eclipse.jetty.util.Promise;
-import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,18 +40,32 @@ public final class UpgradeExchange {
 
     private static final Logger LOG = LoggerFactory.getLogger(UpgradeExchange.class);
 
-    /** How often a pending handshake checks that its client is still there. */
-    static final long CLIENT_CHECK_MILLIS = 1000;
-
-    /** One backend attempt of this exchange. */
-    final class Attempt {
+    /**
+     * One backend attempt of this exchange, and the listener of its backend connection. Before the 101, its route is
+     * ended or retried by the first of the client leaving and the backend's outcome ({@link #claim}), so a retry
+     * never meets a route the client's end already abandoned; the route itself reports that end.
+     */
+    private final class Attempt implements BackendUpgradeListener {
         final Route route;
+        private final AtomicBoolean claimed = new AtomicBoolean();
         volatile @Nullable BackendUpgradeConnection connection;
         /** The socket while its TCP connect is in flight; closed if the client leaves before it completes. */
         volatile @Nullable SelectableChannel connecting;
 
         Attempt(Route route) {
             this.route = route;
+        }
+
+        /** @return true for the first caller, which alone ends (or retries) this attempt's route */
+        boolean claim() {
+            return claimed.compareAndSet(false, true);
+        }
+
+        /** The handshake ends on this attempt without a tunnel. */
+        void abandon(RejectCause cause, int status) {
+            if (claim()) {
+                route.abandon(cause, status);
+            }
         }
 
         void connectStarted(SelectableChannel channel) {
@@ -71,14 +82,35 @@ public final class UpgradeExchange {
                 IO.close(channel);
             }
             RejectCause cause = clientEnd;
-            route.abandon(cause != null ? cause : RejectCause.CLIENT_GONE, cause != null ? cause.status() : 0);
+            abandon(cause != null ? cause : RejectCause.CLIENT_GONE, cause != null ? cause.status() : 0);
         }
 
-        void connected(BackendUpgradeConnection upgrade) {
+        @Override
+        public void onOpened(BackendUpgradeConnection upgrade) {
             connection = upgrade;
             if (clientEnd != null) {
                 upgrade.abort(new ClientGoneException("client left"));
             }
+        }
+
+        @Override
+        public void onUpgraded(EndPoint backend, HttpFields headers) {
+            backendUpgraded(this, backend, headers);
+        }
+
+        @Override
+        public void onRefused(int status, HttpFields headers, byte[] body) {
+            backendRefused(this, status, headers, body);
+        }
+
+        @Override
+        public void onInvalid(String problem) {
+            backendInvalid(this, problem);
+        }
+
+        @Override
+        public void onFailed(RejectCause reason, Throwable failure) {
+            backendFailed(this, reason, failure);
         }
     }
 
@@ -89,9 +121,7 @@ public final class UpgradeExchange {
     private final JettyHandshakeRequest handshake;
     private final String key;
     private final String remainder;
-    /** Guarded by this: set once the client's answer is decided; no client check reads the socket after. */
-    private boolean answered;
-    private Scheduler.@Nullable Task clientCheck;
+    private final ClientWatch watch;
     private volatile @Nullable Attempt current;
     /** Null while the client is there; why it is not once it left or broke the handshake. */
     private volatile @Nullable RejectCause clientEnd;
@@ -106,6 +136,8 @@ public final class UpgradeExchange {
         this.handshake = handshake;
         this.key = key;
         this.remainder = remainder;
+        this.watch = new ClientWatch(request.getConnectionMetaData().getConnection().getEndPoint(), context.scheduler(),
+            this::clientEnded);
     }
 
     /**
@@ -123,23 +155,26 @@ public final class UpgradeExchange {
                               @Nullable String remainder) {
         JettyHandshakeRequest handshake = new JettyHandshakeRequest(request, context.balancer().trustedProxies());
         if (context.isShuttingDown()) {
-            context.router().reject(handshake, RejectCause.SHUTTING_DOWN, 503);
-            ErrorResponses.write(response, callback, RejectCause.SHUTTING_DOWN, 503, "the balancer is stopping");
+            refuse(context, handshake, response, callback, RejectCause.SHUTTING_DOWN, "the balancer is stopping");
             return;
         }
         ClientHandshake.Outcome outcome = ClientHandshake.validate(request);
         if (!outcome.isValid()) {
-            RejectCause cause = outcome.reject();
-            context.router().reject(handshake, cause, cause.status());
-            ErrorResponses.write(response, callback, cause, cause.status(), outcome.message());
+            refuse(context, handshake, response, callback, outcome.reject(), outcome.message());
             return;
         }
         if (remainder == null) {
-            context.router().reject(handshake, RejectCause.BAD_HANDSHAKE, 400);
-            ErrorResponses.write(response, callback, RejectCause.BAD_HANDSHAKE, 400, "the request path cannot be forwarded");
+            refuse(context, handshake, response, callback, RejectCause.BAD_HANDSHAKE, "the request path cannot be forwarded");
             return;
         }
         new UpgradeExchange(context, request, response, callback, handshake, outcome.key(), remainder).start();
+    }
+
+    /** Refuses a handshake before routing: no route exists, so the router reports it; the adapter answers it. */
+    private static void refuse(ProxyContext context, JettyHandshakeRequest handshake, Response response, Callback callback,
+                               RejectCause cause, String message) {
+        context.router().reject(handshake, cause, cause.status());
+        ErrorResponses.write(response, callback, cause, cause.status(), message);
     }
 
     private void start() {
@@ -158,81 +193,15 @@ public final class UpgradeExchange {
                 clientExchangeCompleted();
             }
         });
-        scheduleClientCheck();
+        watch.schedule();
         context.router().route(handshake).whenComplete(this::routed);
     }
 
-    /**
-     * Jetty does not read a request's socket while a handler holds it, so it would not notice a client that
-     * leaves during the backend handshake. Every {@value #CLIENT_CHECK_MILLIS} ms until the answer, read the
-     * client's socket without blocking: end of stream means the client left (its backend attempt is aborted at
-     * once), and data means it broke RFC 6455 by not waiting for the 101 (answered 400).
-     */
-    private void scheduleClientCheck() {
-        synchronized (this) {
-            if (!answered) {
-                clientCheck = context.scheduler().schedule(this::checkClient, CLIENT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        }
-    }
-
-    private void checkClient() {
-        int read;
-        synchronized (this) {
-            if (answered) {
-                return;
-            }
-            ByteBuffer probe = BufferUtil.allocate(1);
-            try {
-                read = request.getConnectionMetaData().getConnection().getEndPoint().fill(probe);
-            } catch (java.io.IOException | RuntimeException e) {
-                read = -1;
-            }
-        }
-        if (read == 0) {
-            scheduleClientCheck();
-        } else if (read > 0) {
-            clientEnded(RejectCause.BAD_HANDSHAKE, null);
-        } else {
-            clientEnded(RejectCause.CLIENT_GONE, new ClientGoneException("client closed its connection during the handshake"));
-        }
-    }
-
-    /** Marks the client's answer as decided; false if it already was. */
-    private synchronized boolean answer() {
-        if (answered) {
-            return false;
-        }
-        answered = true;
-        Scheduler.Task check = clientCheck;
-        if (check != null) {
-            check.cancel();
-        }
-        return true;
-    }
-
-    long upgradeTimeoutMillis() {
-        return context.balancer().timeouts().upgrade().toMillis();
-    }
-
-    /**
-     * @param onDeadline run when a backend attempt's upgrade timeout passes
-     * @return the scheduled deadline, to cancel once the attempt has an outcome
-     */
-    Scheduler.Task scheduleUpgradeDeadline(Runnable onDeadline) {
-        return context.scheduler().schedule(onDeadline, upgradeTimeoutMillis(), TimeUnit.MILLISECONDS);
-    }
-
+    /** The router's answer: a route to attempt, or a failure it already reported, which is only answered here. */
     private void routed(@Nullable Route route, @Nullable Throwable failure) {
-        if (failure != null || route == null) {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (cause instanceof RouteException e) {
-                answerError(e.rejectCause(), e.rejectCause().status(), e.getMessage());
-            } else {
-                LOG.error("routing failed for {}", handshake, cause);
-                context.router().reject(handshake, RejectCause.INTERNAL_ERROR, 500);
-                answerError(RejectCause.INTERNAL_ERROR, 500, "routing failed");
-            }
+        if (route == null) {
+            RouteException refusal = RouteException.from(failure != null ? failure : new IllegalStateException("no route"));
+            answerError(refusal.rejectCause(), refusal.rejectCause().status(), refusal.getMessage());
             return;
         }
         attempt(route);
@@ -243,7 +212,7 @@ public final class UpgradeExchange {
         current = attempt;
         RejectCause ended = clientEnd;
         if (ended != null) {
-            route.abandon(ended, ended.status());
+            attempt.abandon(ended, ended.status());
             answerGone();
             return;
         }
@@ -252,12 +221,14 @@ public final class UpgradeExchange {
             upgrade = BackendHandshake.request(route.backend().backend(), remainder, handshake, key,
                 handshake.peerIsTrustedProxy(context.balancer().trustedProxies()));
         } catch (RuntimeException e) {
-            route.abandon(RejectCause.BAD_HANDSHAKE, 400);
+            attempt.abandon(RejectCause.BAD_HANDSHAKE, 400);
             answerError(RejectCause.BAD_HANDSHAKE, 400, "request cannot be forwarded");
             return;
         }
+        Duration upgradeTimeout = context.balancer().timeouts().upgrade();
         context.connector().connect(route.backend().backend(),
-            (endPoint, ctx) -> new BackendUpgradeConnection(endPoint, context.executor(), context.bufferPool(), this, attempt, upgrade),
+            (endPoint, ctx) -> new BackendUpgradeConnection(endPoint, context.executor(), context.bufferPool(),
+                context.scheduler(), upgradeTimeout, attempt, upgrade),
             new Promise<Connection>() {
                 @Override
                 public void succeeded(Connection connection) {
@@ -282,33 +253,35 @@ public final class UpgradeExchange {
     }
 
     /** The backend could not be reached, or timed out: try the next one. */
-    void backendFailed(Attempt attempt, RejectCause reason, Throwable failure) {
+    private void backendFailed(Attempt attempt, RejectCause reason, Throwable failure) {
         if (attempt != current) {
             return;
         }
         RejectCause ended = clientEnd;
         if (ended != null || reason == RejectCause.CLIENT_GONE) {
             RejectCause cause = ended != null ? ended : RejectCause.CLIENT_GONE;
-            attempt.route.abandon(cause, cause.status());
+            attempt.abandon(cause, cause.status());
             answerGone();
             return;
+        }
+        if (!attempt.claim()) {
+            return; // the client left meanwhile: its end abandoned the route and answered
         }
         LOG.debug("backend {} failed for {}: {}", attempt.route.backend().id(), handshake, failure.toString());
         Route next;
         try {
             next = attempt.route.retry(reason, failure);
-        } catch (RouteException e) {
-            answerError(e.rejectCause(), e.rejectCause().status(), "backend unavailable");
+        } catch (RuntimeException e) {
+            RouteException refusal = RouteException.from(e); // already reported by the router or the route
+            answerError(refusal.rejectCause(), refusal.rejectCause().status(), "backend unavailable");
             return;
-        } catch (IllegalStateException e) {
-            return; // this attempt already ended
         }
         attempt(next);
     }
 
-    void backendRefused(Attempt attempt, int status, HttpFields headers, byte[] body) {
-        attempt.route.abandon(RejectCause.BACKEND_REFUSED, status);
-        if (!answer()) {
+    private void backendRefused(Attempt attempt, int status, HttpFields headers, byte[] body) {
+        attempt.abandon(RejectCause.BACKEND_REFUSED, status);
+        if (!watch.answer()) {
             return;
         }
         response.setStatus(status);
@@ -318,15 +291,14 @@ public final class UpgradeExchange {
         response.write(true, ByteBuffer.wrap(body), callback);
     }
 
-    void backendInvalid(Attempt attempt, String problem) {
+    private void backendInvalid(Attempt attempt, String problem) {
         LOG.warn("backend {} gave an invalid upgrade answer to {}: {}", attempt.route.backend().id(), handshake, problem);
-        attempt.route.abandon(RejectCause.BACKEND_INVALID_RESPONSE, 502);
+        attempt.abandon(RejectCause.BACKEND_INVALID_RESPONSE, 502);
         answerError(RejectCause.BACKEND_INVALID_RESPONSE, 502, "invalid answer from the backend");
     }
 
     /** The backend answered 101: check it, then answer the client 101 and install the tunnel. */
-    void backendUpgraded(Attempt attempt, BackendUpgradeConnection upgrade, HttpFields backendHeaders) {
-        EndPoint backendEndPoint = upgrade.getEndPoint();
+    private void backendUpgraded(Attempt attempt, EndPoint backendEndPoint, HttpFields backendHeaders) {
         String problem = BackendHandshake.verify(backendHeaders, key, handshake);
         if (problem != null) {
             backendEndPoint.close();
@@ -334,16 +306,14 @@ public final class UpgradeExchange {
             return;
         }
         RejectCause ended = clientEnd;
-        if (ended != null || !answer()) {
+        if (ended != null || !watch.answer()) {
             backendEndPoint.close();
             RejectCause cause = ended != null ? ended : RejectCause.CLIENT_GONE;
-            attempt.route.abandon(cause, cause.status());
+            attempt.abandon(cause, cause.status());
             answerGone();
             return;
         }
-        List<String> extensions = BackendHandshake.extensionNames(backendHeaders.getValuesList(HttpHeader.SEC_WEBSOCKET_EXTENSIONS));
-        int rsvFirst = extensions.isEmpty() ? 0
-            : extensions.stream().allMatch("permessage-deflate"::equals) ? FrameRules.RSV1 : FrameRules.RSV_ALL;
+        int rsvFirst = BackendHandshake.rsvFirst(backendHeaders);
         int rsvContinuation = rsvFirst == FrameRules.RSV_ALL ? FrameRules.RSV_ALL : 0;
         List<ResponseHeader> extra = attempt.route.established();
         EndPoint clientEndPoint = request.getConnectionMetaData().getConnection().getEndPoint();
@@ -352,16 +322,7 @@ public final class UpgradeExchange {
         backendEndPoint.upgrade(created.backendLeg());
 
         response.setStatus(HttpStatus.SWITCHING_PROTOCOLS_101);
-        HttpFields.Mutable out = response.getHeaders();
-        BackendHandshake.relayHeaders(backendHeaders, out);
-        out.put(HttpHeader.UPGRADE, "websocket");
-        out.put(HttpHeader.CONNECTION, "Upgrade");
-        // verify() proved the backend's accept value is the one for the client's key: no second SHA-1.
-        out.put(HttpHeader.SEC_WEBSOCKET_ACCEPT,
-            backendHeaders.get(HttpHeader.SEC_WEBSOCKET_ACCEPT).trim());
-        for (ResponseHeader header : extra) {
-            out.add(header.name(), header.value());
-        }
+        BackendHandshake.switchingHeaders(backendHeaders, extra, response.getHeaders());
         request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, created.clientLeg());
         response.write(true, null, callback);
     }
@@ -383,8 +344,8 @@ public final class UpgradeExchange {
      *
      * @return true to let Jetty fail the request
      */
-    private synchronized boolean clientIdle(TimeoutException timeout) {
-        return answered;
+    private boolean clientIdle(TimeoutException timeout) {
+        return watch.answered();
     }
 
     private void clientFailed(Throwable failure) {
@@ -415,7 +376,7 @@ public final class UpgradeExchange {
     }
 
     private void answerError(RejectCause cause, int status, String message) {
-        if (!answer()) {
+        if (!watch.answer()) {
             return;
         }
         if (clientEnd == RejectCause.CLIENT_GONE) {
@@ -426,17 +387,8 @@ public final class UpgradeExchange {
     }
 
     private void answerGone() {
-        if (answer()) {
+        if (watch.answer()) {
             callback.failed(new ClientGoneException("client left before its handshake completed"));
-        }
-    }
-
-    /** The client is gone: nothing can be answered; quiet, since it is no server fault. */
-    static final class ClientGoneException extends java.io.IOException implements QuietException {
-        private static final long serialVersionUID = 1L;
-
-        ClientGoneException(String message) {
-            super(message);
         }
     }
 }
