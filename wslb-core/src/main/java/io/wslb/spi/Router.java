@@ -12,7 +12,6 @@ import io.wslb.LiveBackend;
 import io.wslb.LoadBalancerListener;
 import io.wslb.OutlierDetection;
 import io.wslb.RejectCause;
-import io.wslb.RoutingContext;
 import io.wslb.SessionStore;
 import io.wslb.internal.Admission;
 import io.wslb.internal.AdmissionHold;
@@ -21,14 +20,11 @@ import io.wslb.internal.Listeners;
 import io.wslb.internal.PoolControl;
 import io.wslb.internal.PooledBackend;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +59,6 @@ public final class Router {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
 
     private final BackendPool pool;
-    private final BalancingStrategy strategy;
     private final AffinityResolver affinity;
     private final @Nullable SessionStore store;
     private final int maxAttempts;
@@ -71,10 +66,8 @@ public final class Router {
     private final AffinityFallback fallback;
     private final Limits limits;
     private final PoolControl control;
+    private final BackendPicker picker;
     private final RouteOwner owner = new Owner();
-    private final Object pickLock = new Object();
-    /** Connections counted on any backend (from the pick to the route's end); guarded by pickLock for increments. */
-    private final AtomicInteger open = new AtomicInteger();
 
     /**
      * What bounds and shapes the picks: the guard, connection caps, outlier detection, slow start.
@@ -99,12 +92,12 @@ public final class Router {
         this.limits = limits;
         this.pool = pool;
         this.control = control;
-        this.strategy = strategy;
         this.affinity = affinity;
         this.store = store;
         this.maxAttempts = maxAttempts;
         this.events = events;
         this.fallback = fallback;
+        this.picker = new BackendPicker(pool, control, strategy, limits.maxConnections(), limits.slowStart());
     }
 
     /**
@@ -207,15 +200,9 @@ public final class Router {
 
     /** Routes to the backend the affinity named, or applies the fallback when it is gone or not eligible. */
     private Route routeTo(HandshakeRequest request, @Nullable String key, AdmissionHold hold, @Nullable LiveBackend named) {
-        control.refresh();
-        if (named instanceof PooledBackend member && (member.accepting() || pool.panic() && member.acceptingInPanic())) {
-            synchronized (pickLock) {
-                if (!member.full()) {
-                    checkBalancerCapacity();
-                    take(member);
-                    return newRoute(request, key, hold, 1, member, List.of());
-                }
-            }
+        PooledBackend member = picker.takeNamed(named);
+        if (member != null) {
+            return newRoute(request, key, hold, 1, member, List.of());
         }
         if (fallback == AffinityFallback.REJECT) {
             throw new RouteException(RejectCause.NO_BACKEND, "the backend of this client's affinity is unavailable");
@@ -256,124 +243,8 @@ public final class Router {
     /** Picks among eligible backends except {@code tried}; throws RouteException when none is left. */
     private Route pick(HandshakeRequest request, @Nullable String key, AdmissionHold hold, int attempt,
                        List<String> tried, @Nullable RouteException last) {
-        control.refresh();
-        RoutingContext context = new Context(request, key, attempt);
-        PooledBackend member;
-        // A pick and the count it adds are one step: concurrent picks see each other's connections, so least
-        // connections never sends two simultaneous clients to the same emptiest backend, and no cap is exceeded.
-        // Closes stay lock-free.
-        synchronized (pickLock) {
-            List<LiveBackend> eligible = pool.eligible();
-            List<LiveBackend> standby = pool.standby();
-            List<LiveBackend> candidates = available(eligible, tried);
-            if (candidates.isEmpty() && !standby.isEmpty()) {
-                // Every primary was tried or is full: the backups take the overflow.
-                candidates = available(standby, tried);
-            }
-            if (candidates.isEmpty()) {
-                if (last != null) {
-                    throw last;
-                }
-                if (hasFull(eligible) || hasFull(standby)) {
-                    throw new RouteException(RejectCause.AT_CAPACITY, "every eligible backend is at its connection cap");
-                }
-                throw new RouteException(RejectCause.NO_BACKEND, "no eligible backend in " + pool);
-            }
-            checkBalancerCapacity();
-            member = choose(candidates, context, last);
-            take(member);
-        }
+        PooledBackend member = picker.pick(request, key, attempt, tried, last);
         return newRoute(request, key, hold, attempt, member, tried);
-    }
-
-    /** Asks the strategy; under slow start, a backend still ramping up is passed over in proportion. */
-    private PooledBackend choose(List<LiveBackend> candidates, RoutingContext context, @Nullable RouteException last) {
-        PooledBackend chosen = ask(candidates, context, last);
-        if (candidates.size() > 1 && !limits.slowStart().isZero()) {
-            double share = rampShare(chosen);
-            if (share < 1 && ThreadLocalRandom.current().nextDouble() >= share) {
-                List<LiveBackend> others = new ArrayList<>(candidates);
-                others.remove(chosen);
-                try {
-                    return ask(List.copyOf(others), context, null);
-                } catch (RouteException declined) {
-                    return chosen;
-                }
-            }
-        }
-        return chosen;
-    }
-
-    private PooledBackend ask(List<LiveBackend> candidates, RoutingContext context, @Nullable RouteException last) {
-        LiveBackend chosen = strategy.pick(candidates, context);
-        if (chosen == null) {
-            if (last != null) {
-                throw last;
-            }
-            throw new RouteException(RejectCause.NO_BACKEND, "strategy " + strategy + " declined all of " + candidates);
-        }
-        if (!(chosen instanceof PooledBackend pooled) || !containsIdentity(candidates, chosen)) {
-            throw new IllegalStateException("strategy " + strategy + " returned " + chosen + ", which is not one of the candidates");
-        }
-        return pooled;
-    }
-
-    /**
-     * @return the share of its normal traffic a backend takes now: from 10 % when it became eligible, rising in a
-     *     straight line to 100 % at the end of the slow-start window
-     */
-    double rampShare(PooledBackend member) {
-        long since = member.eligibleSinceNanos();
-        long window = limits.slowStart().toNanos();
-        if (since == Long.MIN_VALUE || window == 0) {
-            return 1;
-        }
-        long elapsed = control.ticker().nanos() - since;
-        if (elapsed >= window) {
-            return 1;
-        }
-        return 0.1 + 0.9 * Math.max(0, elapsed) / (double) window;
-    }
-
-    /**
-     * @return the members that are not full and not tried yet: {@code members} itself when that is all of them (the
-     *     common case, which keeps the strategies' per-list caches warm), else a filtered copy in the same order
-     */
-    private static List<LiveBackend> available(List<LiveBackend> members, List<String> tried) {
-        List<LiveBackend> open = null;
-        for (int i = 0, n = members.size(); i < n; i++) {
-            LiveBackend member = members.get(i);
-            boolean out = member.full() || !tried.isEmpty() && tried.contains(member.id());
-            if (out && open == null) {
-                open = new ArrayList<>(members.subList(0, i));
-            } else if (!out && open != null) {
-                open.add(member);
-            }
-        }
-        return open == null ? members : List.copyOf(open);
-    }
-
-    private static boolean hasFull(List<LiveBackend> candidates) {
-        for (int i = 0, n = candidates.size(); i < n; i++) {
-            if (candidates.get(i).full()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Called under pickLock. */
-    private void checkBalancerCapacity() {
-        int max = limits.maxConnections();
-        if (max > 0 && open.get() >= max) {
-            throw new RouteException(RejectCause.AT_CAPACITY, "the balancer is at its cap of " + max + " connections");
-        }
-    }
-
-    /** Called under pickLock. */
-    private void take(PooledBackend member) {
-        member.acquire();
-        open.incrementAndGet();
     }
 
     /** @return handshakes admitted and waiting for their 101 (0 when no admission cap is set) */
@@ -384,7 +255,7 @@ public final class Router {
 
     /** @return connections counted on all backends right now */
     public int openConnections() {
-        return open.get();
+        return picker.open();
     }
 
     /** Makes the route of a backend whose count was already taken. */
@@ -393,15 +264,6 @@ public final class Router {
         Route route = new Route(owner, request, key, hold, attempt, member, tried);
         events.onBackendChosen(route);
         return route;
-    }
-
-    private static boolean containsIdentity(List<LiveBackend> candidates, LiveBackend chosen) {
-        for (int i = 0, n = candidates.size(); i < n; i++) {
-            if (candidates.get(i) == chosen) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** A handshake failed with no route of it in place: fails the stage after reporting it. */
@@ -429,8 +291,7 @@ public final class Router {
 
         @Override
         public void freed(PooledBackend backend) {
-            backend.release();
-            open.decrementAndGet();
+            picker.release(backend);
         }
 
         @Override
@@ -483,7 +344,4 @@ public final class Router {
             return affinity;
         }
     }
-
-    private record Context(HandshakeRequest request, @Nullable String affinityKey, int attempt)
-        implements RoutingContext {}
 }
