@@ -12,7 +12,8 @@ import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import io.wslb.jetty.testing.WsClient;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -93,10 +94,10 @@ class CloseCodesTest {
     @Test
     void clientVanishingWithoutCloseFrame_givesTheBackendA1001Close() throws Exception {
         LoadBalancerProxy proxy = proxy(Duration.ofMinutes(1));
-        RawWebSocket raw = RawWebSocket.connect(proxy.port());
+        RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
         assertThat(raw.upgrade("/").status()).isEqualTo(101);
-        raw.sendText("hi");
-        assertThat(raw.readFrame().text()).isEqualTo("hi");
+        raw.send(Frame.text("hi"));
+        assertThat(raw.read().text()).isEqualTo("hi");
 
         raw.abort();
 
