@@ -1,7 +1,6 @@
 package io.wslb.jetty.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.wslb.Backend;
 import io.wslb.RejectCause;
@@ -11,10 +10,10 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.jetty.testing.RawBackend;
+import io.wslb.jetty.testing.ScriptedBackend;
 import io.wslb.testing.Frame;
 import io.wslb.testing.RawHttpResponse;
 import io.wslb.testing.RawWebSocketConnection;
-import io.wslb.jetty.testing.ScriptedBackend;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.Socket;

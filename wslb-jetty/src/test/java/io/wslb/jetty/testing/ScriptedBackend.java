@@ -2,10 +2,10 @@ package io.wslb.jetty.testing;
 
 import io.wslb.testing.FrameReader;
 import io.wslb.testing.RawWebSocketConnection;
-import java.io.FilterInputStream;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

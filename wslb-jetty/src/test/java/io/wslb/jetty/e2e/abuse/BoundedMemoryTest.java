@@ -3,9 +3,9 @@ package io.wslb.jetty.e2e.abuse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.wslb.jetty.testing.ScriptedBackend;
 import io.wslb.testing.Frame;
 import io.wslb.testing.RawWebSocketConnection;
-import io.wslb.jetty.testing.ScriptedBackend;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Executors;

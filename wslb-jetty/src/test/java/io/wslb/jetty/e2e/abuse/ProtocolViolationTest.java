@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.wslb.Backend;
 import io.wslb.WebSocketLoadBalancer;
+import io.wslb.jetty.testing.ScriptedBackend;
 import io.wslb.testing.Frame;
 import io.wslb.testing.RawWebSocketConnection;
-import io.wslb.jetty.testing.ScriptedBackend;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
