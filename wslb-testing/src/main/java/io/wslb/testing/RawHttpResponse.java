@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
  * answers to an upgrade request, a 101 or a refusal.
  *
  * <pre>{@code
+ * RawWebSocketConnection ws = RawWebSocketConnection.open(8080);
  * RawHttpResponse answer = ws.upgrade("/chat", "Origin: https://example.com");
  * if (answer.status() != 101) {
  *     String why = answer.bodyText();

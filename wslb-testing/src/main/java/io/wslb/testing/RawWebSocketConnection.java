@@ -196,7 +196,10 @@ public final class RawWebSocketConnection implements AutoCloseable {
     /**
      * A valid upgrade request head for this connection's server, to send as it is or altered.
      *
-     * <pre>{@code ws.write(ws.upgradeRequest("/", RawWebSocketConnection.newKey(), "Connection: keep-alive, Upgrade"));}</pre>
+     * <pre>{@code
+     * RawWebSocketConnection ws = RawWebSocketConnection.open(8080);
+     * ws.write(ws.upgradeRequest("/", RawWebSocketConnection.newKey(), "Connection: keep-alive, Upgrade"));
+     * }</pre>
      *
      * @param path the request target
      * @param key the {@code Sec-WebSocket-Key}
@@ -228,7 +231,7 @@ public final class RawWebSocketConnection implements AutoCloseable {
      * Sends a valid upgrade request and reads the answer (with its body, unless it is a 101). A 101 becomes this
      * connection's {@linkplain #responseHead() response head}; frames may follow on the same connection.
      *
-     * <pre>{@code assertThat(ws.upgrade("/", "Cookie: a=1").status()).isEqualTo(101);}</pre>
+     * <pre>{@code int status = RawWebSocketConnection.open(8080).upgrade("/", "Cookie: a=1").status();}</pre>
      *
      * @param path the request target
      * @param extraHeaderLines further header lines, as for {@link #upgradeRequest}
