@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code custom-strategy} command: a balancing strategy written in a dozen lines and used from code.
@@ -83,7 +84,7 @@ final class CustomStrategyExample {
                 }
                 open.add(ws.buildAsync(URI.create("ws://127.0.0.1:" + connector.getLocalPort() + "/"), new WebSocket.Listener() {
                     @Override
-                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                    public @Nullable CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
                         greeting.complete(data.toString());
                         return null;
                     }

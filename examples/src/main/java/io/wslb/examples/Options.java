@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A small command-line parser: {@code --name value}, {@code --name=value} and flags, repeatable options kept in
@@ -79,11 +80,17 @@ final class Options {
     }
 
     String get(String name, String fallback) throws UsageException {
+        String value = find(name);
+        return value == null ? fallback : value;
+    }
+
+    /** The flag's one value, or null when it is absent. */
+    @Nullable String find(String name) throws UsageException {
         List<String> list = all(name);
         if (list.size() > 1) {
             throw new UsageException("--" + name + " may be given once");
         }
-        return list.isEmpty() ? fallback : list.get(0);
+        return list.isEmpty() ? null : list.get(0);
     }
 
     Duration duration(String name, Duration fallback) throws UsageException {

@@ -596,7 +596,7 @@ public final class ProxyLauncher {
     static final int MAX_SELECTORS = 16;
 
     private static int selectors(Options options) throws Options.UsageException {
-        String raw = options.get("selectors", null);
+        String raw = options.find("selectors");
         if (raw == null) {
             return ProxyServerConnector.defaultSelectors();
         }
@@ -641,7 +641,7 @@ public final class ProxyLauncher {
     }
 
     private static int acceptQueue(Options options) throws Options.UsageException {
-        String raw = options.get("accept-queue", null);
+        String raw = options.find("accept-queue");
         if (raw == null) {
             return ProxyServerConnector.defaultAcceptQueueSize();
         }
@@ -698,8 +698,8 @@ public final class ProxyLauncher {
      * Rewrites a library message that names a builder setting ({@code idleTimeout must be positive, got PT0S}) to
      * name the flag instead ({@code --idle-timeout must be positive, got 0s}), since the user typed flags.
      */
-    static String flagged(String message) {
-        String text = message;
+    static String flagged(@Nullable String message) {
+        String text = message == null ? "" : message;
         for (Map.Entry<String, String> e : FLAG_OF_SETTING.entrySet()) {
             if (text.startsWith(e.getKey() + " ")) {
                 text = e.getValue() + text.substring(e.getKey().length());

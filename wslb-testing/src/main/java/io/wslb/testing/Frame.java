@@ -317,6 +317,15 @@ public final class Frame {
     }
 
     /**
+     * @return the close code of a close frame, or 1005 (RFC 6455's "no status received") when it carries none, as a
+     *     WebSocket API reports it to an application
+     * @throws IllegalStateException if this is not a close frame
+     */
+    public int closeStatus() {
+        return closeCode().orElse(1005);
+    }
+
+    /**
      * @return the reason bytes of a close frame (after the code), possibly empty
      * @throws IllegalStateException if this is not a close frame
      */
@@ -341,8 +350,28 @@ public final class Frame {
 
     /** @return the header's bytes only: up to 14, the masking key included */
     public byte[] header() {
-        int size = payload.length;
-        PayloadLength form = payloadLength;
+        return header(payload.length, payloadLength);
+    }
+
+    /**
+     * The header of this frame with a length field that announces {@code length} bytes whatever the payload holds,
+     * in the shortest form: to send a header alone, then part of the payload or none, or announce more than a peer
+     * accepts without building it.
+     *
+     * <pre>{@code byte[] huge = Frame.binary(new byte[0]).masked().headerAnnouncing(1L << 40); // 1 TiB announced}</pre>
+     *
+     * @param length the length to announce, 0 or more
+     * @return the header's bytes, the masking key included
+     */
+    public byte[] headerAnnouncing(long length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("a payload length is 0 or more, got " + length);
+        }
+        return header(length, PayloadLength.MINIMAL);
+    }
+
+    private byte[] header(long size, PayloadLength encoding) {
+        PayloadLength form = encoding;
         if (form == PayloadLength.MINIMAL) {
             form = size <= 125 ? PayloadLength.BITS_7 : size <= 0xFFFF ? PayloadLength.BITS_16 : PayloadLength.BITS_64;
         }
@@ -351,7 +380,7 @@ public final class Frame {
         header[0] = (byte) ((fin ? 0x80 : 0) | rsv << 4 | opcode);
         int maskBit = maskKey == null ? 0 : 0x80;
         switch (form) {
-            case BITS_7 -> header[1] = (byte) (maskBit | size);
+            case BITS_7 -> header[1] = (byte) (maskBit | (int) size);
             case BITS_16 -> {
                 header[1] = (byte) (maskBit | 126);
                 header[2] = (byte) (size >> 8);
@@ -360,7 +389,7 @@ public final class Frame {
             default -> {
                 header[1] = (byte) (maskBit | 127);
                 for (int i = 0; i < 8; i++) {
-                    header[2 + i] = (byte) ((long) size >> (56 - 8 * i));
+                    header[2 + i] = (byte) (size >> (56 - 8 * i));
                 }
             }
         }

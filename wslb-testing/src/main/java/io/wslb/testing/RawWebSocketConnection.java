@@ -1,7 +1,5 @@
 package io.wslb.testing;
 
-import static java.util.Objects.requireNonNull;
-
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -23,10 +21,12 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One WebSocket connection over a plain {@link Socket}, after its opening handshake, on which a test writes any
- * frame, legal or not, in any {@link Chopping}, and reads back exactly the frames that arrive ({@link FrameReader}).
- * It plays either side: {@link #connect} makes a {@linkplain Role#CLIENT client} connection (it sends the upgrade
- * request), {@link RawWebSocketServer#accept} a {@linkplain Role#SERVER server} one (it answers it).
+ * One WebSocket connection over a plain {@link Socket}, on which a test writes any frame, legal or not, in any
+ * {@link Chopping}, and reads back exactly the frames that arrive ({@link FrameReader}). It plays either side:
+ * {@link #connect} makes a {@linkplain Role#CLIENT client} connection (it sends the upgrade request),
+ * {@link RawWebSocketServer#accept} a {@linkplain Role#SERVER server} one (it answers it). {@link #open} stops
+ * before the handshake, so a client test can send any request ({@link #upgrade}, {@link #write(String)}) and see
+ * the exact answer ({@link RawHttpResponse}) before it exchanges frames on the same socket.
  *
  * <pre>{@code
  * try (RawWebSocketConnection ws = RawWebSocketConnection.connect(new InetSocketAddress("127.0.0.1", 8080), "/")) {
@@ -34,6 +34,12 @@ import org.jspecify.annotations.Nullable;
  *     ws.send(Chopping.every(1), Frame.ping(new byte[0])); // one byte per write
  *     ws.sendAsIs(Chopping.whole(), List.of(Frame.text("no mask"))); // deliberately unmasked
  *     Frame echo = ws.read();
+ * }
+ * try (RawWebSocketConnection ws = RawWebSocketConnection.open(8080)) {
+ *     RawHttpResponse answer = ws.upgrade("/chat", "Origin: https://example.com");
+ *     if (answer.status() == 101) {
+ *         Frame close = ws.closeNormally();              // close 1000, the server's close, its end of stream
+ *     }
  * }
  * }</pre>
  *
@@ -63,15 +69,15 @@ public final class RawWebSocketConnection implements AutoCloseable {
 
     static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
     private final Socket socket;
     private final Role role;
     private final InputStream in;
     private final OutputStream out;
     private final FrameReader reader;
-    private final String requestHead;
-    private final String responseHead;
+    private String requestHead;
+    private String responseHead;
 
     RawWebSocketConnection(Socket socket, Role role, InputStream in, String requestHead, String responseHead) throws IOException {
         this.socket = socket;
@@ -92,39 +98,86 @@ public final class RawWebSocketConnection implements AutoCloseable {
      * @param path the request target, such as {@code /} or {@code /room?x=1}
      * @return the connection, in the client role
      * @throws IOException if the connection fails, or the answer is not a 101 with the right
-     *     {@code Sec-WebSocket-Accept} (the message holds the answer's head)
+     *     {@code Sec-WebSocket-Accept} (the message holds the answer)
      */
     public static RawWebSocketConnection connect(InetSocketAddress address, String path) throws IOException {
+        RawWebSocketConnection connection = open(address);
+        try {
+            RawHttpResponse answer = connection.upgrade(path);
+            if (answer.status() != 101) {
+                throw new IOException("upgrade refused: " + answer);
+            }
+            return connection;
+        } catch (IOException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Connects to {@code 127.0.0.1:port} and stops before the opening handshake.
+     *
+     * <pre>{@code RawWebSocketConnection ws = RawWebSocketConnection.open(8080);}</pre>
+     *
+     * @param port a port on 127.0.0.1
+     * @return the connection, in the client role, with a 5 s read timeout
+     * @throws IOException if it cannot connect
+     */
+    public static RawWebSocketConnection open(int port) throws IOException {
+        return open(new InetSocketAddress("127.0.0.1", port));
+    }
+
+    /**
+     * Connects from another loopback address, which a server sees as another client, and stops before the opening
+     * handshake.
+     *
+     * <pre>{@code RawWebSocketConnection ws = RawWebSocketConnection.openFrom("127.0.0.7", 8080);}</pre>
+     *
+     * @param localIp the loopback address to connect from, such as {@code 127.0.0.7}
+     * @param port a port on 127.0.0.1
+     * @return the connection, in the client role, with a 5 s read timeout
+     * @throws IOException if it cannot connect
+     */
+    public static RawWebSocketConnection openFrom(String localIp, int port) throws IOException {
+        return open(new InetSocketAddress(localIp, 0), new InetSocketAddress("127.0.0.1", port));
+    }
+
+    /**
+     * Connects to {@code address} and stops before the opening handshake.
+     *
+     * <pre>{@code RawWebSocketConnection ws = RawWebSocketConnection.open(new InetSocketAddress("127.0.0.1", 8080));}</pre>
+     *
+     * @param address where to connect
+     * @return the connection, in the client role, with a 5 s read timeout
+     * @throws IOException if it cannot connect
+     */
+    public static RawWebSocketConnection open(InetSocketAddress address) throws IOException {
+        return open(null, address);
+    }
+
+    private static RawWebSocketConnection open(@Nullable InetSocketAddress local, InetSocketAddress address) throws IOException {
         Socket socket = new Socket();
         try {
+            if (local != null) {
+                socket.bind(local);
+            }
             socket.connect(address, (int) DEFAULT_TIMEOUT.toMillis());
             socket.setSoTimeout((int) DEFAULT_TIMEOUT.toMillis());
             socket.setTcpNoDelay(true);
-            byte[] nonce = new byte[16];
-            RANDOM.nextBytes(nonce);
-            String key = Base64.getEncoder().encodeToString(nonce);
-            String request = "GET " + path + " HTTP/1.1\r\n"
-                + "Host: " + address.getHostString() + ":" + address.getPort() + "\r\n"
-                + "Upgrade: websocket\r\n"
-                + "Connection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: " + key + "\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n";
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            socket.getOutputStream().flush();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            String response = readHead(in);
-            if (!response.startsWith("HTTP/1.1 101")) {
-                throw new IOException("upgrade refused: " + response);
-            }
-            String accept = header(response, "Sec-WebSocket-Accept");
-            if (!acceptFor(key).equals(accept)) {
-                throw new IOException("101 with a wrong Sec-WebSocket-Accept: " + response);
-            }
-            return new RawWebSocketConnection(socket, Role.CLIENT, in, request, response);
+            return new RawWebSocketConnection(socket, Role.CLIENT, new BufferedInputStream(socket.getInputStream()), "", "");
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
         }
+    }
+
+    /**
+     * @return a fresh random {@code Sec-WebSocket-Key}
+     */
+    public static String newKey() {
+        byte[] nonce = new byte[16];
+        RANDOM.nextBytes(nonce);
+        return Base64.getEncoder().encodeToString(nonce);
     }
 
     /**
@@ -140,33 +193,75 @@ public final class RawWebSocketConnection implements AutoCloseable {
         }
     }
 
-    /** Reads an HTTP head up to and including the empty line; ISO-8859-1. */
-    static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int last4 = 0;
-        while (last4 != 0x0D0A0D0A) {
-            int b = in.read();
-            if (b < 0) {
-                throw new EOFException("end of stream inside an HTTP head: " + head.toString(StandardCharsets.ISO_8859_1));
-            }
-            if (head.size() > 65536) {
-                throw new IOException("HTTP head over 64 KiB");
-            }
-            head.write(b);
-            last4 = (last4 << 8) | b;
+    /**
+     * A valid upgrade request head for this connection's server, to send as it is or altered.
+     *
+     * <pre>{@code
+     * RawWebSocketConnection ws = RawWebSocketConnection.open(8080);
+     * ws.write(ws.upgradeRequest("/", RawWebSocketConnection.newKey(), "Connection: keep-alive, Upgrade"));
+     * }</pre>
+     *
+     * @param path the request target
+     * @param key the {@code Sec-WebSocket-Key}
+     * @param extraHeaderLines further header lines such as {@code "Cookie: a=1"}; a {@code Connection} line among
+     *     them replaces the default one
+     * @return the head, ending with an empty line
+     */
+    public String upgradeRequest(String path, String key, String... extraHeaderLines) {
+        StringBuilder b = new StringBuilder();
+        b.append("GET ").append(path).append(" HTTP/1.1\r\n");
+        b.append("Host: ").append(((InetSocketAddress) socket.getRemoteSocketAddress()).getHostString()).append(':').append(socket.getPort()).append("\r\n");
+        b.append("Upgrade: websocket\r\n");
+        boolean ownConnection = false;
+        for (String line : extraHeaderLines) {
+            ownConnection |= line.toLowerCase(Locale.ROOT).startsWith("connection:");
         }
-        return head.toString(StandardCharsets.ISO_8859_1);
+        if (!ownConnection) {
+            b.append("Connection: Upgrade\r\n");
+        }
+        b.append("Sec-WebSocket-Key: ").append(key).append("\r\n");
+        b.append("Sec-WebSocket-Version: 13\r\n");
+        for (String line : extraHeaderLines) {
+            b.append(line).append("\r\n");
+        }
+        return b.append("\r\n").toString();
     }
 
-    /** The first value of a header in a head, or null. */
-    static @Nullable String header(String head, String name) {
-        String prefix = name.toLowerCase(Locale.ROOT) + ":";
-        for (String line : head.split("\r\n")) {
-            if (line.toLowerCase(Locale.ROOT).startsWith(prefix)) {
-                return line.substring(prefix.length()).trim();
+    /**
+     * Sends a valid upgrade request and reads the answer (with its body, unless it is a 101). A 101 becomes this
+     * connection's {@linkplain #responseHead() response head}; frames may follow on the same connection.
+     *
+     * <pre>{@code int status = RawWebSocketConnection.open(8080).upgrade("/", "Cookie: a=1").status();}</pre>
+     *
+     * @param path the request target
+     * @param extraHeaderLines further header lines, as for {@link #upgradeRequest}
+     * @return the answer
+     * @throws IOException if the socket fails, or the answer is a 101 with a wrong {@code Sec-WebSocket-Accept}
+     */
+    public RawHttpResponse upgrade(String path, String... extraHeaderLines) throws IOException {
+        String key = newKey();
+        String request = upgradeRequest(path, key, extraHeaderLines);
+        write(request);
+        requestHead = request;
+        String head = RawHttpResponse.readHead(in);
+        RawHttpResponse answer = RawHttpResponse.read(head, in);
+        if (answer.status() == 101) {
+            if (!acceptFor(key).equals(answer.header("Sec-WebSocket-Accept"))) {
+                throw new IOException("101 with a wrong Sec-WebSocket-Accept: " + answer);
             }
+            responseHead = head;
         }
-        return null;
+        return answer;
+    }
+
+    /**
+     * Reads an HTTP response from the connection, as {@link RawHttpResponse#read} does.
+     *
+     * @return the response
+     * @throws IOException on socket errors or an end of stream before a complete head
+     */
+    public RawHttpResponse readResponse() throws IOException {
+        return RawHttpResponse.read(in);
     }
 
     /** @return the side this connection plays */
@@ -174,12 +269,12 @@ public final class RawWebSocketConnection implements AutoCloseable {
         return role;
     }
 
-    /** @return the upgrade request's head as it was sent (client) or received (server) */
+    /** @return the upgrade request's head as it was sent (client) or received (server); empty before one */
     public String requestHead() {
         return requestHead;
     }
 
-    /** @return the 101 answer's head as it was received (client) or sent (server) */
+    /** @return the 101 answer's head as it was received (client) or sent (server); empty before one */
     public String responseHead() {
         return responseHead;
     }
@@ -241,6 +336,16 @@ public final class RawWebSocketConnection implements AutoCloseable {
     }
 
     /**
+     * Writes text as ISO-8859-1 bytes, in one write, and flushes: an HTTP head, say, or a broken one.
+     *
+     * @param ascii the text
+     * @throws IOException if the write fails
+     */
+    public void write(String ascii) throws IOException {
+        write(ascii.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /**
      * Writes bytes as they are, in one write, and flushes.
      *
      * @param bytes anything: part of a frame, several frames, garbage
@@ -295,6 +400,141 @@ public final class RawWebSocketConnection implements AutoCloseable {
     }
 
     /**
+     * Waits for the peer to end the TCP connection (FIN or reset), discarding whatever frames are still in flight.
+     *
+     * @param timeout how long to wait
+     * @return true if it ended within the timeout, false if it is still open then
+     * @throws IOException if the socket fails otherwise
+     */
+    public boolean discardUntilEndOfStream(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        try {
+            byte[] sink = new byte[1024];
+            while (in.read(sink) >= 0) {
+                // discard
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset by the peer: the end, too
+        }
+    }
+
+    /**
+     * Reads one data message, joining its fragments and skipping pings and pongs.
+     *
+     * @return an unmasked final frame with the first fragment's opcode and the whole payload
+     * @throws IOException on socket errors, or if a close frame arrives first (the message holds it)
+     */
+    public Frame readMessage() throws IOException {
+        ByteArrayOutputStream payload = new ByteArrayOutputStream();
+        int opcode = -1;
+        while (true) {
+            Frame frame = read();
+            if (frame.opcode() == Frame.CLOSE) {
+                throw new IOException("close frame instead of a message: " + frame);
+            }
+            if (frame.isControl()) {
+                continue;
+            }
+            if (opcode < 0) {
+                opcode = frame.opcode();
+            }
+            payload.writeBytes(frame.payload());
+            if (frame.fin()) {
+                return Frame.of(opcode, payload.toByteArray());
+            }
+        }
+    }
+
+    /**
+     * Reads frames up to a close frame, skipping others.
+     *
+     * @param timeout how long to wait for it
+     * @return the close frame
+     * @throws AssertionError if the connection ends or fails without one (what a client library reports as 1006),
+     *     or none arrives in time
+     * @throws IOException if the socket cannot be configured
+     */
+    public Frame awaitCloseFrame(Duration timeout) throws IOException {
+        int previous = socket.getSoTimeout();
+        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        try {
+            while (true) {
+                Frame frame;
+                try {
+                    frame = read();
+                } catch (EOFException e) {
+                    throw new AssertionError("the connection ended without a close frame (a client would see 1006)", e);
+                } catch (SocketTimeoutException e) {
+                    throw new AssertionError("no close frame within " + timeout, e);
+                } catch (IOException e) {
+                    throw new AssertionError("the connection failed without a close frame (a client would see 1006): " + e, e);
+                }
+                if (frame.opcode() == Frame.CLOSE) {
+                    return frame;
+                }
+            }
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(previous);
+            }
+        }
+    }
+
+    /**
+     * Acts as a compliant client after a close frame arrived: answers it with the same code (1000 if it had none)
+     * when the socket still takes it, waits for the server to end the TCP connection, then closes the socket.
+     *
+     * @param received the close frame that arrived
+     * @param timeout how long to wait for the server's end of stream
+     * @return true if the server ended the connection within the timeout
+     * @throws IOException if the socket fails otherwise
+     */
+    public boolean answerCloseAndAwaitEnd(Frame received, Duration timeout) throws IOException {
+        try {
+            int code = received.closeStatus();
+            send(Frame.close(code == 1005 ? 1000 : code, ""));
+        } catch (IOException e) {
+            // the server may have closed the socket already: nothing more to say
+        }
+        boolean ended = discardUntilEndOfStream(timeout);
+        socket.close();
+        return ended;
+    }
+
+    /**
+     * Completes a closing handshake this side started: reads up to the peer's close frame, waits for the end of
+     * stream, then closes the socket.
+     *
+     * @param timeout how long each step may take
+     * @return the peer's close frame
+     * @throws AssertionError if either step does not happen in time
+     * @throws IOException if the socket fails otherwise
+     */
+    public Frame finishClosingHandshake(Duration timeout) throws IOException {
+        Frame close = awaitCloseFrame(timeout);
+        if (!discardUntilEndOfStream(timeout)) {
+            throw new AssertionError("the peer did not close the TCP connection within " + timeout + " after " + close);
+        }
+        socket.close();
+        return close;
+    }
+
+    /**
+     * Runs a normal closing handshake from this side: close 1000 "bye", the peer's close frame, its end of stream
+     * (3 s for each), then closes the socket.
+     *
+     * @return the peer's close frame
+     * @throws IOException if the socket fails
+     */
+    public Frame closeNormally() throws IOException {
+        send(Frame.close(1000, "bye"));
+        return finishClosingHandshake(Duration.ofSeconds(3));
+    }
+
+    /**
      * Half-closes: sends a FIN, keeps reading possible.
      *
      * @throws IOException if the socket fails
@@ -334,27 +574,5 @@ public final class RawWebSocketConnection implements AutoCloseable {
     @Override
     public String toString() {
         return "RawWebSocketConnection[" + role + ", " + socket.getLocalSocketAddress() + " <-> " + socket.getRemoteSocketAddress() + "]";
-    }
-
-    static RawWebSocketConnection serverSide(Socket socket) throws IOException {
-        requireNonNull(socket, "socket");
-        socket.setTcpNoDelay(true);
-        socket.setSoTimeout((int) DEFAULT_TIMEOUT.toMillis());
-        InputStream in = new BufferedInputStream(socket.getInputStream());
-        String request = readHead(in);
-        String key = header(request, "Sec-WebSocket-Key");
-        if (!request.startsWith("GET ") || key == null || !"13".equals(header(request, "Sec-WebSocket-Version"))) {
-            socket.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                .getBytes(StandardCharsets.ISO_8859_1));
-            socket.close();
-            throw new IOException("not a WebSocket upgrade request: " + request);
-        }
-        String response = "HTTP/1.1 101 Switching Protocols\r\n"
-            + "Upgrade: websocket\r\n"
-            + "Connection: Upgrade\r\n"
-            + "Sec-WebSocket-Accept: " + acceptFor(key) + "\r\n\r\n";
-        socket.getOutputStream().write(response.getBytes(StandardCharsets.ISO_8859_1));
-        socket.getOutputStream().flush();
-        return new RawWebSocketConnection(socket, Role.SERVER, in, request, response);
     }
 }

@@ -1,6 +1,10 @@
 package io.wslb.testing;
 
+import static java.util.Objects.requireNonNull;
+
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -8,9 +12,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A WebSocket server on {@code 127.0.0.1} and an ephemeral port whose connections are driven by the test, frame by
@@ -82,7 +89,7 @@ public final class RawWebSocketServer implements AutoCloseable {
             socket = server.accept();
         }
         try {
-            RawWebSocketConnection connection = RawWebSocketConnection.serverSide(socket);
+            RawWebSocketConnection connection = handshake(socket);
             accepted.add(connection);
             return connection;
         } catch (IOException | RuntimeException e) {
@@ -117,6 +124,39 @@ public final class RawWebSocketServer implements AutoCloseable {
         if (first != null) {
             throw first;
         }
+    }
+
+    private static RawWebSocketConnection handshake(Socket socket) throws IOException {
+        requireNonNull(socket, "socket");
+        socket.setTcpNoDelay(true);
+        socket.setSoTimeout((int) RawWebSocketConnection.DEFAULT_TIMEOUT.toMillis());
+        InputStream in = new BufferedInputStream(socket.getInputStream());
+        String request = RawHttpResponse.readHead(in);
+        String key = header(request, "Sec-WebSocket-Key");
+        if (!request.startsWith("GET ") || key == null || !"13".equals(header(request, "Sec-WebSocket-Version"))) {
+            socket.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1));
+            socket.close();
+            throw new IOException("not a WebSocket upgrade request: " + request);
+        }
+        String response = "HTTP/1.1 101 Switching Protocols\r\n"
+            + "Upgrade: websocket\r\n"
+            + "Connection: Upgrade\r\n"
+            + "Sec-WebSocket-Accept: " + RawWebSocketConnection.acceptFor(key) + "\r\n\r\n";
+        socket.getOutputStream().write(response.getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+        return new RawWebSocketConnection(socket, RawWebSocketConnection.Role.SERVER, in, request, response);
+    }
+
+    /** The first value of a header in a head, or null. */
+    private static @Nullable String header(String head, String name) {
+        String prefix = name.toLowerCase(Locale.ROOT) + ":";
+        for (String line : head.split("\r\n")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith(prefix)) {
+                return line.substring(prefix.length()).trim();
+            }
+        }
+        return null;
     }
 
     @Override

@@ -91,6 +91,7 @@ public final class OperationsSnippets {
      * @param lb a balancer with backends chat-1 and chat-2
      * @param chat3 the backend to add
      */
+    @SuppressWarnings("NullAway") // the page's snippet reads chat-1, which the caller guarantees, without a null check
     public static void changeThePool(WebSocketLoadBalancer lb, URI chat3) {
         // snippet-begin docs/operations.md
         BackendPool pool = lb.pool();

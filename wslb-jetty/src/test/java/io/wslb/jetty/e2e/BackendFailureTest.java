@@ -18,8 +18,10 @@ import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.jetty.testing.Ports;
 import io.wslb.jetty.testing.RawBackend;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -62,8 +64,8 @@ class BackendFailureTest {
         backend.refuseUpgrades(403, "forbidden by the backend");
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, backend.backend()).build());
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/private", "Authorization: Bearer expired");
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/private", "Authorization: Bearer expired");
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(403);
             assertThat(answer.bodyText()).contains("forbidden by the backend");
@@ -120,8 +122,8 @@ class BackendFailureTest {
     void allBackendsDown_gives502() throws Exception {
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, down("d1"), down("d2")).build());
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/");
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/");
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
         }
@@ -133,8 +135,8 @@ class BackendFailureTest {
     void emptyPool_gives503WithRetryAfter() throws Exception {
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, List.of()).build());
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/");
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/");
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(503);
             assertThat(answer.header("Retry-After")).as(answer.toString()).isNotNull().matches("\\d+");
@@ -146,19 +148,19 @@ class BackendFailureTest {
     void backendKilledMidSession_givesTheClientA1011Or1012CloseWithinTwoSeconds() throws Exception {
         EchoBackend backend = closer.add(EchoBackends.start(1)).get(0);
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, backend.backend()).build());
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/").status()).isEqualTo(101);
-            raw.sendText("alive?");
-            assertThat(raw.readFrame().text()).isEqualTo("alive?");
+            raw.send(Frame.text("alive?"));
+            assertThat(raw.read().text()).isEqualTo("alive?");
 
             long killed = System.nanoTime();
             backend.kill();
-            RawWebSocket.Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
+            Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
 
-            assertThat(close.closeCode()).as(close.toString()).isIn(1011, 1012);
+            assertThat(close.closeStatus()).as(close.toString()).isIn(1011, 1012);
             assertThat(elapsedMillis).as("ms from the kill to the close frame").isLessThan(2000);
-            assertThat(raw.awaitEndOfStream(Duration.ofSeconds(3))).as("the proxy closes the socket afterwards").isTrue();
+            assertThat(raw.discardUntilEndOfStream(Duration.ofSeconds(3))).as("the proxy closes the socket afterwards").isTrue();
         }
         proxy.awaitNothingOpen();
         assertThat(events.closed).singleElement().extracting(EventLog.Closed::cause).isEqualTo(CloseCause.BACKEND_GONE);
@@ -185,8 +187,8 @@ class BackendFailureTest {
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello".getBytes(StandardCharsets.ISO_8859_1)));
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("plain", plain.uri())).maxAttempts(1).build());
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/");
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/");
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
         }
@@ -198,11 +200,11 @@ class BackendFailureTest {
     void backendAnsweringAWrongAcceptValue_gives502() throws Exception {
         RawBackend wrong = closer.add(RawBackend.start(request ->
             ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
-                + RawWebSocket.acceptFor(RawWebSocket.newKey()) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+                + RawWebSocketConnection.acceptFor(RawWebSocketConnection.newKey()) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1)));
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("wrong", wrong.uri())).maxAttempts(1).build());
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/");
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/");
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
         }
@@ -213,12 +215,12 @@ class BackendFailureTest {
     void backendChoosingASubprotocolTheClientDidNotOffer_gives502() throws Exception {
         RawBackend rogue = closer.add(RawBackend.start(request ->
             ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
-                + RawWebSocket.acceptFor(RawBackend.keyOf(request)) + "\r\nSec-WebSocket-Protocol: admin\r\n\r\n")
+                + RawWebSocketConnection.acceptFor(RawBackend.keyOf(request)) + "\r\nSec-WebSocket-Protocol: admin\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1)));
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("rogue", rogue.uri())).maxAttempts(1).build());
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/", "Sec-WebSocket-Protocol: chat");
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/", "Sec-WebSocket-Protocol: chat");
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
         }
@@ -270,12 +272,12 @@ class BackendFailureTest {
     }
 
     /** The answer to an upgrade through {@code proxy}, and how long it took. */
-    private record TimedUpgrade(RawWebSocket.HttpResponse answer, long elapsedMillis) {}
+    private record TimedUpgrade(RawHttpResponse answer, long elapsedMillis) {}
 
     private static TimedUpgrade timedUpgrade(LoadBalancerProxy proxy) throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             long start = System.nanoTime();
-            RawWebSocket.HttpResponse answer = raw.upgrade("/");
+            RawHttpResponse answer = raw.upgrade("/");
             return new TimedUpgrade(answer, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         }
     }
@@ -285,16 +287,16 @@ class BackendFailureTest {
         RawBackend eager = closer.add(RawBackend.start(request -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             out.writeBytes(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
-                + RawWebSocket.acceptFor(RawBackend.keyOf(request)) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            out.writeBytes(RawWebSocket.frame(true, 0x1, "welcome".getBytes(StandardCharsets.UTF_8), false));
+                + RawWebSocketConnection.acceptFor(RawBackend.keyOf(request)) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.writeBytes(Frame.of(0x1, "welcome".getBytes(StandardCharsets.UTF_8)).encode());
             return out.toByteArray();
         }));
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("eager", eager.uri())).build());
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/").status()).isEqualTo(101);
 
-            RawWebSocket.Frame greeting = raw.readFrame();
+            Frame greeting = raw.read();
             assertThat(greeting.opcode()).isEqualTo(0x1);
             assertThat(greeting.text()).isEqualTo("welcome");
         }
@@ -345,8 +347,8 @@ class BackendFailureTest {
         RawBackend silent = closer.add(RawBackend.start(request -> null));
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("silent", silent.uri()))
             .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofSeconds(10))).maxAttempts(1).build());
-        RawWebSocket raw = closer.add(RawWebSocket.connect(proxy.port()));
-        raw.write(raw.upgradeRequest("/", RawWebSocket.newKey()));
+        RawWebSocketConnection raw = closer.add(RawWebSocketConnection.open(proxy.port()));
+        raw.write(raw.upgradeRequest("/", RawWebSocketConnection.newKey()));
         await().atMost(Duration.ofSeconds(3)).until(() -> silent.requests().size() == 1);
         assertThat(proxy.activeConnections()).containsEntry("silent", 1);
 

@@ -18,8 +18,9 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import io.wslb.testing.TestCertificate;
 import java.net.URI;
 import java.nio.file.Path;
@@ -109,8 +110,8 @@ class BackendTlsTest {
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, at("b1", "localhost", backend.port()))
             .backendTls(trustingBackendCa()));
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/");
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/");
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
         }
@@ -124,7 +125,7 @@ class BackendTlsTest {
         EchoBackend backend = tlsBackend("b1", TestCertificate.selfSigned("localhost"));
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, at("b1", "localhost", backend.port())));
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/").status()).isEqualTo(502);
         }
         assertThat(backend.upgrades()).isEmpty();
@@ -152,7 +153,7 @@ class BackendTlsTest {
             .backendTls(BackendTls.builder().trustPem(backendCaPem).build()));
 
         assertThat(closer.add(WsClient.start()).connect(good.uri("/")).echo("mutual")).isEqualTo("mutual");
-        try (RawWebSocket raw = RawWebSocket.connect(without.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(without.port())) {
             assertThat(raw.upgrade("/").status()).isEqualTo(502);
         }
         assertThat(backend.upgrades()).as("only the balancer with a certificate got through").hasSize(1);

@@ -11,12 +11,13 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
 import io.wslb.strategies.AffinityResolvers;
 import io.wslb.strategies.BalancingStrategies;
-import java.util.ArrayList;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -126,8 +127,8 @@ class BalancingTest {
 
         String cookie;
         String home;
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/", "X-Test-Id: first");
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/", "X-Test-Id: first");
             assertThat(answer.status()).isEqualTo(101);
             String setCookie = answer.header("Set-Cookie");
             assertThat(setCookie).as(answer.toString()).isNotNull().startsWith("WSLB=");
@@ -137,8 +138,8 @@ class BalancingTest {
         }
 
         for (int i = 0; i < 5; i++) {
-            try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-                RawWebSocket.HttpResponse answer = raw.upgrade("/", "Cookie: " + cookie, "X-Test-Id: again-" + i);
+            try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+                RawHttpResponse answer = raw.upgrade("/", "Cookie: " + cookie, "X-Test-Id: again-" + i);
                 assertThat(answer.status()).isEqualTo(101);
                 assertThat(backends.connectionWith("X-Test-Id", "again-" + i).backend().name())
                     .as("reconnect %d with %s", i, cookie).isEqualTo(home);
@@ -148,8 +149,8 @@ class BalancingTest {
 
         Set<String> spread = new HashSet<>();
         for (int i = 0; i < 6; i++) {
-            try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-                RawWebSocket.HttpResponse answer = raw.upgrade("/", "X-Test-Id: fresh-" + i);
+            try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+                RawHttpResponse answer = raw.upgrade("/", "X-Test-Id: fresh-" + i);
                 assertThat(answer.status()).isEqualTo(101);
                 String landed = backends.connectionWith("X-Test-Id", "fresh-" + i).backend().name();
                 String issued = answer.header("Set-Cookie");
@@ -174,13 +175,13 @@ class BalancingTest {
         backends.get(0).setCookieOn101("backendSession=b1-private; Path=/");
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/", Balancers.roundRobin(events, backends.members()).build()));
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/");
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/");
             assertThat(answer.status()).isEqualTo(101);
             assertThat(answer.headers("Set-Cookie")).as(answer.toString()).contains("backendSession=b1-private; Path=/");
             closeCleanly(raw);
         }
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/").status()).isEqualTo(101);
             closeCleanly(raw);
         }
@@ -191,7 +192,7 @@ class BalancingTest {
         proxy.awaitNothingOpen();
     }
 
-    private static void closeCleanly(RawWebSocket raw) throws Exception {
-        assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+    private static void closeCleanly(RawWebSocketConnection raw) throws Exception {
+        assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
     }
 }

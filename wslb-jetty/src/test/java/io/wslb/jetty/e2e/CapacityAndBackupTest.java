@@ -13,8 +13,9 @@ import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.jetty.testing.Ports;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -42,8 +43,8 @@ class CapacityAndBackupTest {
         WsClient client = closer.add(WsClient.start());
         ClientSocket first = client.connect(proxy.uri("/chat"));
 
-        RawWebSocket.HttpResponse refused;
-        try (RawWebSocket second = RawWebSocket.connect(proxy.port())) {
+        RawHttpResponse refused;
+        try (RawWebSocketConnection second = RawWebSocketConnection.open(proxy.port())) {
             refused = second.upgrade("/chat");
         }
 

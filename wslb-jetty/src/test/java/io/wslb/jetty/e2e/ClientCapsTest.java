@@ -13,11 +13,12 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
 import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.testing.Fault;
 import io.wslb.testing.FaultProxy;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -44,9 +45,9 @@ class ClientCapsTest {
     }
 
     /** Writes an upgrade request and leaves it waiting for an answer. */
-    private RawWebSocket startHandshake(String fromIp, LoadBalancerProxy proxy) throws Exception {
-        RawWebSocket raw = closer.add(RawWebSocket.connectFrom(fromIp, proxy.port()));
-        raw.write(raw.upgradeRequest("/", RawWebSocket.newKey()));
+    private RawWebSocketConnection startHandshake(String fromIp, LoadBalancerProxy proxy) throws Exception {
+        RawWebSocketConnection raw = closer.add(RawWebSocketConnection.openFrom(fromIp, proxy.port()));
+        raw.write(raw.upgradeRequest("/", RawWebSocketConnection.newKey()));
         return raw;
     }
 
@@ -59,12 +60,12 @@ class ClientCapsTest {
         ClientSocket one = client.connect(proxy.uri("/1"));
         ClientSocket two = client.connect(proxy.uri("/2"));
 
-        try (RawWebSocket third = RawWebSocket.connectFrom("127.0.0.1", proxy.port())) {
-            RawWebSocket.HttpResponse answer = third.upgrade("/3");
+        try (RawWebSocketConnection third = RawWebSocketConnection.openFrom("127.0.0.1", proxy.port())) {
+            RawHttpResponse answer = third.upgrade("/3");
             assertThat(answer.status()).as(answer.toString()).isEqualTo(429);
             assertThat(answer.header("Retry-After")).isEqualTo("1");
         }
-        try (RawWebSocket other = RawWebSocket.connectFrom("127.0.0.2", proxy.port())) {
+        try (RawWebSocketConnection other = RawWebSocketConnection.openFrom("127.0.0.2", proxy.port())) {
             assertThat(other.upgrade("/other").status()).as("another address is not limited").isEqualTo(101);
         }
         assertThat(one.echo("still")).isEqualTo("still");
@@ -88,30 +89,30 @@ class ClientCapsTest {
                 .admissionLimits(AdmissionLimits.unlimited().withMaxPendingHandshakesPerClient(2).withMaxPendingHandshakes(3))
                 .maxAttempts(1).timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofSeconds(20))).outlierDetection(OutlierDetection.disabled())
                 .build()));
-        List<RawWebSocket> waiting = new ArrayList<>();
+        List<RawWebSocketConnection> waiting = new ArrayList<>();
         waiting.add(startHandshake("127.0.0.11", proxy));
         waiting.add(startHandshake("127.0.0.11", proxy));
         await().atMost(Duration.ofSeconds(5)).until(() -> LoadBalancerRuntime.of(proxy.balancer()).router().pendingHandshakes() == 2);
 
-        try (RawWebSocket third = RawWebSocket.connectFrom("127.0.0.11", proxy.port())) {
+        try (RawWebSocketConnection third = RawWebSocketConnection.openFrom("127.0.0.11", proxy.port())) {
             assertThat(third.upgrade("/").status()).as("a third from the same address").isEqualTo(429);
         }
         waiting.add(startHandshake("127.0.0.12", proxy));
         await().atMost(Duration.ofSeconds(5)).until(() -> LoadBalancerRuntime.of(proxy.balancer()).router().pendingHandshakes() == 3);
-        try (RawWebSocket fourth = RawWebSocket.connectFrom("127.0.0.13", proxy.port())) {
-            RawWebSocket.HttpResponse answer = fourth.upgrade("/");
+        try (RawWebSocketConnection fourth = RawWebSocketConnection.openFrom("127.0.0.13", proxy.port())) {
+            RawHttpResponse answer = fourth.upgrade("/");
             assertThat(answer.status()).as("over the total: " + answer).isEqualTo(503);
             assertThat(answer.header("Retry-After")).isNotNull();
         }
         assertThat(events.rejected).extracting(EventLog.Rejected::cause)
             .containsExactly(RejectCause.TOO_MANY_CONNECTIONS, RejectCause.TOO_MANY_PENDING_HANDSHAKES);
 
-        for (RawWebSocket raw : waiting) {
+        for (RawWebSocketConnection raw : waiting) {
             raw.close();
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> LoadBalancerRuntime.of(proxy.balancer()).router().pendingHandshakes() == 0);
         hang.set(Fault.PASS);
-        try (RawWebSocket again = RawWebSocket.connectFrom("127.0.0.11", proxy.port())) {
+        try (RawWebSocketConnection again = RawWebSocketConnection.openFrom("127.0.0.11", proxy.port())) {
             assertThat(again.upgrade("/").status()).as("the address's slots were given back").isEqualTo(101);
         }
         proxy.awaitNothingOpen();

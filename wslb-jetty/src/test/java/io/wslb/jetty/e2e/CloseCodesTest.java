@@ -12,8 +12,9 @@ import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
@@ -93,10 +94,10 @@ class CloseCodesTest {
     @Test
     void clientVanishingWithoutCloseFrame_givesTheBackendA1001Close() throws Exception {
         LoadBalancerProxy proxy = proxy(Duration.ofMinutes(1));
-        RawWebSocket raw = RawWebSocket.connect(proxy.port());
+        RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
         assertThat(raw.upgrade("/").status()).isEqualTo(101);
-        raw.sendText("hi");
-        assertThat(raw.readFrame().text()).isEqualTo("hi");
+        raw.send(Frame.text("hi"));
+        assertThat(raw.read().text()).isEqualTo("hi");
 
         raw.abort();
 

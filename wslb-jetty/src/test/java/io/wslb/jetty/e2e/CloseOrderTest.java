@@ -10,7 +10,8 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -51,12 +52,12 @@ class CloseOrderTest {
 
     @Test
     void aClosingHandshakeStartedByTheClient_endsTheConnection_withoutWaitingForTheClientsFin() throws Exception {
-        RawWebSocket client = closer.add(RawWebSocket.connect(proxy.port()));
+        RawWebSocketConnection client = closer.add(RawWebSocketConnection.open(proxy.port()));
         assertThat(client.upgrade("/").status()).isEqualTo(101);
 
-        client.sendClose(1000, "bye");
-        assertThat(client.awaitCloseFrame(Duration.ofSeconds(3)).closeCode()).isEqualTo(1000);
-        assertThat(client.awaitEndOfStream(Duration.ofSeconds(3))).as("the proxy closed the TCP connection").isTrue();
+        client.send(Frame.close(1000, "bye"));
+        assertThat(client.awaitCloseFrame(Duration.ofSeconds(3)).closeStatus()).isEqualTo(1000);
+        assertThat(client.discardUntilEndOfStream(Duration.ofSeconds(3))).as("the proxy closed the TCP connection").isTrue();
 
         await().atMost(BEFORE_THE_LINGER).until(() -> events.closed.size() == 1);
         assertThat(events.closed.get(0).cause()).isEqualTo(CloseCause.CLIENT_CLOSED);
@@ -65,15 +66,15 @@ class CloseOrderTest {
 
     @Test
     void aClosingHandshakeStartedByTheBackend_endsTheConnection_withoutWaitingForTheClientsFin() throws Exception {
-        RawWebSocket client = closer.add(RawWebSocket.connect(proxy.port()));
+        RawWebSocketConnection client = closer.add(RawWebSocketConnection.open(proxy.port()));
         assertThat(client.upgrade("/", "X-Test-Id: backend-closes").status()).isEqualTo(101);
 
         BackendConnection backend = backends.connectionWith("X-Test-Id", "backend-closes");
         backend.close(1000, "done");
-        RawWebSocket.Frame close = client.awaitCloseFrame(Duration.ofSeconds(3));
-        assertThat(close.closeCode()).isEqualTo(1000);
-        client.sendClose(1000, "");
-        assertThat(client.awaitEndOfStream(Duration.ofSeconds(3))).as("the proxy closed the TCP connection").isTrue();
+        Frame close = client.awaitCloseFrame(Duration.ofSeconds(3));
+        assertThat(close.closeStatus()).isEqualTo(1000);
+        client.send(Frame.close(1000, ""));
+        assertThat(client.discardUntilEndOfStream(Duration.ofSeconds(3))).as("the proxy closed the TCP connection").isTrue();
 
         await().atMost(BEFORE_THE_LINGER).until(() -> events.closed.size() == 1);
         assertThat(events.closed.get(0).cause()).isEqualTo(CloseCause.BACKEND_CLOSED);

@@ -9,8 +9,9 @@ import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.ScriptedBackend;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -70,15 +71,15 @@ class CloseTimeoutTest {
     void aClientCloseTheBackendNeverAnswers_bothSocketsAreClosedAfterTheCloseTimeout() throws Exception {
         ScriptedBackend backend = closer.add(ScriptedBackend.start(path -> CloseTimeoutTest::neverAnswersClose));
         LoadBalancerProxy proxy = proxy(backend, CLOSE_TIMEOUT);
-        RawWebSocket client = closer.add(RawWebSocket.connect(proxy.port()));
+        RawWebSocketConnection client = closer.add(RawWebSocketConnection.open(proxy.port()));
         assertThat(client.upgrade("/").status()).isEqualTo(101);
 
         long sent = System.nanoTime();
-        client.sendClose(1000, "bye");
+        client.send(Frame.close(1000, "bye"));
         await("the backend received the client's close frame").atMost(WITHIN)
             .until(() -> backend.peers().get(0).frames().stream().anyMatch(f -> f.opcode() == 0x8));
 
-        assertThat(client.awaitEndOfStream(WITHIN)).as("the proxy closed the client's socket").isTrue();
+        assertThat(client.discardUntilEndOfStream(WITHIN)).as("the proxy closed the client's socket").isTrue();
         long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
         assertThat(elapsedMillis).as("ms from the client's close frame to the end of its socket, with a 1 s close timeout")
             .isBetween(800L, WITHIN.toMillis());
@@ -93,15 +94,15 @@ class CloseTimeoutTest {
     void aBackendCloseTheClientNeverAnswers_bothSocketsAreClosedAfterTheCloseTimeout() throws Exception {
         ScriptedBackend backend = closer.add(ScriptedBackend.start(path -> CloseTimeoutTest::closesFirst));
         LoadBalancerProxy proxy = proxy(backend, CLOSE_TIMEOUT);
-        RawWebSocket client = closer.add(RawWebSocket.connect(proxy.port()));
+        RawWebSocketConnection client = closer.add(RawWebSocketConnection.open(proxy.port()));
         assertThat(client.upgrade("/").status()).isEqualTo(101);
 
-        RawWebSocket.Frame close = client.awaitCloseFrame(WITHIN);
+        Frame close = client.awaitCloseFrame(WITHIN);
         long received = System.nanoTime();
-        assertThat(close.closeCode()).as("the backend's close frame, relayed").isEqualTo(1000);
+        assertThat(close.closeStatus()).as("the backend's close frame, relayed").isEqualTo(1000);
 
         // The client never answers: the proxy gives up after the close timeout.
-        assertThat(client.awaitEndOfStream(WITHIN)).as("the proxy closed the client's socket").isTrue();
+        assertThat(client.discardUntilEndOfStream(WITHIN)).as("the proxy closed the client's socket").isTrue();
         long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - received);
         assertThat(elapsedMillis).as("ms from the relayed close frame to the end of the client's socket, with a 1 s close timeout")
             .isBetween(500L, WITHIN.toMillis());
@@ -116,15 +117,15 @@ class CloseTimeoutTest {
     void aNormalClosingHandshakeStartedByTheClient_isNotDelayedByTheCloseTimeout() throws Exception {
         ScriptedBackend backend = closer.add(ScriptedBackend.start(path -> ScriptedBackend.ECHO));
         LoadBalancerProxy proxy = proxy(backend, Duration.ofSeconds(20));
-        RawWebSocket client = closer.add(RawWebSocket.connect(proxy.port()));
+        RawWebSocketConnection client = closer.add(RawWebSocketConnection.open(proxy.port()));
         assertThat(client.upgrade("/").status()).isEqualTo(101);
-        client.sendText("before closing");
-        assertThat(client.readFrame().text()).isEqualTo("before closing");
+        client.send(Frame.text("before closing"));
+        assertThat(client.read().text()).isEqualTo("before closing");
 
         long start = System.nanoTime();
-        RawWebSocket.Frame answer = client.closeNormally();
+        Frame answer = client.closeNormally();
 
-        assertThat(answer.closeCode()).isEqualTo(1000);
+        assertThat(answer.closeStatus()).isEqualTo(1000);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
             .as("ms for the whole closing handshake, far below the 20 s close timeout").isLessThan(WITHIN.toMillis());
         await().atMost(WITHIN).until(() -> events.closed.size() == 1);
@@ -136,10 +137,10 @@ class CloseTimeoutTest {
     void aNormalClosingHandshakeStartedByTheBackend_isNotDelayedByTheCloseTimeout() throws Exception {
         ScriptedBackend backend = closer.add(ScriptedBackend.start(path -> CloseTimeoutTest::closesFirst));
         LoadBalancerProxy proxy = proxy(backend, Duration.ofSeconds(20));
-        RawWebSocket client = closer.add(RawWebSocket.connect(proxy.port()));
+        RawWebSocketConnection client = closer.add(RawWebSocketConnection.open(proxy.port()));
         assertThat(client.upgrade("/").status()).isEqualTo(101);
 
-        RawWebSocket.Frame close = client.awaitCloseFrame(WITHIN);
+        Frame close = client.awaitCloseFrame(WITHIN);
         long start = System.nanoTime();
         assertThat(client.answerCloseAndAwaitEnd(close, WITHIN)).as("the proxy closed the client's socket").isTrue();
 
@@ -157,17 +158,17 @@ class CloseTimeoutTest {
     void anOpenConnection_outlivesTheCloseTimeout() throws Exception {
         ScriptedBackend backend = closer.add(ScriptedBackend.start(path -> ScriptedBackend.ECHO));
         LoadBalancerProxy proxy = proxy(backend, CLOSE_TIMEOUT);
-        RawWebSocket client = closer.add(RawWebSocket.connect(proxy.port()));
+        RawWebSocketConnection client = closer.add(RawWebSocketConnection.open(proxy.port()));
         assertThat(client.upgrade("/").status()).isEqualTo(101);
 
         await("the backend connection staying open for longer than the close timeout")
             .during(CLOSE_TIMEOUT.multipliedBy(2)).atMost(CLOSE_TIMEOUT.multipliedBy(3))
             .until(() -> !backend.peers().get(0).ended().isDone());
 
-        client.sendText("still here");
-        RawWebSocket.Frame echoed = client.readFrame();
+        client.send(Frame.text("still here"));
+        Frame echoed = client.read();
         assertThat(new String(echoed.payload(), StandardCharsets.UTF_8)).isEqualTo("still here");
-        assertThat(client.closeNormally().closeCode()).isEqualTo(1000);
+        assertThat(client.closeNormally().closeStatus()).isEqualTo(1000);
         proxy.awaitNothingOpen();
     }
 }

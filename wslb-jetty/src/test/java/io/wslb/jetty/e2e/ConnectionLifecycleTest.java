@@ -10,10 +10,13 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.testing.Chopping;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.websocket.client.ClientUpgradeRequest;
@@ -41,9 +44,9 @@ class ConnectionLifecycleTest {
 
         ClientSocket closedByClient = tagged(client, proxy, "client-close");
         ClientSocket closedByBackend = tagged(client, proxy, "backend-close");
-        RawWebSocket vanishing = closer.add(RawWebSocket.connect(proxy.port()));
+        RawWebSocketConnection vanishing = closer.add(RawWebSocketConnection.open(proxy.port()));
         assertThat(vanishing.upgrade("/", "X-Test-Id: vanish").status()).isEqualTo(101);
-        RawWebSocket violating = closer.add(RawWebSocket.connect(proxy.port()));
+        RawWebSocketConnection violating = closer.add(RawWebSocketConnection.open(proxy.port()));
         assertThat(violating.upgrade("/", "X-Test-Id: violate").status()).isEqualTo(101);
         ClientSocket survivor = tagged(client, proxy, "survivor");
 
@@ -55,9 +58,9 @@ class ConnectionLifecycleTest {
         backends.connectionWith("X-Test-Id", "backend-close").close(1000, "bye");
         assertThat(closedByBackend.closed().get(5, TimeUnit.SECONDS).code()).isEqualTo(1000);
         vanishing.abort();
-        violating.sendFrame(true, 0x1, "unmasked".getBytes(StandardCharsets.UTF_8), false);
-        RawWebSocket.Frame close = violating.awaitCloseFrame(Duration.ofSeconds(3));
-        assertThat(close.closeCode()).isEqualTo(1002);
+        violating.sendAsIs(Chopping.whole(), List.of(Frame.of(0x1, "unmasked".getBytes(StandardCharsets.UTF_8))));
+        Frame close = violating.awaitCloseFrame(Duration.ofSeconds(3));
+        assertThat(close.closeStatus()).isEqualTo(1002);
         violating.answerCloseAndAwaitEnd(close, Duration.ofSeconds(3));
 
         await().atMost(Duration.ofSeconds(5))

@@ -11,10 +11,11 @@ import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import io.wslb.jetty.testing.RawWebSocket;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -105,16 +106,16 @@ class EchoThroughProxyTest {
 
     @Test
     void oneMebibyteSingleFrame_isRelayedWholeBothWays() throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/").status()).isEqualTo(101);
             byte[] bytes = new byte[1 << 20];
             new Random(3).nextBytes(bytes);
 
-            raw.sendFrame(true, 0x2, bytes, true);
+            raw.send(Frame.of(0x2, bytes));
 
             assertThat(raw.readMessage().payload()).isEqualTo(bytes);
             assertThat(backend.connections().get(0).binaries().poll()).isEqualTo(bytes);
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
         proxy.awaitNothingOpen();
     }
@@ -216,7 +217,7 @@ class EchoThroughProxyTest {
 
     @Test
     void framesWrittenOneByteAtATime_areRelayedIntact() throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/").status()).isEqualTo(101);
             byte[] small = "tiny".getBytes(StandardCharsets.UTF_8);
             byte[] medium = new byte[300]; // 16-bit length form
@@ -225,11 +226,11 @@ class EchoThroughProxyTest {
             new Random(8).nextBytes(large);
 
             for (byte[] payload : List.of(small, medium)) {
-                for (byte b : RawWebSocket.frame(true, 0x2, payload, true)) {
+                for (byte b : Frame.of(0x2, payload).masked().encode()) {
                     raw.write(new byte[] {b});
                 }
             }
-            byte[] largeFrame = RawWebSocket.frame(true, 0x2, large, true);
+            byte[] largeFrame = Frame.of(0x2, large).masked().encode();
             for (int i = 0; i < 20; i++) {
                 raw.write(new byte[] {largeFrame[i]}); // the header and the start of the payload, byte by byte
             }
@@ -238,20 +239,20 @@ class EchoThroughProxyTest {
             assertThat(raw.readMessage().payload()).isEqualTo(small);
             assertThat(raw.readMessage().payload()).isEqualTo(medium);
             assertThat(raw.readMessage().payload()).isEqualTo(large);
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
         proxy.awaitNothingOpen();
     }
 
     @Test
     void manyFramesInOneWrite_areAllRelayed() throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/").status()).isEqualTo(101);
             ByteArrayOutputStream burst = new ByteArrayOutputStream();
             for (int i = 0; i < 200; i++) {
-                burst.writeBytes(RawWebSocket.frame(true, 0x1, ("msg-" + i).getBytes(StandardCharsets.UTF_8), true));
+                burst.writeBytes(Frame.of(0x1, ("msg-" + i).getBytes(StandardCharsets.UTF_8)).masked().encode());
                 if (i % 50 == 0) {
-                    burst.writeBytes(RawWebSocket.frame(true, 0x9, ("ping-" + i).getBytes(StandardCharsets.UTF_8), true));
+                    burst.writeBytes(Frame.of(0x9, ("ping-" + i).getBytes(StandardCharsets.UTF_8)).masked().encode());
                 }
             }
 
@@ -260,8 +261,8 @@ class EchoThroughProxyTest {
             int texts = 0;
             int pongs = 0;
             while (texts < 200) {
-                RawWebSocket.Frame frame = raw.readFrame();
-                assertThat(frame.masked()).as("frames toward a client are never masked").isFalse();
+                Frame frame = raw.read();
+                assertThat(frame.isMasked()).as("frames toward a client are never masked").isFalse();
                 if (frame.opcode() == 0x1) {
                     assertThat(frame.text()).isEqualTo("msg-" + texts);
                     texts++;
@@ -269,7 +270,7 @@ class EchoThroughProxyTest {
                     pongs++;
                 }
             }
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
             assertThat(pongs).isGreaterThanOrEqualTo(3);
         }
         proxy.awaitNothingOpen();

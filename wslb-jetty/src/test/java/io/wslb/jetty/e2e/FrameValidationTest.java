@@ -15,12 +15,16 @@ import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.jetty.testing.RawBackend;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.testing.Chopping;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,9 +55,9 @@ class FrameValidationTest {
         closer.close();
     }
 
-    private RawWebSocket upgraded() throws Exception {
-        RawWebSocket raw = closer.add(RawWebSocket.connect(proxy.port()));
-        RawWebSocket.HttpResponse answer = raw.upgrade("/");
+    private RawWebSocketConnection upgraded() throws Exception {
+        RawWebSocketConnection raw = closer.add(RawWebSocketConnection.open(proxy.port()));
+        RawHttpResponse answer = raw.upgrade("/");
         assertThat(answer.status()).as(answer.toString()).isEqualTo(101);
         return raw;
     }
@@ -65,12 +69,12 @@ class FrameValidationTest {
 
     @Test
     void unmaskedClientFrame_getsClose1002AndIsNotRelayed() throws Exception {
-        RawWebSocket raw = upgraded();
+        RawWebSocketConnection raw = upgraded();
 
-        raw.sendFrame(true, 0x1, "unmasked".getBytes(StandardCharsets.UTF_8), false);
+        raw.sendAsIs(Chopping.whole(), List.of(Frame.of(0x1, "unmasked".getBytes(StandardCharsets.UTF_8))));
 
-        RawWebSocket.Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
-        assertThat(close.closeCode()).as(close.toString()).isEqualTo(1002);
+        Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
+        assertThat(close.closeStatus()).as(close.toString()).isEqualTo(1002);
         assertThat(raw.answerCloseAndAwaitEnd(close, Duration.ofSeconds(3))).as("the proxy closes the socket").isTrue();
         BackendConnection seen = onlyBackendConnection();
         assertThat(seen.closed().get(5, TimeUnit.SECONDS).code()).isEqualTo(1001);
@@ -81,16 +85,16 @@ class FrameValidationTest {
 
     @Test
     void frameOverMaxFrameSize_getsClose1009BeforeItsPayloadIsRelayed() throws Exception {
-        RawWebSocket raw = upgraded();
-        raw.sendText("small one first");
-        assertThat(raw.readFrame().text()).isEqualTo("small one first");
+        RawWebSocketConnection raw = upgraded();
+        raw.send(Frame.text("small one first"));
+        assertThat(raw.read().text()).isEqualTo("small one first");
 
         // Only the header and 10 bytes of a frame announcing MAX_FRAME + 1 bytes: the proxy must decide on the header.
-        raw.write(RawWebSocket.frameHeader(true, 0x2, MAX_FRAME + 1, new byte[] {1, 2, 3, 4}));
+        raw.write(Frame.of(0x2, new byte[0]).masked(new byte[] {1, 2, 3, 4}).headerAnnouncing(MAX_FRAME + 1));
         raw.write(new byte[10]);
 
-        RawWebSocket.Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
-        assertThat(close.closeCode()).as(close.toString()).isEqualTo(1009);
+        Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
+        assertThat(close.closeStatus()).as(close.toString()).isEqualTo(1009);
         assertThat(raw.answerCloseAndAwaitEnd(close, Duration.ofSeconds(3))).as("the proxy closes the socket").isTrue();
         BackendConnection seen = onlyBackendConnection();
         assertThat(seen.closed().get(5, TimeUnit.SECONDS).code()).isEqualTo(1001);
@@ -102,30 +106,30 @@ class FrameValidationTest {
 
     @Test
     void frameOfExactlyMaxFrameSize_passes() throws Exception {
-        RawWebSocket raw = upgraded();
+        RawWebSocketConnection raw = upgraded();
         byte[] payload = new byte[MAX_FRAME];
         Arrays.fill(payload, (byte) 'x');
 
-        raw.sendFrame(true, 0x2, payload, true);
+        raw.send(Frame.of(0x2, payload));
 
-        RawWebSocket.Frame echo = raw.readFrame();
+        Frame echo = raw.read();
         assertThat(echo.opcode()).isEqualTo(0x2);
         assertThat(echo.payload()).isEqualTo(payload);
-        assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+        assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         proxy.awaitNothingOpen();
     }
 
     @Test
     void fragmentedMessageOverMaxMessageSize_getsClose1009AndNeverReachesTheBackendWhole() throws Exception {
-        RawWebSocket raw = upgraded();
+        RawWebSocketConnection raw = upgraded();
         byte[] part = new byte[1000];
 
-        raw.sendFrame(false, 0x2, part, true);
-        raw.sendFrame(false, 0x0, part, true);
-        raw.sendFrame(true, 0x0, part, true); // 3000 bytes in all, over 2048
+        raw.send(Frame.of(0x2, part).fin(false));
+        raw.send(Frame.of(0x0, part).fin(false));
+        raw.send(Frame.of(0x0, part)); // 3000 bytes in all, over 2048
 
-        RawWebSocket.Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
-        assertThat(close.closeCode()).as(close.toString()).isEqualTo(1009);
+        Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
+        assertThat(close.closeStatus()).as(close.toString()).isEqualTo(1009);
         assertThat(raw.answerCloseAndAwaitEnd(close, Duration.ofSeconds(3))).as("the proxy closes the socket").isTrue();
         BackendConnection seen = onlyBackendConnection();
         assertThat(seen.closed().get(5, TimeUnit.SECONDS).code()).isEqualTo(1001);
@@ -135,12 +139,12 @@ class FrameValidationTest {
 
     @Test
     void reservedOpcode_getsClose1002() throws Exception {
-        RawWebSocket raw = upgraded();
+        RawWebSocketConnection raw = upgraded();
 
-        raw.sendFrame(true, 0x3, new byte[] {1}, true);
+        raw.send(Frame.of(0x3, new byte[] {1}));
 
-        RawWebSocket.Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
-        assertThat(close.closeCode()).isEqualTo(1002);
+        Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
+        assertThat(close.closeStatus()).isEqualTo(1002);
         assertThat(raw.answerCloseAndAwaitEnd(close, Duration.ofSeconds(3))).as("the proxy closes the socket").isTrue();
         assertThat(onlyBackendConnection().closed().get(5, TimeUnit.SECONDS).code()).isEqualTo(1001);
         proxy.awaitNothingOpen();
@@ -148,14 +152,14 @@ class FrameValidationTest {
 
     @Test
     void reservedBitWithoutAnExtension_getsClose1002() throws Exception {
-        RawWebSocket raw = upgraded();
-        byte[] frame = RawWebSocket.frame(true, 0x1, "rsv1".getBytes(StandardCharsets.UTF_8), true);
+        RawWebSocketConnection raw = upgraded();
+        byte[] frame = Frame.of(0x1, "rsv1".getBytes(StandardCharsets.UTF_8)).masked().encode();
         frame[0] |= 0x40;
 
         raw.write(frame);
 
-        RawWebSocket.Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
-        assertThat(close.closeCode()).isEqualTo(1002);
+        Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
+        assertThat(close.closeStatus()).isEqualTo(1002);
         assertThat(raw.answerCloseAndAwaitEnd(close, Duration.ofSeconds(3))).as("the proxy closes the socket").isTrue();
         assertThat(onlyBackendConnection().messageCount()).isZero();
         proxy.awaitNothingOpen();
@@ -163,30 +167,30 @@ class FrameValidationTest {
 
     @Test
     void controlFrameLongerThan125Bytes_getsClose1002() throws Exception {
-        RawWebSocket raw = upgraded();
+        RawWebSocketConnection raw = upgraded();
 
-        raw.sendFrame(true, 0x9, new byte[126], true);
+        raw.send(Frame.of(0x9, new byte[126]));
 
-        RawWebSocket.Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
-        assertThat(close.closeCode()).isEqualTo(1002);
+        Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
+        assertThat(close.closeStatus()).isEqualTo(1002);
         assertThat(raw.answerCloseAndAwaitEnd(close, Duration.ofSeconds(3))).as("the proxy closes the socket").isTrue();
         proxy.awaitNothingOpen();
     }
 
     @Test
     void bytesSentBeforeThe101_areNotForwarded() throws Exception {
-        RawWebSocket raw = closer.add(RawWebSocket.connect(proxy.port()));
-        String key = RawWebSocket.newKey();
+        RawWebSocketConnection raw = closer.add(RawWebSocketConnection.open(proxy.port()));
+        String key = RawWebSocketConnection.newKey();
         ByteArrayOutputStream both = new ByteArrayOutputStream();
         both.writeBytes(raw.upgradeRequest("/", key).getBytes(StandardCharsets.ISO_8859_1));
-        both.writeBytes(RawWebSocket.frame(true, 0x1, "too early".getBytes(StandardCharsets.UTF_8), true));
+        both.writeBytes(Frame.of(0x1, "too early".getBytes(StandardCharsets.UTF_8)).masked().encode());
 
         raw.write(both.toByteArray());
-        RawWebSocket.HttpResponse answer = raw.readResponse();
+        RawHttpResponse answer = raw.readResponse();
 
         if (answer.status() == 101) {
             // Whatever the proxy does with the early bytes, it relays nothing of them; a close frame may follow.
-            RawWebSocket.Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
+            Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
             raw.answerCloseAndAwaitEnd(close, Duration.ofSeconds(3));
         }
         assertThat(backend.connections()).allSatisfy(c -> assertThat(c.messageCount()).isZero());
@@ -199,14 +203,14 @@ class FrameValidationTest {
         ClientSocket healthy = client.connect(proxy.uri("/"));
         assertThat(healthy.echo("before")).isEqualTo("before");
 
-        RawWebSocket abuser = upgraded();
-        abuser.sendFrame(true, 0x1, "unmasked".getBytes(StandardCharsets.UTF_8), false);
-        RawWebSocket.Frame abuserClose = abuser.awaitCloseFrame(Duration.ofSeconds(3));
-        assertThat(abuserClose.closeCode()).isEqualTo(1002);
-        RawWebSocket bigSender = upgraded();
-        bigSender.write(RawWebSocket.frameHeader(true, 0x2, 1L << 40, new byte[] {9, 9, 9, 9}));
-        RawWebSocket.Frame bigClose = bigSender.awaitCloseFrame(Duration.ofSeconds(3));
-        assertThat(bigClose.closeCode()).isEqualTo(1009);
+        RawWebSocketConnection abuser = upgraded();
+        abuser.sendAsIs(Chopping.whole(), List.of(Frame.of(0x1, "unmasked".getBytes(StandardCharsets.UTF_8))));
+        Frame abuserClose = abuser.awaitCloseFrame(Duration.ofSeconds(3));
+        assertThat(abuserClose.closeStatus()).isEqualTo(1002);
+        RawWebSocketConnection bigSender = upgraded();
+        bigSender.write(Frame.of(0x2, new byte[0]).masked(new byte[] {9, 9, 9, 9}).headerAnnouncing(1L << 40));
+        Frame bigClose = bigSender.awaitCloseFrame(Duration.ofSeconds(3));
+        assertThat(bigClose.closeStatus()).isEqualTo(1009);
         abuser.answerCloseAndAwaitEnd(abuserClose, Duration.ofSeconds(3));
         bigSender.answerCloseAndAwaitEnd(bigClose, Duration.ofSeconds(3));
 
@@ -221,14 +225,14 @@ class FrameValidationTest {
 
     @Test
     void violatorThatNeverAnswersTheClose_isStillReleasedWithoutLeaking() throws Exception {
-        RawWebSocket raw = upgraded();
+        RawWebSocketConnection raw = upgraded();
 
-        raw.sendFrame(true, 0x1, "unmasked".getBytes(StandardCharsets.UTF_8), false);
-        assertThat(raw.awaitCloseFrame(Duration.ofSeconds(3)).closeCode()).isEqualTo(1002);
+        raw.sendAsIs(Chopping.whole(), List.of(Frame.of(0x1, "unmasked".getBytes(StandardCharsets.UTF_8))));
+        assertThat(raw.awaitCloseFrame(Duration.ofSeconds(3)).closeStatus()).isEqualTo(1002);
 
         // The client keeps its socket open and says nothing more; the proxy must still let go of it.
         proxy.awaitNothingOpen(Duration.ofSeconds(8));
-        assertThat(raw.awaitEndOfStream(Duration.ofSeconds(1))).isTrue();
+        assertThat(raw.discardUntilEndOfStream(Duration.ofSeconds(1))).isTrue();
     }
 
     @Test
@@ -236,18 +240,18 @@ class FrameValidationTest {
         RawBackend hostile = closer.add(RawBackend.start(request -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             out.writeBytes(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
-                + RawWebSocket.acceptFor(RawBackend.keyOf(request)) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            out.writeBytes(RawWebSocket.frame(true, 0x1, "masked from a server".getBytes(StandardCharsets.UTF_8), true));
+                + RawWebSocketConnection.acceptFor(RawBackend.keyOf(request)) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.writeBytes(Frame.of(0x1, "masked from a server".getBytes(StandardCharsets.UTF_8)).masked().encode());
             return out.toByteArray();
         }));
         LoadBalancerProxy hostileProxy = closer.add(LoadBalancerProxy.handler("/",
             Balancers.roundRobin(events, Backend.of("hostile", hostile.uri())).build()));
-        RawWebSocket raw = closer.add(RawWebSocket.connect(hostileProxy.port()));
+        RawWebSocketConnection raw = closer.add(RawWebSocketConnection.open(hostileProxy.port()));
 
         assertThat(raw.upgrade("/").status()).isEqualTo(101);
 
-        RawWebSocket.Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
-        assertThat(close.closeCode()).as(close.toString()).isEqualTo(1011);
+        Frame close = raw.awaitCloseFrame(Duration.ofSeconds(3));
+        assertThat(close.closeStatus()).as(close.toString()).isEqualTo(1011);
         assertThat(raw.answerCloseAndAwaitEnd(close, Duration.ofSeconds(3))).as("the proxy closes the socket").isTrue();
         hostileProxy.awaitNothingOpen();
     }

@@ -10,8 +10,9 @@ import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.net.URI;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -46,8 +47,8 @@ class HandshakeForwardingTest {
     @Test
     void cookieAuthorizationAndOrigin_reachTheBackendUnchanged() throws Exception {
         LoadBalancerProxy proxy = proxyAtRoot();
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/app",
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/app",
                 "Cookie: session=abc123; theme=dark",
                 "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig",
                 "Origin: https://app.example.test",
@@ -59,7 +60,7 @@ class HandshakeForwardingTest {
             assertThat(seen.headers("Authorization")).containsExactly("Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig");
             assertThat(seen.headers("Origin")).containsExactly("https://app.example.test");
             assertThat(seen.headers("X-App-Header")).containsExactly("kept as is");
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
         proxy.awaitNothingOpen();
     }
@@ -67,7 +68,7 @@ class HandshakeForwardingTest {
     @Test
     void xForwardedFor_isTheClientIp() throws Exception {
         LoadBalancerProxy proxy = proxyAtRoot();
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/").status()).isEqualTo(101);
 
             BackendConnection.Upgrade seen = backend.upgrades().get(0);
@@ -77,7 +78,7 @@ class HandshakeForwardingTest {
             assertThat(seen.headers("Forwarded")).singleElement().asString()
                 .contains("for=127.0.0.1").contains("proto=http");
             assertThat(seen.headers("Host")).as("Host names the backend").containsExactly("127.0.0.1:" + backend.port());
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
         proxy.awaitNothingOpen();
     }
@@ -85,13 +86,13 @@ class HandshakeForwardingTest {
     @Test
     void clientSentXForwardedFor_isReplacedNotAppended() throws Exception {
         LoadBalancerProxy proxy = proxyAtRoot();
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/", "X-Forwarded-For: 6.6.6.6", "Forwarded: for=6.6.6.6").status()).isEqualTo(101);
 
             BackendConnection.Upgrade seen = backend.upgrades().get(0);
             assertThat(seen.headers("X-Forwarded-For")).containsExactly("127.0.0.1");
             assertThat(String.join(",", seen.headers("Forwarded"))).doesNotContain("6.6.6.6");
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
         proxy.awaitNothingOpen();
     }
@@ -99,8 +100,8 @@ class HandshakeForwardingTest {
     @Test
     void hopByHopHeaders_areNotForwarded() throws Exception {
         LoadBalancerProxy proxy = proxyAtRoot();
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/",
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/",
                 "Connection: Upgrade, X-Hop-Secret",
                 "X-Hop-Secret: must not pass",
                 "Keep-Alive: timeout=5, max=100",
@@ -116,7 +117,7 @@ class HandshakeForwardingTest {
             assertThat(seen.headers("TE")).isEmpty();
             assertThat(String.join(",", seen.headers("Connection"))).doesNotContainIgnoringCase("X-Hop-Secret");
             assertThat(seen.headers("X-End-To-End")).containsExactly("passes");
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
         proxy.awaitNothingOpen();
     }
@@ -141,13 +142,13 @@ class HandshakeForwardingTest {
     void mountPathItself_reachesTheBackendBasePath() throws Exception {
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/ws",
             Balancers.roundRobin(events, backend.backend("/base")).build()));
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/ws?a=b%20c&d").status()).isEqualTo(101);
 
             BackendConnection.Upgrade seen = backend.upgrades().get(0);
             assertThat(seen.path()).isEqualTo("/base");
             assertThat(seen.query()).isEqualTo("a=b%20c&d");
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
         proxy.awaitNothingOpen();
     }
@@ -157,15 +158,15 @@ class HandshakeForwardingTest {
     void dotSegmentsInTheClientPath_cannotEscapeTheBackendBasePath(String path) throws Exception {
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/ws",
             Balancers.roundRobin(events, backend.backend("/base")).build()));
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade(path);
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade(path);
 
             if (answer.status() == 101) {
                 String seen = backend.upgrades().get(0).path();
                 String resolved = URI.create("http://backend" + seen).normalize().getPath();
                 assertThat(resolved).as("backend path %s (as received: %s) for client path %s", resolved, seen, path)
                     .startsWith("/base/");
-                assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+                assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
             } else {
                 assertThat(answer.status()).as(answer.toString()).isBetween(400, 499);
             }
@@ -177,12 +178,12 @@ class HandshakeForwardingTest {
     void percentEncodingOfThePath_isKeptAsReceived() throws Exception {
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/ws",
             Balancers.roundRobin(events, backend.backend("/base")).build()));
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/ws/a%20b/caf%C3%A9?q=%26x").status()).isEqualTo(101);
 
             assertThat(backend.upgrades().get(0).path()).isEqualTo("/base/a%20b/caf%C3%A9");
             assertThat(backend.upgrades().get(0).query()).isEqualTo("q=%26x");
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
         proxy.awaitNothingOpen();
     }
@@ -190,15 +191,15 @@ class HandshakeForwardingTest {
     @Test
     void clientsSecWebSocketKey_isForwardedSoTheAcceptStaysValidEndToEnd() throws Exception {
         LoadBalancerProxy proxy = proxyAtRoot();
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            String key = RawWebSocket.newKey();
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            String key = RawWebSocketConnection.newKey();
             raw.write(raw.upgradeRequest("/", key));
-            RawWebSocket.HttpResponse answer = raw.readResponse();
+            RawHttpResponse answer = raw.readResponse();
 
             assertThat(answer.status()).isEqualTo(101);
-            assertThat(answer.headers("Sec-WebSocket-Accept")).containsExactly(RawWebSocket.acceptFor(key));
+            assertThat(answer.headers("Sec-WebSocket-Accept")).containsExactly(RawWebSocketConnection.acceptFor(key));
             assertThat(backend.upgrades().get(0).headers("Sec-WebSocket-Key")).containsExactly(key);
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
         proxy.awaitNothingOpen();
     }
@@ -207,8 +208,8 @@ class HandshakeForwardingTest {
     void requestOutsideTheMountPath_isLeftToTheNextHandlerAndNeverProxied() throws Exception {
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/ws",
             Balancers.roundRobin(events, backend.backend("/base")).build()));
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/wsx/room");
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/wsx/room");
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(404);
         }

@@ -9,7 +9,9 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -36,8 +38,8 @@ class HandshakeGuardTest {
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/",
             Balancers.roundRobin(events, backend.backend()).guard(bearer).build()));
 
-        RawWebSocket.HttpResponse refused;
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        RawHttpResponse refused;
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             refused = raw.upgrade("/chat", "Authorization: Bearer wrong");
         }
         assertThat(refused.status()).isEqualTo(401);
@@ -45,9 +47,9 @@ class HandshakeGuardTest {
         assertThat(backend.tcpConnections()).as("no backend contacted").isZero();
         assertThat(events.rejected).extracting(EventLog.Rejected::cause).containsExactly(RejectCause.UNAUTHORIZED);
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/chat", "Authorization: Bearer s3cret").status()).isEqualTo(101);
-            raw.sendText("hello");
+            raw.send(Frame.text("hello"));
             assertThat(raw.readMessage().text()).isEqualTo("hello");
         }
     }
@@ -58,11 +60,11 @@ class HandshakeGuardTest {
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/", Balancers.roundRobin(events, backend.backend())
             .guard(HandshakeGuard.originIn(List.of("https://chat.example.com"))).build()));
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/chat", "Origin: https://evil.example").status()).isEqualTo(403);
         }
         assertThat(backend.tcpConnections()).isZero();
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/chat", "Origin: https://chat.example.com").status()).isEqualTo(101);
         }
         assertThat(backend.upgrades()).singleElement()

@@ -9,7 +9,9 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,11 +39,11 @@ class HandshakeRateTest {
                 .ticker(() -> 42L) // time stands still: the bucket of 3 never refills during the test
                 .build()));
 
-        List<RawWebSocket> accepted = new ArrayList<>();
-        List<RawWebSocket.HttpResponse> refused = new ArrayList<>();
+        List<RawWebSocketConnection> accepted = new ArrayList<>();
+        List<RawHttpResponse> refused = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            RawWebSocket raw = closer.add(RawWebSocket.connect(proxy.port()));
-            RawWebSocket.HttpResponse response = raw.upgrade("/chat");
+            RawWebSocketConnection raw = closer.add(RawWebSocketConnection.open(proxy.port()));
+            RawHttpResponse response = raw.upgrade("/chat");
             if (response.status() == 101) {
                 accepted.add(raw);
             } else {
@@ -56,8 +58,8 @@ class HandshakeRateTest {
         });
         assertThat(events.rejected).extracting(EventLog.Rejected::cause).containsOnly(RejectCause.TOO_MANY_HANDSHAKES);
         assertThat(backend.tcpConnections()).isEqualTo(accepted.size());
-        for (RawWebSocket raw : accepted) {
-            raw.sendText("still fine");
+        for (RawWebSocketConnection raw : accepted) {
+            raw.send(Frame.text("still fine"));
             assertThat(raw.readMessage().text()).isEqualTo("still fine");
         }
     }

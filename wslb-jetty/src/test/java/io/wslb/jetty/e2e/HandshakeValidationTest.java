@@ -9,7 +9,9 @@ import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -78,9 +80,9 @@ class HandshakeValidationTest {
     void badHandshake_isAnsweredByTheProxyAndNeverReachesABackend(String what, int status, RejectCause cause, String request)
         throws Exception {
         String answerText;
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             raw.write(request.replace("{host}", "127.0.0.1:" + proxy.port()));
-            RawWebSocket.HttpResponse answer = raw.readResponse();
+            RawHttpResponse answer = raw.readResponse();
             answerText = answer.toString();
 
             assertThat(answer.status()).as(what + ": " + answer).isEqualTo(status);
@@ -99,10 +101,10 @@ class HandshakeValidationTest {
 
     @Test
     void missingHost_isAnswered400AndNeverReachesABackend() throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             raw.write("GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + KEY
                 + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
-            RawWebSocket.HttpResponse answer = raw.readResponse();
+            RawHttpResponse answer = raw.readResponse();
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(400);
         }
@@ -111,15 +113,15 @@ class HandshakeValidationTest {
 
     @Test
     void validHandshakeAfterBadOnes_stillWorks() throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             raw.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(raw.readResponse().status()).isEqualTo(426);
         }
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/").status()).isEqualTo(101);
-            raw.sendText("ok");
-            assertThat(raw.readFrame().text()).isEqualTo("ok");
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            raw.send(Frame.text("ok"));
+            assertThat(raw.read().text()).isEqualTo("ok");
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
         assertThat(backend.tcpConnections()).isEqualTo(1);
         proxy.awaitNothingOpen();

@@ -14,10 +14,11 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
 import io.wslb.testing.Fault;
 import io.wslb.testing.FaultProxy;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -45,12 +46,12 @@ class LivenessPingTest {
         EchoBackend backend = closer.add(EchoBackend.start("a"));
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/",
             Balancers.roundRobin(events, backend.backend()).timeouts(Balancers.TIMEOUTS.withPingInterval(PING)).build()));
-        RawWebSocket silent = closer.add(RawWebSocket.connect(proxy.port()));
+        RawWebSocketConnection silent = closer.add(RawWebSocketConnection.open(proxy.port()));
         assertThat(silent.upgrade("/chat").status()).isEqualTo(101);
 
-        RawWebSocket.Frame ping = silent.readFrame();
+        Frame ping = silent.read();
         assertThat(ping.opcode()).as("the proxy pings a silent client").isEqualTo(0x9);
-        assertThat(ping.masked()).as("frames to a client are not masked").isFalse();
+        assertThat(ping.isMasked()).as("frames to a client are not masked").isFalse();
 
         CloseStatus atBackend = backend.connections().get(0).closed().get(5, TimeUnit.SECONDS);
         assertThat(atBackend.code()).isEqualTo(1001);

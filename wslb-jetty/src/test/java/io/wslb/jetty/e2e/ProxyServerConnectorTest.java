@@ -11,17 +11,17 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
-import java.time.Duration;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,6 +29,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
@@ -131,7 +132,7 @@ class ProxyServerConnectorTest {
         ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
         // Taken before the connect, so that it precedes the server's accept (where the deadline starts).
         long start = System.nanoTime();
-        try (RawWebSocket slow = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection slow = RawWebSocketConnection.open(proxy.port())) {
             slow.write("GET /chat HTTP/1.1\r\n");
             // One header line every 200 ms: enough to keep any idle timeout from firing, never a complete head.
             trickle.scheduleAtFixedRate(() -> {
@@ -143,7 +144,7 @@ class ProxyServerConnectorTest {
             }, 200, 200, TimeUnit.MILLISECONDS);
             ClientSocket prompt = client.connect(proxy.uri("/chat"));
 
-            assertThat(slow.awaitEndOfStream(Duration.ofSeconds(5))).as("the slow client is cut").isTrue();
+            assertThat(slow.discardUntilEndOfStream(Duration.ofSeconds(5))).as("the slow client is cut").isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
             await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(prompt.echo("after the deadline")).isEqualTo("after the deadline"));
@@ -167,14 +168,14 @@ class ProxyServerConnectorTest {
             local.add(server::stop);
 
             // Raw clients, so that every client socket carries a tunnel (an HTTP client may keep a spare one).
-            List<RawWebSocket> sockets = new ArrayList<>();
+            List<RawWebSocketConnection> sockets = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
-                RawWebSocket socket = local.add(RawWebSocket.connect(connector.getLocalPort()));
+                RawWebSocketConnection socket = local.add(RawWebSocketConnection.open(connector.getLocalPort()));
                 assertThat(socket.upgrade("/s").status()).isEqualTo(101);
                 sockets.add(socket);
             }
             for (int i = 0; i < sockets.size(); i++) {
-                sockets.get(i).sendText("tunnel " + i);
+                sockets.get(i).send(Frame.text("tunnel " + i));
                 assertThat(sockets.get(i).readMessage().text()).isEqualTo("tunnel " + i);
             }
 

@@ -11,8 +11,9 @@ import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,9 +63,9 @@ class ServletMountTest {
 
     @Test
     void servletMount_rejectsAPlainGetWith426WithoutContactingTheBackend() throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             raw.write("GET /ws/chat HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-            RawWebSocket.HttpResponse answer = raw.readResponse();
+            RawHttpResponse answer = raw.readResponse();
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(426);
         }
@@ -74,8 +75,8 @@ class ServletMountTest {
     @Test
     void servletMount_relaysABackendRefusal() throws Exception {
         backend.refuseUpgrades(401, "who are you?");
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            RawWebSocket.HttpResponse answer = raw.upgrade("/ws/chat");
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            RawHttpResponse answer = raw.upgrade("/ws/chat");
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(401);
             assertThat(answer.bodyText()).contains("who are you?");

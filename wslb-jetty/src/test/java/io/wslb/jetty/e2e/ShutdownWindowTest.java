@@ -11,8 +11,8 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.testing.RawWebSocketConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +62,7 @@ class ShutdownWindowTest {
             }
         });
         await().atMost(Duration.ofSeconds(2)).until(() -> proxy.handler().isShutdown());
-        try (RawWebSocket late = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection late = RawWebSocketConnection.open(proxy.port())) {
             assertThat(late.upgrade("/chat").status()).as("a new client during the window").isEqualTo(503);
         }
 

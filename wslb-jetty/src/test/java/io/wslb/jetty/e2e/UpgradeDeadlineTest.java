@@ -1,7 +1,6 @@
 package io.wslb.jetty.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.wslb.Backend;
 import io.wslb.RejectCause;
@@ -11,8 +10,10 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.jetty.testing.RawBackend;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.ScriptedBackend;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.Socket;
@@ -52,7 +53,7 @@ class UpgradeDeadlineTest {
      */
     private static void drip101(ScriptedBackend.Peer peer) throws IOException {
         String head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
-            + RawWebSocket.acceptFor(RawBackend.keyOf(peer.head())) + "\r\n\r\n";
+            + RawWebSocketConnection.acceptFor(RawBackend.keyOf(peer.head())) + "\r\n\r\n";
         for (byte b : head.getBytes(StandardCharsets.ISO_8859_1)) {
             peer.write(new byte[] {b});
             waitForTheProxy(peer.socket(), DRIP);
@@ -83,14 +84,14 @@ class UpgradeDeadlineTest {
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("drip", dripping.uri()))
             .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofSeconds(1))).maxAttempts(1).build());
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             long start = System.nanoTime();
-            RawWebSocket.HttpResponse answer = raw.upgrade("/");
+            RawHttpResponse answer = raw.upgrade("/");
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(504);
             assertThat(elapsedMillis).as("ms to the answer, with a 1 s upgrade timeout").isBetween(800L, 4000L);
-            assertThat(raw.awaitEndOfStream(Duration.ofSeconds(3))).as("the client's socket closed after the 504").isTrue();
+            assertThat(raw.discardUntilEndOfStream(Duration.ofSeconds(3))).as("the client's socket closed after the 504").isTrue();
         }
         ScriptedBackend.Peer peer = dripping.peers().get(0);
         assertThat(peer.ended().get(3, TimeUnit.SECONDS)).as("how the backend connection ended").isEqualTo("eof");
@@ -107,15 +108,15 @@ class UpgradeDeadlineTest {
 
         // Two clients in turn: round robin offers the dripping backend first to at least one of them.
         for (int i = 0; i < 2; i++) {
-            try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+            try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
                 long start = System.nanoTime();
-                RawWebSocket.HttpResponse answer = raw.upgrade("/");
+                RawHttpResponse answer = raw.upgrade("/");
                 long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
                 assertThat(answer.status()).as(answer.toString()).isEqualTo(101);
                 assertThat(elapsedMillis).as("ms to the 101, with a 1 s upgrade timeout").isLessThan(4000L);
-                raw.sendText("hello " + i);
-                assertThat(raw.readFrame().text()).isEqualTo("hello " + i);
+                raw.send(Frame.text("hello " + i));
+                assertThat(raw.read().text()).isEqualTo("hello " + i);
                 raw.closeNormally();
             }
         }
@@ -134,7 +135,7 @@ class UpgradeDeadlineTest {
     private static ScriptedBackend.Script bloatedHead(String statusLine) {
         return peer -> {
             StringBuilder head = new StringBuilder(statusLine).append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
-            head.append("Sec-WebSocket-Accept: ").append(RawWebSocket.acceptFor(RawBackend.keyOf(peer.head()))).append("\r\n");
+            head.append("Sec-WebSocket-Accept: ").append(RawWebSocketConnection.acceptFor(RawBackend.keyOf(peer.head()))).append("\r\n");
             String pad = "x".repeat(1000);
             for (int i = 0; i < 20; i++) {
                 head.append("X-Pad-").append(i).append(": ").append(pad).append("\r\n");
@@ -148,9 +149,9 @@ class UpgradeDeadlineTest {
         LoadBalancerProxy proxy = proxy(Balancers.roundRobin(events, Backend.of("bloated", bloated.uri()))
             .timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofSeconds(10))).maxAttempts(1).build());
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             long start = System.nanoTime();
-            RawWebSocket.HttpResponse answer = raw.upgrade("/");
+            RawHttpResponse answer = raw.upgrade("/");
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
@@ -179,16 +180,16 @@ class UpgradeDeadlineTest {
         // The connector's idle timeout (Jetty's default is 30 s) runs out while the backend is being waited for.
         proxy.connector().setIdleTimeout(1000);
 
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             long start = System.nanoTime();
-            RawWebSocket.HttpResponse answer = raw.upgrade("/");
+            RawHttpResponse answer = raw.upgrade("/");
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(504);
             assertThat(answer.header("Connection")).as(answer.toString()).isEqualToIgnoringCase("close");
             assertThat(elapsedMillis).as("ms to the answer, with a 2.5 s upgrade timeout").isBetween(2000L, 5000L);
             long answered = System.nanoTime();
-            assertThat(raw.awaitEndOfStream(Duration.ofSeconds(3))).as("the client's socket closed after the 504").isTrue();
+            assertThat(raw.discardUntilEndOfStream(Duration.ofSeconds(3))).as("the client's socket closed after the 504").isTrue();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answered))
                 .as("ms from the 504 to the end of the client's socket, below the 1 s idle timeout").isLessThan(900L);
         }

@@ -2,6 +2,8 @@ package io.wslb.jetty.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import java.time.Duration;
 
 /**
@@ -45,15 +47,15 @@ public final class AbuseHarness implements AutoCloseable {
             assertThat(socket.echo("warm-up")).isEqualTo("warm-up");
             socket.close(1000, "warm-up done");
         }
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             raw.write("GET " + bystanderPath + " HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(raw.readResponse().status()).isEqualTo(426);
         }
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade(bystanderPath).status()).isEqualTo(101);
-            raw.sendText("warm-up");
+            raw.send(Frame.text("warm-up"));
             assertThat(raw.readMessage().text()).isEqualTo("warm-up");
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
         Baseline baseline = Baseline.take(proxy);
         return new AbuseHarness(baseline, Bystanders.start(client, proxy.uri(bystanderPath), count));

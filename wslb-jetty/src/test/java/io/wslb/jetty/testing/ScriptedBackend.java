@@ -1,10 +1,11 @@
 package io.wslb.jetty.testing;
 
 import io.wslb.testing.FrameReader;
-import java.io.FilterInputStream;
+import io.wslb.testing.RawWebSocketConnection;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -153,7 +154,7 @@ public final class ScriptedBackend implements AutoCloseable {
          */
         public void answer101(String... extraHeaderLines) throws IOException {
             StringBuilder b = new StringBuilder("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
-            b.append("Sec-WebSocket-Accept: ").append(RawWebSocket.acceptFor(RawBackend.keyOf(head))).append("\r\n");
+            b.append("Sec-WebSocket-Accept: ").append(RawWebSocketConnection.acceptFor(RawBackend.keyOf(head))).append("\r\n");
             for (String line : extraHeaderLines) {
                 b.append(line).append("\r\n");
             }
@@ -162,7 +163,7 @@ public final class ScriptedBackend implements AutoCloseable {
 
         /** Sends one unmasked frame and counts its bytes once the write returned. */
         public void sendFrame(boolean fin, int opcode, byte[] payload) throws IOException {
-            byte[] frame = RawWebSocket.frame(fin, opcode, payload, false);
+            byte[] frame = io.wslb.testing.Frame.of(opcode, payload).fin(fin).encode();
             write(frame);
             bytesWritten.addAndGet(frame.length);
         }

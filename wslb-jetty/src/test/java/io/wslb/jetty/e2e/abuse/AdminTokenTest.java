@@ -7,7 +7,8 @@ import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.AdminHandler;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.EventLog;
-import io.wslb.jetty.testing.RawWebSocket;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.net.URI;
@@ -70,13 +71,13 @@ class AdminTokenTest {
     }
 
     private static String answerWithoutDate(int port, String authorization) throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(port)) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(port)) {
             raw.write("GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + authorization + "\r\nConnection: close\r\n\r\n");
-            RawWebSocket.HttpResponse answer = raw.readResponse();
+            RawHttpResponse answer = raw.readResponse();
             List<String> headers = new ArrayList<>();
-            for (String[] h : answer.headers()) {
-                if (!h[0].equalsIgnoreCase("Date")) {
-                    headers.add(h[0] + ": " + h[1]);
+            for (Map.Entry<String, String> h : answer.headers()) {
+                if (!h.getKey().equalsIgnoreCase("Date")) {
+                    headers.add(h.getKey() + ": " + h.getValue());
                 }
             }
             return "HTTP " + answer.status() + " " + headers + " " + answer.bodyText();

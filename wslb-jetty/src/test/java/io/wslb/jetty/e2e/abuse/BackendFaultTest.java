@@ -8,10 +8,11 @@ import io.wslb.RejectCause;
 import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.EventLog;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.ScriptedBackend;
 import io.wslb.testing.Fault;
 import io.wslb.testing.FaultProxy;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -41,9 +42,9 @@ class BackendFaultTest extends AbuseTestBase {
     void aBackendRefusingConnections_gives502_whileItsOpenConnectionsAreServed() throws Exception {
         int rejectedBefore = events.rejected.size();
         network.set(Fault.REFUSE);
-        Map<Integer, RawWebSocket.HttpResponse> answers = new LinkedHashMap<>();
+        Map<Integer, RawHttpResponse> answers = new LinkedHashMap<>();
         for (int i = 0; i < 20; i++) {
-            try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+            try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
                 answers.put(i, raw.upgrade("/refused"));
             }
         }
@@ -53,18 +54,18 @@ class BackendFaultTest extends AbuseTestBase {
         assertThat(answers).allSatisfy((i, answer) -> assertThat(answer.status()).as(answer.toString()).isEqualTo(502));
         assertThat(events.rejected.subList(rejectedBefore, events.rejected.size())).hasSize(20)
             .extracting(EventLog.Rejected::cause).containsOnly(RejectCause.BACKEND_UNREACHABLE);
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/back").status()).as("once the backend listens again").isEqualTo(101);
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
     }
 
     @Test
     void aBackendThatAcceptsButNeverAnswers_gives504_andTheProxyClosesItsSocket() throws Exception {
         scripts.put("/hang", ScriptedBackend.SILENT);
-        Map<Integer, RawWebSocket.HttpResponse> answers = new LinkedHashMap<>();
+        Map<Integer, RawHttpResponse> answers = new LinkedHashMap<>();
         for (int i = 0; i < 10; i++) {
-            try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+            try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
                 answers.put(i, raw.upgrade("/hang"));
             }
         }
@@ -129,7 +130,7 @@ class BackendFaultTest extends AbuseTestBase {
         });
         answers.put("/wrong-accept", peer -> {
             peer.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
-                + RawWebSocket.acceptFor(RawWebSocket.newKey()) + "\r\n\r\n");
+                + RawWebSocketConnection.acceptFor(RawWebSocketConnection.newKey()) + "\r\n\r\n");
             peer.readToEnd();
         });
         return answers;
@@ -147,9 +148,9 @@ class BackendFaultTest extends AbuseTestBase {
 
     private void assertEachGets502AndTheBackendReadsEof(Map<String, ScriptedBackend.Script> invalid) throws Exception {
         scripts.putAll(invalid);
-        Map<String, RawWebSocket.HttpResponse> answers = new LinkedHashMap<>();
+        Map<String, RawHttpResponse> answers = new LinkedHashMap<>();
         for (String path : invalid.keySet()) {
-            try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+            try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
                 answers.put(path, path.equals("/another-extension-than-offered")
                     ? raw.upgrade(path, "Sec-WebSocket-Extensions: permessage-deflate") : raw.upgrade(path));
             }

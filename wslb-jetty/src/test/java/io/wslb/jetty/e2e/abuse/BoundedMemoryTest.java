@@ -3,8 +3,9 @@ package io.wslb.jetty.e2e.abuse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.ScriptedBackend;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -88,7 +89,7 @@ class BoundedMemoryTest extends AbuseTestBase {
     }
 
     /** Writes {@code unit} over and over until {@link #TRY} bytes or a failure, counting what was written. */
-    private static Thread flood(RawWebSocket raw, byte[] unit, AtomicLong written) {
+    private static Thread flood(RawWebSocketConnection raw, byte[] unit, AtomicLong written) {
         Thread t = new Thread(() -> {
             try {
                 while (written.get() < TRY) {
@@ -120,12 +121,12 @@ class BoundedMemoryTest extends AbuseTestBase {
     void aClientFloodingPingsAndNeverReadingThePongs_costsBoundedMemory_andIsThrottled() throws Exception {
         java.io.ByteArrayOutputStream pings = new java.io.ByteArrayOutputStream();
         for (int i = 0; i < 500; i++) {
-            pings.writeBytes(RawWebSocket.frame(true, 0x9, new byte[125], true));
+            pings.writeBytes(Frame.of(0x9, new byte[125]).masked().encode());
         }
         byte[] batch = pings.toByteArray();
         AtomicLong written = new AtomicLong();
         long samplesBefore = samples.get();
-        RawWebSocket raw = RawWebSocket.connect(proxy.port());
+        RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
         Thread flooder = null;
         try {
             assertThat(raw.upgrade("/pings").status()).isEqualTo(101);
@@ -160,7 +161,7 @@ class BoundedMemoryTest extends AbuseTestBase {
             }
         });
         long samplesBefore = samples.get();
-        RawWebSocket raw = RawWebSocket.connect(proxy.port());
+        RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
         try {
             assertThat(raw.upgrade("/push").status()).isEqualTo(101);
             ScriptedBackend.Peer pusher = backend.peers("/push").get(0);
@@ -170,7 +171,7 @@ class BoundedMemoryTest extends AbuseTestBase {
 
             assertBoundedWhileStalled("slow reader, backend pushing", stalledAt, samplesBefore);
             // The client can still read what was relayed, in order: nothing was dropped to keep memory bounded.
-            assertThat(raw.readFrame().payload()).hasSize(message.length);
+            assertThat(raw.read().payload()).hasSize(message.length);
         } finally {
             raw.abort();
         }
@@ -178,10 +179,10 @@ class BoundedMemoryTest extends AbuseTestBase {
 
     @Test
     void aClientUploadingWithoutReadingTheEcho_costsBoundedMemory_andIsThrottled() throws Exception {
-        byte[] frame = RawWebSocket.frame(true, 0x2, new byte[16 * 1024], true);
+        byte[] frame = Frame.of(0x2, new byte[16 * 1024]).masked().encode();
         AtomicLong written = new AtomicLong();
         long samplesBefore = samples.get();
-        RawWebSocket raw = RawWebSocket.connect(proxy.port());
+        RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
         Thread flooder = null;
         try {
             assertThat(raw.upgrade("/upload").status()).isEqualTo(101);

@@ -8,8 +8,10 @@ import io.wslb.RejectCause;
 import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.EventLog;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.ScriptedBackend;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -81,8 +83,8 @@ class HandshakeAbuseTest extends AbuseTestBase {
         return super.balancer(scripted).timeouts(Balancers.TIMEOUTS.withUpgrade(Duration.ofSeconds(30)));
     }
 
-    private RawWebSocket.HttpResponse exchange(String request) throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+    private RawHttpResponse exchange(String request) throws Exception {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             raw.write(request.replace("{host}", host()));
             return raw.readResponse();
         }
@@ -104,7 +106,7 @@ class HandshakeAbuseTest extends AbuseTestBase {
                     // At least 5 passes over every kind per thread, and on until the bystanders were checked.
                     for (int pass = 0; pass < 5 || stop.get() == 0; pass++) {
                         for (Malformed kind : kinds) {
-                            RawWebSocket.HttpResponse answer;
+                            RawHttpResponse answer;
                             try {
                                 answer = exchange(kind.request());
                             } catch (IOException e) {
@@ -151,10 +153,10 @@ class HandshakeAbuseTest extends AbuseTestBase {
             "form feed", "X-Evil: a\u000cX-Injected: yes",
             "DEL", "X-Evil: a\u007fX-Injected: yes",
             "CR LF inside a header name", "X-Ev\r\nil: a");
-        Map<String, RawWebSocket.HttpResponse> answers = new java.util.TreeMap<>();
+        Map<String, RawHttpResponse> answers = new java.util.TreeMap<>();
         for (Map.Entry<String, String> attack : attacks.entrySet()) {
-            try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-                raw.write(raw.upgradeRequest("/evil", RawWebSocket.newKey(), attack.getValue()));
+            try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+                raw.write(raw.upgradeRequest("/evil", RawWebSocketConnection.newKey(), attack.getValue()));
                 answers.put(attack.getKey(), raw.readResponse());
             }
         }
@@ -172,10 +174,10 @@ class HandshakeAbuseTest extends AbuseTestBase {
     void aBareLfInAHeader_endsTheLine_andTheBackendGetsOnlyWellFormedCrLfLines() throws Exception {
         // RFC 9112 section 2.2 lets a recipient take a bare LF for a line end. Jetty does: the client sent two
         // header lines, and the backend must get both as proper lines, never a LF inside a value.
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/bare-lf", "X-Evil: a\nX-Second: yes").status()).isEqualTo(101);
             harness.duringAbuse();
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
 
         String head = backend.peers("/bare-lf").get(0).head();
@@ -204,20 +206,20 @@ class HandshakeAbuseTest extends AbuseTestBase {
 
     @Test
     void encodedCrLfInTheQuery_reachesTheBackendStillEncoded_andInThePath_isRefusedByJettyOrForwardedEncoded() throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/crlf-query?q=%0D%0AX-Injected:%20yes").status()).isEqualTo(101);
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
-        RawWebSocket.HttpResponse refused;
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        RawHttpResponse refused;
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             refused = raw.upgrade("/crlf%0d%0aX-Injected:%20yes");
         }
         // An application may relax Jetty's URI checks: the path then reaches the handler, which forwards it encoded.
         httpConfiguration().setUriCompliance(UriCompliance.UNSAFE);
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             assertThat(raw.upgrade("/crlf%0d%0aX-Injected:%20yes").status()).isEqualTo(101);
             harness.duringAbuse();
-            assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
         }
 
         assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
@@ -238,15 +240,15 @@ class HandshakeAbuseTest extends AbuseTestBase {
         List<String> paths = List.of("/a/%2e%2e/admin", "/a/%2E%2E/admin", "/a/%2e./admin", "/a/.%2e/admin", "/a/..;x/admin",
             "/a/.;x/admin", "/a/%2e%2e");
         int rejectedBefore = events.rejected.size();
-        Map<String, RawWebSocket.HttpResponse> byJetty = upgrades(paths);
+        Map<String, RawHttpResponse> byJetty = upgrades(paths);
         int rejectedByTheHandlerUnderJettysChecks = events.rejected.size() - rejectedBefore;
         // With Jetty's URI checks relaxed by the application, wslb's own path check must still refuse each one.
         httpConfiguration().setUriCompliance(UriCompliance.UNSAFE);
         rejectedBefore = events.rejected.size();
-        Map<String, RawWebSocket.HttpResponse> byTheHandler = upgrades(paths);
+        Map<String, RawHttpResponse> byTheHandler = upgrades(paths);
         int rejectedByTheHandler = events.rejected.size() - rejectedBefore;
         // One that climbs above the root: Jetty refuses it even with its URI checks relaxed.
-        RawWebSocket.HttpResponse aboveTheRoot = upgrades(List.of("/%2e%2e/admin")).get("/%2e%2e/admin");
+        RawHttpResponse aboveTheRoot = upgrades(List.of("/%2e%2e/admin")).get("/%2e%2e/admin");
         harness.duringAbuse();
 
         // Under Jetty's default URI compliance, Jetty refuses them itself, before any handler runs.
@@ -263,10 +265,10 @@ class HandshakeAbuseTest extends AbuseTestBase {
         assertThat(backend.accepted()).as("TCP connections the backend accepted").isEqualTo(backendConnectionsBefore);
     }
 
-    private Map<String, RawWebSocket.HttpResponse> upgrades(List<String> paths) throws Exception {
-        Map<String, RawWebSocket.HttpResponse> answers = new java.util.LinkedHashMap<>();
+    private Map<String, RawHttpResponse> upgrades(List<String> paths) throws Exception {
+        Map<String, RawHttpResponse> answers = new java.util.LinkedHashMap<>();
         for (String path : paths) {
-            try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+            try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
                 answers.put(path, raw.upgrade(path));
             }
         }
@@ -275,16 +277,16 @@ class HandshakeAbuseTest extends AbuseTestBase {
 
     @Test
     void aFrameInTheSameWriteAsTheUpgrade_getsA101ThenClose1002_andNothingIsForwarded() throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             ByteArrayOutputStream both = new ByteArrayOutputStream();
-            both.writeBytes(raw.upgradeRequest("/early", RawWebSocket.newKey()).getBytes(StandardCharsets.ISO_8859_1));
-            both.writeBytes(RawWebSocket.frame(true, 0x1, "too early".getBytes(StandardCharsets.UTF_8), true));
+            both.writeBytes(raw.upgradeRequest("/early", RawWebSocketConnection.newKey()).getBytes(StandardCharsets.ISO_8859_1));
+            both.writeBytes(Frame.of(0x1, "too early".getBytes(StandardCharsets.UTF_8)).masked().encode());
             raw.write(both.toByteArray());
 
-            RawWebSocket.HttpResponse answer = raw.readResponse();
+            RawHttpResponse answer = raw.readResponse();
             assertThat(answer.status()).as(answer.toString()).isEqualTo(101);
-            RawWebSocket.Frame close = raw.awaitCloseFrame(Duration.ofSeconds(5));
-            assertThat(close.closeCode()).as(close.toString()).isEqualTo(1002);
+            Frame close = raw.awaitCloseFrame(Duration.ofSeconds(5));
+            assertThat(close.closeStatus()).as(close.toString()).isEqualTo(1002);
             harness.duringAbuse();
             assertThat(raw.answerCloseAndAwaitEnd(close, Duration.ofSeconds(5))).as("the proxy closes the socket").isTrue();
         }
@@ -298,12 +300,12 @@ class HandshakeAbuseTest extends AbuseTestBase {
     @Test
     void aFrameSentWhileTheBackendUpgradeIsPending_getsA400_andNothingIsForwarded() throws Exception {
         scripts.put("/pending", ScriptedBackend.SILENT);
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
-            raw.write(raw.upgradeRequest("/pending", RawWebSocket.newKey()));
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
+            raw.write(raw.upgradeRequest("/pending", RawWebSocketConnection.newKey()));
             await().atMost(Duration.ofSeconds(5)).until(() -> !backend.peers("/pending").isEmpty());
-            raw.sendText("too early");
+            raw.send(Frame.text("too early"));
 
-            RawWebSocket.HttpResponse answer = raw.readResponse();
+            RawHttpResponse answer = raw.readResponse();
             assertThat(answer.status()).as(answer.toString()).isEqualTo(400);
             assertThat(answer.header("Sec-WebSocket-Accept")).isNull();
             harness.duringAbuse();

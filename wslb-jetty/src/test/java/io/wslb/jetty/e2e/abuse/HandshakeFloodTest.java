@@ -7,7 +7,9 @@ import io.wslb.Backend;
 import io.wslb.RejectCause;
 import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.testing.EventLog;
-import io.wslb.jetty.testing.RawWebSocket;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -43,7 +45,7 @@ class HandshakeFloodTest extends AbuseTestBase {
         clock.addAndGet(10 * SECOND);
         long backendConnectionsBefore = backend.accepted();
         int rejectedBefore = events.rejected.size();
-        ConcurrentLinkedQueue<RawWebSocket> upgraded = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<RawWebSocketConnection> upgraded = new ConcurrentLinkedQueue<>();
         List<String> wrong = new CopyOnWriteArrayList<>();
         AtomicLong refused = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
@@ -53,8 +55,8 @@ class HandshakeFloodTest extends AbuseTestBase {
             for (int t = 0; t < 4; t++) {
                 senders.add(flood.submit(() -> {
                     for (int i = 0; i < 50 || !stop.get(); i++) {
-                        RawWebSocket raw = RawWebSocket.connect(proxy.port());
-                        RawWebSocket.HttpResponse answer = raw.upgrade("/flood");
+                        RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
+                        RawHttpResponse answer = raw.upgrade("/flood");
                         if (answer.status() == 101) {
                             upgraded.add(raw);
                             continue;
@@ -78,14 +80,14 @@ class HandshakeFloodTest extends AbuseTestBase {
             assertThat(wrong).as("answers other than 101 or 429 with Retry-After: 1").isEmpty();
             assertThat(upgraded).as("handshakes that passed").hasSize(RATE);
             assertThat(refused.get()).as("handshakes refused").isGreaterThanOrEqualTo(200 - RATE);
-            for (RawWebSocket raw : upgraded) {
-                raw.sendText("accepted and working");
+            for (RawWebSocketConnection raw : upgraded) {
+                raw.send(Frame.text("accepted and working"));
                 assertThat(raw.readMessage().text()).isEqualTo("accepted and working");
-                assertThat(raw.closeNormally().closeCode()).isEqualTo(1000);
+                assertThat(raw.closeNormally().closeStatus()).isEqualTo(1000);
             }
         } finally {
             flood.shutdownNow();
-            for (RawWebSocket raw : upgraded) {
+            for (RawWebSocketConnection raw : upgraded) {
                 raw.close();
             }
         }

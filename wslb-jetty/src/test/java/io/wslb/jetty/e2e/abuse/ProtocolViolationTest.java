@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.wslb.Backend;
 import io.wslb.FrameLimits;
 import io.wslb.WebSocketLoadBalancerBuilder;
-import io.wslb.jetty.testing.RawWebSocket;
+import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.testing.ScriptedBackend;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,7 +39,7 @@ class ProtocolViolationTest extends AbuseTestBase {
     }
 
     private static byte[] frame(boolean fin, int opcode, int length) {
-        return RawWebSocket.frame(fin, opcode, new byte[length], true);
+        return Frame.of(opcode, new byte[length]).fin(fin).masked().encode();
     }
 
     private static byte[] withFirstByte(byte[] frame, int orBits) {
@@ -55,7 +57,7 @@ class ProtocolViolationTest extends AbuseTestBase {
 
     private static List<Violation> violations() {
         List<Violation> list = new ArrayList<>();
-        list.add(new Violation("unmasked text frame", RawWebSocket.frame(true, 0x1, "unmasked".getBytes(StandardCharsets.UTF_8), false), 1002, false));
+        list.add(new Violation("unmasked text frame", Frame.of(0x1, "unmasked".getBytes(StandardCharsets.UTF_8)).encode(), 1002, false));
         list.add(new Violation("RSV1 without an extension", withFirstByte(frame(true, 0x1, 4), 0x40), 1002, false));
         list.add(new Violation("RSV2", withFirstByte(frame(true, 0x2, 4), 0x20), 1002, false));
         list.add(new Violation("RSV3", withFirstByte(frame(true, 0x2, 4), 0x10), 1002, false));
@@ -69,8 +71,8 @@ class ProtocolViolationTest extends AbuseTestBase {
         list.add(new Violation("64-bit length with the top bit set",
             concat(new byte[] {(byte) 0x82, (byte) (0x80 | 127), (byte) 0x80, 0, 0, 0, 0, 0, 0, 1}, MASK), 1002, false));
         list.add(new Violation("frame of maxFrameSize + 1 (header and 10 bytes sent)",
-            concat(RawWebSocket.frameHeader(true, 0x2, MAX_FRAME + 1, MASK), new byte[10]), 1009, false));
-        list.add(new Violation("frame header announcing 1 TiB", RawWebSocket.frameHeader(true, 0x2, 1L << 40, MASK), 1009, false));
+            concat(Frame.of(0x2, new byte[0]).masked(MASK).headerAnnouncing(MAX_FRAME + 1), new byte[10]), 1009, false));
+        list.add(new Violation("frame header announcing 1 TiB", Frame.of(0x2, new byte[0]).masked(MASK).headerAnnouncing(1L << 40), 1009, false));
         list.add(new Violation("fragmented message over maxMessageSize",
             concat(frame(false, 0x2, 1000), frame(false, 0x0, 1000), frame(true, 0x0, 1000)), 1009, true));
         return list;
@@ -79,10 +81,10 @@ class ProtocolViolationTest extends AbuseTestBase {
     @Test
     void everyKindOfProtocolViolation_getsItsCloseCode_andNothingOfItReachesTheBackend() throws Exception {
         List<Violation> violations = violations();
-        List<RawWebSocket> sockets = new ArrayList<>();
+        List<RawWebSocketConnection> sockets = new ArrayList<>();
         try {
             for (int i = 0; i < violations.size(); i++) {
-                RawWebSocket raw = RawWebSocket.connect(proxy.port());
+                RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
                 sockets.add(raw);
                 assertThat(raw.upgrade("/violation-" + i).status()).isEqualTo(101);
             }
@@ -93,13 +95,13 @@ class ProtocolViolationTest extends AbuseTestBase {
             harness.duringAbuse();
             for (int i = 0; i < violations.size(); i++) {
                 Violation v = violations.get(i);
-                RawWebSocket.Frame close = sockets.get(i).awaitCloseFrame(Duration.ofSeconds(5));
-                assertThat(close.closeCode()).as(v.what() + ": " + close).isEqualTo(v.code());
+                Frame close = sockets.get(i).awaitCloseFrame(Duration.ofSeconds(5));
+                assertThat(close.closeStatus()).as(v.what() + ": " + close).isEqualTo(v.code());
                 assertThat(sockets.get(i).answerCloseAndAwaitEnd(close, Duration.ofSeconds(5))).as(v.what() + ": the proxy closes the socket")
                     .isTrue();
             }
         } finally {
-            for (RawWebSocket raw : sockets) {
+            for (RawWebSocketConnection raw : sockets) {
                 raw.close();
             }
         }

@@ -9,8 +9,9 @@ import io.wslb.RejectCause;
 import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.EventLog;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.jetty.testing.ScriptedBackend;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawWebSocketConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -35,7 +36,7 @@ class VanishingClientTest extends AbuseTestBase {
             .timeouts(Balancers.TIMEOUTS.withConnect(Duration.ofMinutes(2)).withUpgrade(Duration.ofMinutes(2))).maxAttempts(1);
     }
 
-    private static void leave(RawWebSocket raw, boolean reset) throws Exception {
+    private static void leave(RawWebSocketConnection raw, boolean reset) throws Exception {
         if (reset) {
             raw.abort();
         } else {
@@ -48,17 +49,17 @@ class VanishingClientTest extends AbuseTestBase {
         scripts.put("/pending", ScriptedBackend.SILENT);
         int rejectedBefore = events.rejected.size();
         // While the backend upgrade is pending: the backend holds the request and never answers.
-        List<RawWebSocket> pending = new ArrayList<>();
+        List<RawWebSocketConnection> pending = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            RawWebSocket raw = RawWebSocket.connect(proxy.port());
-            raw.write(raw.upgradeRequest("/pending", RawWebSocket.newKey()));
+            RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
+            raw.write(raw.upgradeRequest("/pending", RawWebSocketConnection.newKey()));
             pending.add(raw);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.peers("/pending").size() == 10);
         // Half a request head, then gone; a whole head, then gone at once (whatever stage the proxy reached).
         for (int i = 0; i < 20; i++) {
-            RawWebSocket raw = RawWebSocket.connect(proxy.port());
-            String head = raw.upgradeRequest("/gone-" + i, RawWebSocket.newKey());
+            RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
+            String head = raw.upgradeRequest("/gone-" + i, RawWebSocketConnection.newKey());
             raw.write(i % 4 < 2 ? head.substring(0, head.length() / 2) : head);
             leave(raw, i % 2 == 0);
         }
@@ -88,13 +89,13 @@ class VanishingClientTest extends AbuseTestBase {
     @Test
     void clientsVanishingMidMessage_leaveNothingBehind_andTheBackendNeverGetsTheHalfMessage() throws Exception {
         int closedBefore = events.closed.size();
-        List<RawWebSocket> sockets = new ArrayList<>();
+        List<RawWebSocketConnection> sockets = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            RawWebSocket raw = RawWebSocket.connect(proxy.port());
+            RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
             sockets.add(raw);
             assertThat(raw.upgrade("/mid-" + i).status()).isEqualTo(101);
             // Half of a 1000-byte frame: its header and 500 bytes of payload.
-            raw.write(RawWebSocket.frameHeader(true, 0x2, 1000, new byte[] {5, 6, 7, 8}));
+            raw.write(Frame.of(0x2, new byte[0]).masked(new byte[] {5, 6, 7, 8}).headerAnnouncing(1000));
             raw.write(new byte[500]);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.peers().stream()
@@ -140,8 +141,8 @@ class VanishingClientTest extends AbuseTestBase {
             proxy.balancer().pool().markUnhealthy("scripted"); // new clients go to the unaccepting backend only
             int rejectedBefore = events.rejected.size();
 
-            RawWebSocket raw = RawWebSocket.connect(proxy.port());
-            raw.write(raw.upgradeRequest("/in-flight", RawWebSocket.newKey()));
+            RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
+            raw.write(raw.upgradeRequest("/in-flight", RawWebSocketConnection.newKey()));
             await().atMost(Duration.ofSeconds(5)).until(() -> proxy.activeConnections().getOrDefault("unaccepting", 0) == 1);
             harness.duringAbuse();
             raw.abort();

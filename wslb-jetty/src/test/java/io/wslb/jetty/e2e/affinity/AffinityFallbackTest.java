@@ -12,9 +12,9 @@ import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.strategies.AffinityResolvers;
 import io.wslb.strategies.SessionStores;
+import io.wslb.testing.RawHttpResponse;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -93,7 +93,7 @@ class AffinityFallbackTest {
         loss.apply(proxy.balancer().pool(), home);
 
         for (int i = 0; i < 3; i++) {
-            RawWebSocket.HttpResponse answer = probe.attempt("/", "X-User: alice");
+            RawHttpResponse answer = probe.attempt("/", "X-User: alice");
             assertThat(answer.status()).as("alice, whose backend %s is %s: %s", home, loss, answer).isEqualTo(503);
             assertThat(answer.header("Retry-After")).as("503 of NO_BACKEND carries Retry-After: %s", answer).isNotNull();
         }

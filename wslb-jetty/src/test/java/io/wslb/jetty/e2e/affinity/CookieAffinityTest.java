@@ -12,6 +12,7 @@ import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.strategies.AffinityResolvers;
 import io.wslb.strategies.SessionStores;
+import io.wslb.testing.Frame;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -231,7 +232,7 @@ class CookieAffinityTest {
                 assertSticksTo(probe, renewed, again.backend());
             }
             // The connection already on the removed backend carries on.
-            held.socket().sendText("still here");
+            held.socket().send(Frame.text("still here"));
             assertThat(held.socket().readMessage().text()).isEqualTo("still here");
             held.closeNormally();
         }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.LoadBalancerProxy;
-import io.wslb.jetty.testing.RawWebSocket;
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +23,7 @@ final class Probe {
     static final String TAG = "X-Test-Id";
 
     /** One client that got its 101: which backend, what the 101 carried. */
-    record Landing(String backend, String tag, RawWebSocket.HttpResponse response) {
+    record Landing(String backend, String tag, RawHttpResponse response) {
         /** @return every {@code Set-Cookie} of the 101 */
         List<String> setCookies() {
             return response.headers("Set-Cookie");
@@ -44,10 +46,10 @@ final class Probe {
     }
 
     /** One client that got its 101 and is still open. */
-    record Open(Landing landing, RawWebSocket socket) implements AutoCloseable {
+    record Open(Landing landing, RawWebSocketConnection socket) implements AutoCloseable {
         /** Runs a normal closing handshake and checks that it ends with 1000. */
         void closeNormally() throws Exception {
-            assertThat(socket.closeNormally().closeCode()).isEqualTo(1000);
+            assertThat(socket.closeNormally().closeStatus()).isEqualTo(1000);
         }
 
         @Override
@@ -83,13 +85,13 @@ final class Probe {
     /** Like {@link #land} but leaves the connection open (the caller closes it). */
     Open open(String path, String... headerLines) throws Exception {
         String tag = "t" + SEQUENCE.incrementAndGet();
-        RawWebSocket raw = RawWebSocket.connect(proxy.port());
+        RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port());
         try {
-            RawWebSocket.HttpResponse answer = raw.upgrade(path, withTag(tag, headerLines));
+            RawHttpResponse answer = raw.upgrade(path, withTag(tag, headerLines));
             assertThat(answer.status()).as("answer to %s %s", path, Arrays.toString(headerLines)).isEqualTo(101);
             String backend = backends.connectionWith(TAG, tag).backend().name();
             String message = "echo-" + tag;
-            raw.sendText(message);
+            raw.send(Frame.text(message));
             assertThat(raw.readMessage().text()).as("echo through %s", backend).isEqualTo(message);
             return new Open(new Landing(backend, tag, answer), raw);
         } catch (Throwable t) {
@@ -101,9 +103,9 @@ final class Probe {
     /**
      * Sends an upgrade expected not to succeed and returns the answer (whatever it is, for the caller to check).
      */
-    RawWebSocket.HttpResponse attempt(String path, String... headerLines) throws Exception {
+    RawHttpResponse attempt(String path, String... headerLines) throws Exception {
         String tag = "t" + SEQUENCE.incrementAndGet();
-        try (RawWebSocket raw = RawWebSocket.connect(proxy.port())) {
+        try (RawWebSocketConnection raw = RawWebSocketConnection.open(proxy.port())) {
             return raw.upgrade(path, withTag(tag, headerLines));
         }
     }

@@ -8,10 +8,10 @@ import io.wslb.HandshakeRequest;
 import io.wslb.LoadBalancerListener;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.internal.ProxyContext;
-import io.wslb.jetty.testing.RawWebSocket;
 import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.spi.Route;
 import io.wslb.strategies.BalancingStrategies;
+import io.wslb.testing.Frame;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -179,11 +179,11 @@ class WebSocketTunnelStartTest {
     }
 
     private static byte[] unmaskedText(String text) {
-        return RawWebSocket.frame(true, 0x1, text.getBytes(StandardCharsets.UTF_8), false);
+        return Frame.of(0x1, text.getBytes(StandardCharsets.UTF_8)).encode();
     }
 
     private static byte[] maskedText(String text) {
-        return RawWebSocket.frame(true, 0x1, text.getBytes(StandardCharsets.UTF_8), true);
+        return Frame.of(0x1, text.getBytes(StandardCharsets.UTF_8)).masked().encode();
     }
 
     /** An in-memory endpoint that counts the reads made of it. */
