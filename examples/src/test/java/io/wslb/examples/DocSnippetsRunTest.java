@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.wslb.Backend;
 import io.wslb.BackendHealth;
-import io.wslb.LiveBackend;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.examples.snippets.ChatBalancer;

@@ -2,7 +2,6 @@ package io.wslb.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.wslb.WebSocketLoadBalancerBuilder;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

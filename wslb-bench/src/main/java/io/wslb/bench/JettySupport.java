@@ -1,7 +1,6 @@
 package io.wslb.bench;
 
 import java.time.Duration;
-
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;

@@ -1,7 +1,6 @@
 package io.wslb.bench;
 
 import java.util.Arrays;
-
 import org.HdrHistogram.Histogram;
 
 /** The arithmetic behind the tables: medians, ratios, percentiles in ms, added latency, first-vs-last-third trends. */

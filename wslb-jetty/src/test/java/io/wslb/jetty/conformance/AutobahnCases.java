@@ -1,5 +1,8 @@
 package io.wslb.jetty.conformance;
 
+import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
 import io.wslb.jetty.conformance.AutobahnCase.Event;
 import io.wslb.testing.Chopping;
 import io.wslb.testing.Frame;
@@ -12,9 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicNode;
-
-import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
-import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
  * Autobahn|Testsuite groups 1-7 and 10, case by case, numbered as Autobahn numbers them, with the frames Autobahn

@@ -2,8 +2,8 @@ package io.wslb.strategies.internal;
 
 import io.wslb.AffinityResolver;
 import io.wslb.HandshakeRequest;
-import io.wslb.ResponseHeader;
 import io.wslb.LiveBackend;
+import io.wslb.ResponseHeader;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What a listening socket does when an accept fails, as every accept does while the process is out of file
  * descriptors: it stops selecting the socket for a short pause instead of retrying at once. Jetty's selector
- * retries at once and logs each failure with its stack trace, which spins a core and floods the log. Like NGINX, this waits (100 ms, doubling to at most 1 s while failures go on, back to 100 ms
+ * retries at once and logs each failure with its stack trace, which spins a core and floods the log. Like NGINX,
+ * this waits (100 ms, doubling to at most 1 s while failures go on, back to 100 ms
  * after an accept succeeds), and the clients meanwhile wait in the kernel's accept queue, to be accepted as soon as
  * descriptors free up.
  *

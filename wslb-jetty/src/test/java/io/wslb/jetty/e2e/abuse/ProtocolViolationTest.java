@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.wslb.Backend;
 import io.wslb.FrameLimits;
 import io.wslb.WebSocketLoadBalancerBuilder;
-import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.testing.ScriptedBackend;
 import io.wslb.testing.Frame;
 import io.wslb.testing.RawWebSocketConnection;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.wslb.BalancingStrategy;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.WebSocketLoadBalancerBuilder;
-import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
