@@ -8,7 +8,7 @@ module io.wslb.testing {
     requires org.slf4j;
     requires org.bouncycastle.pkix;
     requires org.bouncycastle.provider;
-    requires static org.jspecify;
+    requires static transitive org.jspecify;
 
     exports io.wslb.testing;
 }

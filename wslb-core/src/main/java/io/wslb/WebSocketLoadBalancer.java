@@ -4,6 +4,8 @@ import io.wslb.internal.Admission;
 import io.wslb.internal.BalancerAccess;
 import io.wslb.internal.HandshakeRateLimiter;
 import io.wslb.internal.Listeners;
+import io.wslb.internal.RouterFactory;
+import io.wslb.internal.RouterLimits;
 import io.wslb.spi.Router;
 import java.time.Duration;
 import java.util.List;
@@ -84,8 +86,8 @@ public final class WebSocketLoadBalancer {
         this.guard = b.guard;
         this.shutdownWindow = b.shutdownWindow;
         this.backendTls = b.backendTls;
-        this.router = new Router(pool, pool.control(), strategy, affinity, sessionStore, maxAttempts, events, affinityFallback,
-            new Router.Limits(admissionLimits.maxConnections().orElse(0), outlierDetection, slowStart, guard,
+        this.router = RouterFactory.get().create(pool, pool.control(), strategy, affinity, sessionStore, maxAttempts, events, affinityFallback,
+            new RouterLimits(admissionLimits.maxConnections().orElse(0), outlierDetection, slowStart, guard,
                 rateLimiter(admissionLimits, b.ticker), admission(admissionLimits)));
     }
 

@@ -19,6 +19,8 @@ import io.wslb.internal.HandshakeRateLimiter;
 import io.wslb.internal.Listeners;
 import io.wslb.internal.PoolControl;
 import io.wslb.internal.PooledBackend;
+import io.wslb.internal.RouterFactory;
+import io.wslb.internal.RouterLimits;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -64,31 +66,22 @@ public final class Router {
     private final int maxAttempts;
     private final Listeners events;
     private final AffinityFallback fallback;
-    private final Limits limits;
+    private final RouterLimits limits;
     private final PoolControl control;
     private final BackendPicker picker;
     private final RouteOwner owner = new Owner();
 
-    /**
-     * What bounds and shapes the picks: the guard, connection caps, outlier detection, slow start.
-     *
-     * @param maxConnections the balancer-wide cap, 0 for none
-     * @param outliers the passive health policy
-     * @param slowStart the ramp of a returning backend
-     * @param guard the handshake guard
-     * @param rate the per-client handshake rate, or null for none
-     * @param admission the pending-handshake and per-client caps, or null for none
-     */
-    public record Limits(int maxConnections, OutlierDetection outliers, Duration slowStart, HandshakeGuard guard,
-                  @Nullable HandshakeRateLimiter rate, @Nullable Admission admission) {
+    static {
+        // The constructor takes internal types; the balancer reaches it through the internal factory instead.
+        RouterFactory.register(Router::new);
     }
 
     /**
      * Built by {@link io.wslb.WebSocketLoadBalancer}, which holds the pool's control; {@code events} is a
      * {@link Listeners}: it shields the routing from a listener that throws.
      */
-    public Router(BackendPool pool, PoolControl control, BalancingStrategy strategy, AffinityResolver affinity, @Nullable SessionStore store,
-           int maxAttempts, Listeners events, AffinityFallback fallback, Limits limits) {
+    private Router(BackendPool pool, PoolControl control, BalancingStrategy strategy, AffinityResolver affinity, @Nullable SessionStore store,
+           int maxAttempts, Listeners events, AffinityFallback fallback, RouterLimits limits) {
         this.limits = limits;
         this.pool = pool;
         this.control = control;

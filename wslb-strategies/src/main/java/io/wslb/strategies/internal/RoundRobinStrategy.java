@@ -42,9 +42,9 @@ public final class RoundRobinStrategy implements BalancingStrategy {
             // A backend new to the pool, or back after a long absence, is lifted to a few retries behind the
             // others, so that it does not take every retry until it has caught up with them.
             long floor = most - n;
-            LiveBackend fewest = null;
-            long fewestCount = Long.MAX_VALUE;
-            for (int k = 0; k < n; k++) {
+            LiveBackend fewest = candidates.get(start % n);
+            long fewestCount = Math.max(floor, retries.getOrDefault(fewest, 0L));
+            for (int k = 1; k < n; k++) {
                 LiveBackend candidate = candidates.get((start + k) % n);
                 long count = Math.max(floor, retries.getOrDefault(candidate, 0L));
                 if (count < fewestCount) {
