@@ -23,6 +23,7 @@ public final class RouteException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final transient RejectCause rejectCause;
+    private final String message;
 
     /**
      * @param rejectCause how the handshake is answered
@@ -32,6 +33,7 @@ public final class RouteException extends RuntimeException {
     public RouteException(RejectCause rejectCause, String message, Throwable cause) {
         super(message, cause);
         this.rejectCause = requireNonNull(rejectCause, "rejectCause");
+        this.message = requireNonNull(message, "message");
     }
 
     /**
@@ -41,6 +43,7 @@ public final class RouteException extends RuntimeException {
     public RouteException(RejectCause rejectCause, String message) {
         super(message);
         this.rejectCause = requireNonNull(rejectCause, "rejectCause");
+        this.message = requireNonNull(message, "message");
     }
 
     /**
@@ -55,6 +58,12 @@ public final class RouteException extends RuntimeException {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         return cause instanceof RouteException refusal ? refusal
             : new RouteException(RejectCause.INTERNAL_ERROR, "routing failed", cause);
+    }
+
+    /** @return what happened, never null: an adapter sends it to the client */
+    @Override
+    public String getMessage() {
+        return message;
     }
 
     /** @return how the handshake is answered */

@@ -38,6 +38,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.IO;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link ServerConnector} tuned for a server whose main job is proxying WebSockets, where clients connect and
@@ -333,7 +334,7 @@ public final class ProxyServerConnector extends ServerConnector implements Besid
          * {@link AcceptPause}), and returning null ends the selector's accept loop without a log line.
          */
         @Override
-        protected SelectableChannel doAccept(SelectableChannel server) throws IOException {
+        protected @Nullable SelectableChannel doAccept(SelectableChannel server) throws IOException {
             SelectableChannel accepted;
             try {
                 accepted = super.doAccept(server);

@@ -210,7 +210,7 @@ public final class AdminApi {
         try {
             live = pool.add(backend);
         } catch (IllegalArgumentException e) { // added by someone else since the check above
-            throw new Failure(409, e.getMessage(), null);
+            throw new Failure(409, String.valueOf(e.getMessage()), null);
         }
         return new Reply(201, describe(live), "backends/" + live.id());
     }

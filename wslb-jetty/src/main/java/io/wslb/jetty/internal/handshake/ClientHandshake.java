@@ -11,7 +11,6 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Request;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Validation of a client's upgrade request (RFC 6455 section 4.2.1) before any backend is contacted. The
@@ -20,18 +19,22 @@ import org.jspecify.annotations.Nullable;
 final class ClientHandshake {
 
     /** The outcome of {@link #validate}: a valid key, or a rejection with a message for the client. */
-    record Outcome(@Nullable String key, @Nullable RejectCause reject, String message) {
+    sealed interface Outcome permits Valid, Rejected {
         static Outcome valid(String key) {
-            return new Outcome(key, null, "");
+            return new Valid(key);
         }
 
         static Outcome rejected(RejectCause cause, String message) {
-            return new Outcome(null, cause, message);
+            return new Rejected(cause, message);
         }
+    }
 
-        boolean isValid() {
-            return key != null;
-        }
+    /** A valid upgrade request and its {@code Sec-WebSocket-Key}. */
+    record Valid(String key) implements Outcome {
+    }
+
+    /** A refused upgrade request: why, and the message for the client. */
+    record Rejected(RejectCause cause, String message) implements Outcome {
     }
 
     private ClientHandshake() {}

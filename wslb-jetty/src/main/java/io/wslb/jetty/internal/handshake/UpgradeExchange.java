@@ -159,15 +159,15 @@ public final class UpgradeExchange {
             return;
         }
         ClientHandshake.Outcome outcome = ClientHandshake.validate(request);
-        if (!outcome.isValid()) {
-            refuse(context, handshake, response, callback, outcome.reject(), outcome.message());
+        if (outcome instanceof ClientHandshake.Rejected rejected) {
+            refuse(context, handshake, response, callback, rejected.cause(), rejected.message());
             return;
         }
         if (remainder == null) {
             refuse(context, handshake, response, callback, RejectCause.BAD_HANDSHAKE, "the request path cannot be forwarded");
             return;
         }
-        new UpgradeExchange(context, request, response, callback, handshake, outcome.key(), remainder).start();
+        new UpgradeExchange(context, request, response, callback, handshake, ((ClientHandshake.Valid) outcome).key(), remainder).start();
     }
 
     /** Refuses a handshake before routing: no route exists, so the router reports it; the adapter answers it. */

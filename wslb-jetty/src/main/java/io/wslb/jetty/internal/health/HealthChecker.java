@@ -195,13 +195,13 @@ public final class HealthChecker implements BackendPool.Listener {
         return http.newWebSocketBuilder().connectTimeout(check.timeout()).header("User-Agent", "wslb-health-check")
             .buildAsync(target, new WebSocket.Listener() {
                 @Override
-                public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+                public @Nullable CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
                     pong.complete(null);
                     return null;
                 }
 
                 @Override
-                public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                public @Nullable CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
                     pong.completeExceptionally(new IllegalStateException("closed " + statusCode + " before the pong"));
                     return null;
                 }
