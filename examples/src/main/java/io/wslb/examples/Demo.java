@@ -63,7 +63,7 @@ final class Demo {
                 return 0;
             }
             Running demo = start(options.get("host", "127.0.0.1"), Options.parsePort("--port", options.get("port", "8080")),
-                ProxyLauncher.strategy(options.get("strategy", "round-robin"), ""), TlsOptions.server(options));
+                FlagValues.strategy(options.get("strategy", "round-robin"), ""), TlsOptions.server(options));
             System.out.println("wslb demo: open " + demo.pageUri() + " (balancer at " + demo.balancerUri()
                 + ", backends echo-1, echo-2, echo-3)");
             System.out.flush();

@@ -105,8 +105,8 @@ class LauncherStartupErrorsTest {
         List<Case> cases = everyFlagWithABadValue(dir);
         Set<String> covered = new HashSet<>();
         cases.forEach(c -> covered.add(c.flag()));
-        Set<String> all = new HashSet<>(ProxyLauncher.VALUED);
-        all.addAll(ProxyLauncher.FLAGS);
+        Set<String> all = new HashSet<>(LauncherFlags.VALUED);
+        all.addAll(LauncherFlags.FLAGS);
         all.remove("help");
         assertThat(covered).as("a bad-value case for every flag (add one for a new flag)").containsAll(all);
 
@@ -170,14 +170,14 @@ class LauncherStartupErrorsTest {
 
     @Test
     void aBackendWithoutScheme_orWithABadPort_saysWhichPartIsWrong() {
-        assertThatThrownBy(() -> ProxyLauncher.backend("127.0.0.1:9101"))
+        assertThatThrownBy(() -> FlagValues.backend("127.0.0.1:9101"))
             .hasMessageContaining("--backend 127.0.0.1:9101").hasMessageContaining("ws://127.0.0.1:9101");
-        assertThatThrownBy(() -> ProxyLauncher.backend("localhost:9101"))
+        assertThatThrownBy(() -> FlagValues.backend("localhost:9101"))
             .hasMessageContaining("ws://localhost:9101");
-        assertThatThrownBy(() -> ProxyLauncher.backend("ws://h:notaport"))
+        assertThatThrownBy(() -> FlagValues.backend("ws://h:notaport"))
             .hasMessageContaining("'notaport' is not a port").hasMessageNotContaining("has no host");
-        assertThatThrownBy(() -> ProxyLauncher.backend("ws://h:70000")).hasMessageContaining("'70000' is not a port");
-        assertThatThrownBy(() -> ProxyLauncher.backend("ws://bad_host:80")).hasMessageContaining("'bad_host' is not a host");
+        assertThatThrownBy(() -> FlagValues.backend("ws://h:70000")).hasMessageContaining("'70000' is not a port");
+        assertThatThrownBy(() -> FlagValues.backend("ws://bad_host:80")).hasMessageContaining("'bad_host' is not a host");
     }
 
     @Test

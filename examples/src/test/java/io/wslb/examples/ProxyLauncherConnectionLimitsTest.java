@@ -62,7 +62,7 @@ class ProxyLauncherConnectionLimitsTest {
         }
         assertThatThrownBy(() -> ProxyLauncher.startForTest("--backend", "ws://127.0.0.1:1", "--accept-queue", "lots"))
             .isInstanceOf(Options.UsageException.class).hasMessage("--accept-queue: 'lots' is not a whole number");
-        assertThat(ProxyLauncher.help()).contains("--accept-queue N");
+        assertThat(LauncherFlags.help()).contains("--accept-queue N");
     }
 
     private static int balancerCap(Server server) {

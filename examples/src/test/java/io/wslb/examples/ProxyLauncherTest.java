@@ -13,21 +13,21 @@ class ProxyLauncherTest {
 
     @Test
     void help_describesEveryOption() {
-        String help = ProxyLauncher.help();
-        for (String option : ProxyLauncher.VALUED) {
+        String help = LauncherFlags.help();
+        for (String option : LauncherFlags.VALUED) {
             assertThat(help).as("--%s is described", option).contains("--" + option);
         }
-        for (String flag : ProxyLauncher.FLAGS) {
+        for (String flag : LauncherFlags.FLAGS) {
             assertThat(help).contains("--" + flag);
         }
     }
 
     @Test
     void backendSpec_takesWeightAndIdAttributes() throws Exception {
-        Backend plain = ProxyLauncher.backend("ws://127.0.0.1:9101");
+        Backend plain = FlagValues.backend("ws://127.0.0.1:9101");
         assertThat(plain.id()).isEqualTo("127.0.0.1:9101");
         assertThat(plain.weight()).isEqualTo(1);
-        Backend weighted = ProxyLauncher.backend("ws://127.0.0.1:9102/chat;weight=3;id=chat-2");
+        Backend weighted = FlagValues.backend("ws://127.0.0.1:9102/chat;weight=3;id=chat-2");
         assertThat(weighted.id()).isEqualTo("chat-2");
         assertThat(weighted.weight()).isEqualTo(3);
         assertThat(weighted.uri().getPath()).isEqualTo("/chat");
@@ -35,26 +35,26 @@ class ProxyLauncherTest {
 
     @Test
     void backendSpec_takesMaxConnectionsAndBackup() throws Exception {
-        Backend capped = ProxyLauncher.backend("ws://127.0.0.1:9103;max-connections=500;backup");
+        Backend capped = FlagValues.backend("ws://127.0.0.1:9103;max-connections=500;backup");
 
         assertThat(capped.maxConnections()).isEqualTo(500);
         assertThat(capped.backup()).isTrue();
-        assertThat(ProxyLauncher.backend("ws://127.0.0.1:9103").backup()).isFalse();
-        assertThatThrownBy(() -> ProxyLauncher.backend("ws://127.0.0.1:1;max-connections=-1"))
+        assertThat(FlagValues.backend("ws://127.0.0.1:9103").backup()).isFalse();
+        assertThatThrownBy(() -> FlagValues.backend("ws://127.0.0.1:1;max-connections=-1"))
             .hasMessageContaining("maxConnections must be 0 (no limit) or more");
     }
 
     @Test
     void healthFlags_needEachOther_andTheirValuesAreChecked() {
         assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
-            "--health-interval", "1s"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            "--health-interval", "1s"}, LauncherFlags.VALUED, LauncherFlags.FLAGS)))
             .hasMessageContaining("go with --health-check");
         assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
-            "--health-check", "tcp:/x"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            "--health-check", "tcp:/x"}, LauncherFlags.VALUED, LauncherFlags.FLAGS)))
             .hasMessageContaining("http:/PATH or ws:/PATH");
         assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
             "--health-check", "http:/health", "--health-interval", "1s", "--health-timeout", "3s"},
-            ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            LauncherFlags.VALUED, LauncherFlags.FLAGS)))
             .hasMessageContaining("at most the interval");
     }
 
@@ -62,62 +62,62 @@ class ProxyLauncherTest {
     void theAdminApi_onAnAddressOtherThanLoopback_needsAToken(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
         throws Exception {
         assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
-            "--admin", "0.0.0.0:0"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            "--admin", "0.0.0.0:0"}, LauncherFlags.VALUED, LauncherFlags.FLAGS)))
             .hasMessageContaining("not a loopback address");
         assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
-            "--admin-token-file", "x"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            "--admin-token-file", "x"}, LauncherFlags.VALUED, LauncherFlags.FLAGS)))
             .hasMessageContaining("goes with --admin");
         java.nio.file.Path shortToken = java.nio.file.Files.writeString(dir.resolve("token"), "short\n");
         assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
-            "--admin", "0.0.0.0:0", "--admin-token-file", shortToken.toString()}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            "--admin", "0.0.0.0:0", "--admin-token-file", shortToken.toString()}, LauncherFlags.VALUED, LauncherFlags.FLAGS)))
             .hasMessageContaining("at least 16");
     }
 
     @Test
     void healthCheckSpec_readsHttpAndWsForms_andTheWsFormPings() {
-        assertThat(ProxyLauncher.healthCheck("http:/health?deep=1")).isEqualTo(HealthCheck.http("/health?deep=1"));
-        assertThat(ProxyLauncher.healthCheck("ws:/ws")).isEqualTo(HealthCheck.webSocket("/ws").withPing(true));
-        assertThatThrownBy(() -> ProxyLauncher.healthCheck("tcp:/x")).hasMessageContaining("http:/PATH or ws:/PATH");
+        assertThat(FlagValues.healthCheck("http:/health?deep=1")).isEqualTo(HealthCheck.http("/health?deep=1"));
+        assertThat(FlagValues.healthCheck("ws:/ws")).isEqualTo(HealthCheck.webSocket("/ws").withPing(true));
+        assertThatThrownBy(() -> FlagValues.healthCheck("tcp:/x")).hasMessageContaining("http:/PATH or ws:/PATH");
     }
 
     @Test
     void badBackendSpecs_getAClearMessage() {
-        assertThatThrownBy(() -> ProxyLauncher.backend("http://127.0.0.1:1")).hasMessageContaining("ws:// or wss://");
-        assertThatThrownBy(() -> ProxyLauncher.backend("ws://127.0.0.1:1;speed=3")).hasMessageContaining("unknown attribute 'speed'");
-        assertThatThrownBy(() -> ProxyLauncher.backend("ws://127.0.0.1:1;weight=x")).hasMessageContaining("not a whole number");
-        assertThatThrownBy(() -> ProxyLauncher.backend("ws://exa mple")).hasMessageContaining("not a URI");
-        assertThatThrownBy(() -> ProxyLauncher.backends(java.util.List.of())).hasMessageContaining("at least one --backend");
-        assertThatThrownBy(() -> ProxyLauncher.backends(java.util.List.of("ws://127.0.0.1:1", "ws://127.0.0.1:1")))
+        assertThatThrownBy(() -> FlagValues.backend("http://127.0.0.1:1")).hasMessageContaining("ws:// or wss://");
+        assertThatThrownBy(() -> FlagValues.backend("ws://127.0.0.1:1;speed=3")).hasMessageContaining("unknown attribute 'speed'");
+        assertThatThrownBy(() -> FlagValues.backend("ws://127.0.0.1:1;weight=x")).hasMessageContaining("not a whole number");
+        assertThatThrownBy(() -> FlagValues.backend("ws://exa mple")).hasMessageContaining("not a URI");
+        assertThatThrownBy(() -> FlagValues.backends(java.util.List.of())).hasMessageContaining("at least one --backend");
+        assertThatThrownBy(() -> FlagValues.backends(java.util.List.of("ws://127.0.0.1:1", "ws://127.0.0.1:1")))
             .hasMessageContaining("used twice");
     }
 
     @Test
     void unknownStrategyAndAffinity_areRejected() throws Exception {
-        Options none = Options.parse(new String[0], ProxyLauncher.VALUED, ProxyLauncher.FLAGS);
-        assertThatThrownBy(() -> ProxyLauncher.strategy("fastest", "")).hasMessageContaining("unknown strategy 'fastest'");
-        assertThatThrownBy(() -> ProxyLauncher.strategy("round-robin", "1.5")).hasMessageContaining("goes with --strategy consistent-hash");
-        assertThatThrownBy(() -> ProxyLauncher.strategy("consistent-hash", "0.5")).hasMessageContaining("at least 1");
-        assertThatThrownBy(() -> ProxyLauncher.affinity("jwt", none)).hasMessageContaining("unknown kind 'jwt'");
-        assertThatThrownBy(() -> ProxyLauncher.affinity("cookie:bad name", none)).hasMessageContaining("token");
-        assertThatThrownBy(() -> ProxyLauncher.affinity("header:", none)).hasMessageContaining("needs a NAME");
-        assertThatThrownBy(() -> ProxyLauncher.affinity("jwt-claim:Authorization:sub", none))
+        Options none = Options.parse(new String[0], LauncherFlags.VALUED, LauncherFlags.FLAGS);
+        assertThatThrownBy(() -> FlagValues.strategy("fastest", "")).hasMessageContaining("unknown strategy 'fastest'");
+        assertThatThrownBy(() -> FlagValues.strategy("round-robin", "1.5")).hasMessageContaining("goes with --strategy consistent-hash");
+        assertThatThrownBy(() -> FlagValues.strategy("consistent-hash", "0.5")).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> FlagValues.affinity("jwt", none)).hasMessageContaining("unknown kind 'jwt'");
+        assertThatThrownBy(() -> FlagValues.affinity("cookie:bad name", none)).hasMessageContaining("token");
+        assertThatThrownBy(() -> FlagValues.affinity("header:", none)).hasMessageContaining("needs a NAME");
+        assertThatThrownBy(() -> FlagValues.affinity("jwt-claim:Authorization:sub", none))
             .hasMessageContaining("exactly one of --jwt-secret-file or --jwt-unverified");
-        assertThatThrownBy(() -> ProxyLauncher.fallback("maybe")).hasMessageContaining("repick or reject");
+        assertThatThrownBy(() -> FlagValues.fallback("maybe")).hasMessageContaining("repick or reject");
     }
 
     @Test
     void everyStrategyAndAffinityKind_isAvailable() throws Exception {
-        Options none = Options.parse(new String[0], ProxyLauncher.VALUED, ProxyLauncher.FLAGS);
+        Options none = Options.parse(new String[0], LauncherFlags.VALUED, LauncherFlags.FLAGS);
         for (String name : new String[] {"round-robin", "weighted-round-robin", "random", "weighted-random", "least-connections",
             "weighted-least-connections", "power-of-two", "consistent-hash"}) {
-            assertThat(ProxyLauncher.strategy(name, "").toString()).startsWith(name);
+            assertThat(FlagValues.strategy(name, "").toString()).startsWith(name);
         }
-        assertThat(ProxyLauncher.strategy("consistent-hash", "1.25").toString()).contains("1.25");
+        assertThat(FlagValues.strategy("consistent-hash", "1.25").toString()).contains("1.25");
         for (String kind : new String[] {"none", "ip", "cookie", "cookie:SRV", "app-cookie:JSESSIONID", "header:X-User", "query:room"}) {
-            assertThat(ProxyLauncher.affinity(kind, none)).isNotNull();
+            assertThat(FlagValues.affinity(kind, none)).isNotNull();
         }
-        Options unverified = Options.parse(new String[] {"--jwt-unverified"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS);
-        assertThat(ProxyLauncher.affinity("jwt-claim:Authorization:sub", unverified).toString()).isEqualTo("jwt-claim:Authorization:sub");
+        Options unverified = Options.parse(new String[] {"--jwt-unverified"}, LauncherFlags.VALUED, LauncherFlags.FLAGS);
+        assertThat(FlagValues.affinity("jwt-claim:Authorization:sub", unverified).toString()).isEqualTo("jwt-claim:Authorization:sub");
     }
 
     @Test
@@ -144,7 +144,7 @@ class ProxyLauncherTest {
         assertThat(Options.parseDuration("--x", "0")).isEqualTo(Duration.ZERO);
         assertThatThrownBy(() -> Options.parseDuration("--x", "-1s")).hasMessageContaining("must not be negative");
         assertThatThrownBy(() -> ProxyLauncher.start(Options.parse(new String[] {"--backend", "ws://127.0.0.1:1",
-            "--connect-timeout", "0s"}, ProxyLauncher.VALUED, ProxyLauncher.FLAGS)))
+            "--connect-timeout", "0s"}, LauncherFlags.VALUED, LauncherFlags.FLAGS)))
             .isInstanceOf(Options.UsageException.class).hasMessageContaining("must be positive");
         assertThat(Options.parseBytes("--x", "64KiB")).isEqualTo(65536);
         assertThat(Options.parseBytes("--x", "16MiB")).isEqualTo(16L << 20);
