@@ -1,11 +1,13 @@
 package io.wslb.bench;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Minimal command-line parser: {@code --name value} pairs (repeatable) and boolean {@code --flag}s.
@@ -62,17 +64,34 @@ final class Args {
         return values.containsKey(name);
     }
 
-    String str(String name, String def) {
+    /** The last value of {@code --name}, or null if it was not given. */
+    @Nullable String strOrNull(String name) {
         List<String> v = values.get(name);
-        return v == null ? def : v.get(v.size() - 1);
+        return v == null ? null : v.get(v.size() - 1);
+    }
+
+    String str(String name, String def) {
+        String v = strOrNull(name);
+        return v == null ? def : v;
     }
 
     String required(String name) {
-        String v = str(name, null);
+        String v = strOrNull(name);
         if (v == null) {
             throw new IllegalArgumentException("option --" + name + " is required");
         }
         return v;
+    }
+
+    /** The path given as {@code --name}, or null if it was not given. */
+    @Nullable Path pathOrNull(String name) {
+        String v = strOrNull(name);
+        return v == null ? null : Path.of(v);
+    }
+
+    Path path(String name, Path def) {
+        Path v = pathOrNull(name);
+        return v == null ? def : v;
     }
 
     List<String> all(String name) {
@@ -80,12 +99,12 @@ final class Args {
     }
 
     int integer(String name, int def) {
-        String v = str(name, null);
+        String v = strOrNull(name);
         return v == null ? def : Integer.parseInt(v.trim());
     }
 
     long longValue(String name, long def) {
-        String v = str(name, null);
+        String v = strOrNull(name);
         return v == null ? def : Long.parseLong(v.trim());
     }
 
@@ -95,7 +114,7 @@ final class Args {
 
     /** A duration: {@code 10} or {@code 10s} (seconds), {@code 500ms}, {@code 2m}. */
     Duration duration(String name, Duration def) {
-        String v = str(name, null);
+        String v = strOrNull(name);
         return v == null ? def : parseDuration(v);
     }
 
@@ -128,7 +147,7 @@ final class Args {
     }
 
     int size(String name, int def) {
-        String v = str(name, null);
+        String v = strOrNull(name);
         return v == null ? def : parseSize(v);
     }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code echo}, {@code rate}, {@code connect} and {@code idle} measurements, usable on their own (subcommands) or
@@ -27,7 +28,7 @@ final class Bench {
 
     /** One echo run: throughput, latency and the CPU spent by the client and by each watched process group. */
     record EchoReport(int upgraded, int requested, long roundTrips, double seconds, Histogram rtt, long lengthErrors,
-                      int closedByPeer, CpuWindow.Cpu cpu, String firstFailure) {
+                      int closedByPeer, CpuWindow.Cpu cpu, @Nullable String firstFailure) {
         double perSecond() {
             return roundTrips / seconds;
         }
@@ -110,8 +111,8 @@ final class Bench {
         }
     }
 
-    record RateReport(int upgraded, int requested, LoadClient.RateWindow window, int closedByPeer, CpuWindow.Cpu cpu,
-                      String firstFailure) {
+    record RateReport(int upgraded, int requested, LoadClient.@Nullable RateWindow window, int closedByPeer,
+                      CpuWindow.Cpu cpu, @Nullable String firstFailure) {
         long errors() {
             return (requested - upgraded) + closedByPeer + (window == null ? 0 : window.lengthErrors()
                 + window.sendErrors() + window.lost());
@@ -119,6 +120,14 @@ final class Bench {
 
         double cpuMicrosPerMessage(int i) {
             return window == null ? Double.NaN : cpu.microsPer(i, window.received());
+        }
+
+        /** The window of a round in which every connection upgraded; only such rounds have one. */
+        LoadClient.RateWindow measuredWindow() {
+            if (window == null) {
+                throw new IllegalStateException("no rate window: " + (requested - upgraded) + " connection(s) did not upgrade");
+            }
+            return window;
         }
     }
 
@@ -176,7 +185,7 @@ final class Bench {
         }
     }
 
-    record ConnectReport(LoadClient.CycleRun run, LoadClient.CycleRun warmup, CpuWindow.Cpu cpu) {
+    record ConnectReport(LoadClient.CycleRun run, LoadClient.@Nullable CycleRun warmup, CpuWindow.Cpu cpu) {
         double cpuMicrosPerConnection(int i) {
             return cpu.microsPer(i, run.ok());
         }
@@ -226,7 +235,7 @@ final class Bench {
 
     record IdleReport(int requested, int upgraded, int stillOpen, Watched watched, long rssBeforeKb, long rssAfterKb,
                       long heapBeforeKb, long heapAfterKb, long threadsAfter, long fdsBefore, long fdsAfter,
-                      long maxFdsPerProcess, String firstFailure) {
+                      long maxFdsPerProcess, @Nullable String firstFailure) {
         double rssBytesPerConnection() {
             return (rssAfterKb - rssBeforeKb) * 1024.0 / Math.max(1, upgraded);
         }

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Draws the summary of a comparison as one PNG with Java2D (headless): four panels of grouped bars, one colour per
@@ -52,7 +53,7 @@ final class Chart {
 
     /** One panel of grouped bars: values[group][series], NaN where there is no figure. */
     record Panel(String title, List<String> groups, List<String> series, double[][] values, double[] budgets,
-                 String budgetLabel, int decimals, double reference, String referenceLabel, boolean ownScales) {
+                 String budgetLabel, int decimals, double reference, @Nullable String referenceLabel, boolean ownScales) {
         /** The panel with only group {@code i}. */
         Panel group(int i) {
             return new Panel(title, List.of(groups.get(i)), series, new double[][] {values[i]},
@@ -264,7 +265,9 @@ final class Chart {
             g.drawLine(left, ry, right, ry);
             g.setStroke(old);
             g.setFont(font(Font.PLAIN, 12));
-            g.drawString(p.referenceLabel(), left + 4, ry - 4);
+            if (p.referenceLabel() != null) {
+                g.drawString(p.referenceLabel(), left + 4, ry - 4);
+            }
         }
 
         // bars
@@ -422,7 +425,7 @@ final class Chart {
         return d.isPresent() ? d.getAsDouble() : Double.NaN;
     }
 
-    static String echoLabel(String scenario, String fact) {
+    static String echoLabel(String scenario, @Nullable String fact) {
         String size = scenario.substring("echo-".length());
         String first = "echo " + (size.endsWith("k") ? size.substring(0, size.length() - 1) + " KiB" : size + " B");
         if (fact != null) {
@@ -439,7 +442,7 @@ final class Chart {
         return i > 0 ? fact.substring(0, i + " msg/s".length()) : fact;
     }
 
-    private static String shortJar(String jar) {
+    private static String shortJar(@Nullable String jar) {
         if (jar == null) {
             return "?";
         }
@@ -466,7 +469,7 @@ final class Chart {
         return d;
     }
 
-    private static List<String> nonNull(String... s) {
+    private static List<String> nonNull(@Nullable String... s) {
         List<String> out = new ArrayList<>();
         for (String x : s) {
             if (x != null && !x.isBlank() && !Set.of("wslb jar: ?").contains(x)) {
@@ -500,7 +503,7 @@ final class Chart {
     static int run(String[] argv) throws Exception {
         Args a = Args.parse(argv, Set.of()).allow("results", "out");
         Path dir = Path.of(a.required("results"));
-        Path out = a.has("out") ? Path.of(a.str("out", null)) : dir.resolve("chart.png");
+        Path out = a.path("out", dir.resolve("chart.png"));
         write(Results.readSummary(dir.resolve("summary.csv")), out);
         System.out.println("chart: " + out.toAbsolutePath());
         return 0;

@@ -17,6 +17,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A server process started by {@code compare} or {@code soak}. It runs under coreutils {@code timeout}, so it ends by
@@ -44,7 +45,7 @@ final class Child implements AutoCloseable {
     final List<Integer> ports = new ArrayList<>();
     private final LinkedBlockingQueue<Integer> readyPorts = new LinkedBlockingQueue<>();
     private volatile long pid = -1;
-    private volatile Watched watched;
+    private volatile @Nullable Watched watched;
     private final List<Runnable> onClose = new ArrayList<>();
 
     private Child(String name, Process process, Path log) {

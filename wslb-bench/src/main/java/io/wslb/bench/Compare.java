@@ -1,5 +1,7 @@
 package io.wslb.bench;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The side-by-side run: echo backends in their own JVM, each proxy target in its own process, every scenario run
@@ -44,12 +47,13 @@ final class Compare {
     private final Duration warmupPass;
     private final int warmupConnects;
     private final Set<String> dead = new java.util.HashSet<>();
-    private Path resultsDir;
-    private Child backends;
+    private final Path resultsDir;
 
-    private Compare(Lab lab, int rounds, Duration warmup, Duration duration, Duration pause, int clientThreads,
-                    int maxPending, double maxOthers, int retries, Duration warmupPass, int warmupConnects) {
+    private Compare(Lab lab, Path resultsDir, int rounds, Duration warmup, Duration duration, Duration pause,
+                    int clientThreads, int maxPending, double maxOthers, int retries, Duration warmupPass,
+                    int warmupConnects) {
         this.lab = lab;
+        this.resultsDir = resultsDir;
         this.maxOthers = maxOthers;
         this.retries = retries;
         this.warmupPass = warmupPass;
@@ -141,8 +145,8 @@ final class Compare {
         // where things go
         Path benchJar = Lab.benchJar();
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        Path resultsDir = a.has("results") ? Path.of(a.str("results", null))
-            : (benchJar.getParent() != null ? benchJar.getParent() : Path.of(".")).resolve("bench-results").resolve(stamp);
+        Path resultsDir = a.path("results",
+            (benchJar.getParent() != null ? benchJar.getParent() : Path.of(".")).resolve("bench-results").resolve(stamp));
         Path logDir = resultsDir.resolve("logs");
 
         List<String> customTargets = a.all("target");
@@ -156,9 +160,8 @@ final class Compare {
         Lab lab = Lab.fromArgs(a, logDir, life);
         List<Lab.Target> targets = lab.targets(targetList, customTargets);
 
-        Compare c = new Compare(lab, rounds, warmup, duration, pause, clientThreads, maxPending, maxOthers, retries,
-            warmupPass, warmupConnects);
-        c.resultsDir = resultsDir;
+        Compare c = new Compare(lab, resultsDir, rounds, warmup, duration, pause, clientThreads, maxPending, maxOthers,
+            retries, warmupPass, warmupConnects);
         c.header(targets, argv, resultsDir);
         Results res = c.results;
         for (EchoSpec e : echoSpecs) {
@@ -228,8 +231,8 @@ final class Compare {
 
     // ------------------------------------------------------------------ echo, rate, connect
 
-    private void loadScenarios(List<Lab.Target> targets, List<EchoSpec> echoSpecs, Bench.RateParams rate,
-                               Bench.ConnectParams connect) throws Exception {
+    private void loadScenarios(List<Lab.Target> targets, List<EchoSpec> echoSpecs, Bench.@Nullable RateParams rate,
+                               Bench.@Nullable ConnectParams connect) throws Exception {
         Map<String, Lab.Proxy> proxies = new LinkedHashMap<>();
         List<Lab.Target> live = new ArrayList<>();
         try (Child backends = lab.startBackends()) {
@@ -265,15 +268,14 @@ final class Compare {
                     }
                     pause();
                 }
-                this.backends = backends;
                 for (EchoSpec e : echoSpecs) {
-                    echoScenario(e, live, proxies, backendUrls, backendW);
+                    echoScenario(e, live, proxies, backends, backendUrls, backendW);
                 }
                 if (rate != null) {
-                    rateScenario(rate, live, proxies, backendUrls, backendW);
+                    rateScenario(rate, live, proxies, backends, backendUrls, backendW);
                 }
                 if (connect != null) {
-                    connectScenario(connect, live, proxies, backendUrls, backendW);
+                    connectScenario(connect, live, proxies, backends, backendUrls, backendW);
                 }
             } catch (IOException x) {
                 System.out.println("comparison stopped: " + x.getMessage());
@@ -287,7 +289,8 @@ final class Compare {
      * Before a run: the backends must still be running (else the comparison is over), and a proxy that has exited is
      * reported and skipped from then on.
      */
-    private static boolean ready(Child backends, Lab.Target t, Lab.Proxy proxy, Set<String> dead) throws IOException {
+    private static boolean ready(Child backends, Lab.Target t, Lab.@Nullable Proxy proxy, Set<String> dead)
+        throws IOException {
         if (!backends.alive()) {
             throw new IOException("the echo backends (pid " + backends.pid() + ") have exited; killed from outside? see "
                 + backends.log);
@@ -303,11 +306,11 @@ final class Compare {
         return true;
     }
 
-    private static List<URI> urlsFor(Lab.Proxy proxy, List<URI> backendUrls) {
+    private static List<URI> urlsFor(Lab.@Nullable Proxy proxy, List<URI> backendUrls) {
         return proxy == null ? backendUrls : List.of(proxy.url());
     }
 
-    private static List<Watched> watchedFor(Lab.Proxy proxy, Watched backends) {
+    private static List<Watched> watchedFor(Lab.@Nullable Proxy proxy, Watched backends) {
         return proxy == null ? List.of(backends) : List.of(proxy.watched(), backends);
     }
 
@@ -315,13 +318,13 @@ final class Compare {
         Thread.sleep(pause.toMillis());
     }
 
-    private void echoScenario(EchoSpec e, List<Lab.Target> live, Map<String, Lab.Proxy> proxies, List<URI> backendUrls,
-                              Watched backendW) throws Exception {
+    private void echoScenario(EchoSpec e, List<Lab.Target> live, Map<String, Lab.Proxy> proxies, Child backends,
+                              List<URI> backendUrls, Watched backendW) throws Exception {
         System.out.printf("%n== %s: %s, %d round(s) of %ds warm-up + %ds measured, targets alternated%n", e.name(),
             e.describe(), rounds, warmup.toSeconds(), duration.toSeconds());
         Bench.EchoParams base = new Bench.EchoParams(List.of(), e.connections(), e.inflight(), e.payload(), warmup,
             duration, clientThreads, maxPending);
-        Map<String, List<Bench.EchoReport>> byTarget = alternate(live, proxies, backendUrls, backendW,
+        Map<String, List<Bench.EchoReport>> byTarget = alternate(live, proxies, backends, backendUrls, backendW,
             (urls, watched) -> Bench.echo(base.withUrls(urls), watched), Bench.EchoReport::cpu, (r, t, proxy, rep) -> {
                 int b = proxy != null ? 1 : 0;
                 results.round(e.name(), t.name(), r, "rt_per_s", rep.perSecond());
@@ -351,7 +354,7 @@ final class Compare {
             "proxy cores", "backend us/rt", "client cores", "others", "errors");
         double directRate = Double.NaN;
         for (Lab.Target t : live) {
-            List<Bench.EchoReport> all = byTarget.get(t.name());
+            List<Bench.EchoReport> all = reportsOf(byTarget, t);
             List<Bench.EchoReport> ok = all.stream().filter(x -> x.roundTrips() > 0).toList();
             long errors = all.stream().mapToLong(Bench.EchoReport::errors).sum();
             if (ok.isEmpty()) {
@@ -394,12 +397,12 @@ final class Compare {
     }
 
     private void rateScenario(Bench.RateParams base, List<Lab.Target> live, Map<String, Lab.Proxy> proxies,
-                              List<URI> backendUrls, Watched backendW) throws Exception {
+                              Child backends, List<URI> backendUrls, Watched backendW) throws Exception {
         String s = "rate";
         System.out.printf("%n== rate: %.0f msg/s open loop over %d connections (%.1f msg/s each), %s binary, %d round(s)"
                 + " of %ds warm-up + %ds measured; latency from the intended send time%n", base.rate(), base.connections(),
             base.rate() / base.connections(), sizeName(base.payload()), rounds, warmup.toSeconds(), duration.toSeconds());
-        Map<String, List<Bench.RateReport>> byTarget = alternate(live, proxies, backendUrls, backendW,
+        Map<String, List<Bench.RateReport>> byTarget = alternate(live, proxies, backends, backendUrls, backendW,
             (urls, watched) -> Bench.rate(base.withUrls(urls), watched), Bench.RateReport::cpu, (r, t, proxy, rep) -> {
                 LoadClient.RateWindow w = rep.window();
                 if (w == null) {
@@ -428,23 +431,23 @@ final class Compare {
             "p50 vs direct", "p99 vs direct", "send lag p99 us", "proxy us/msg", "lost", "errors");
         double[] direct = null;
         for (Lab.Target t : live) {
-            List<Bench.RateReport> all = byTarget.get(t.name());
+            List<Bench.RateReport> all = reportsOf(byTarget, t);
             List<Bench.RateReport> ok = all.stream().filter(x -> x.window() != null && x.window().received() > 0).toList();
             long errors = all.stream().mapToLong(Bench.RateReport::errors).sum();
-            long lost = ok.stream().mapToLong(x -> x.window().lost()).sum();
+            long lost = ok.stream().mapToLong(x -> x.measuredWindow().lost()).sum();
             if (ok.isEmpty()) {
                 table.row(t.name(), "no result", "", "", "", "", "", "", "", "", "", "", lost, errors);
                 continue;
             }
             double[] pct = {
-                median(ok, x -> Stats.ms(x.window().latency(), 50)),
-                median(ok, x -> Stats.ms(x.window().latency(), 99)),
-                median(ok, x -> Stats.ms(x.window().latency(), 99.9))};
+                median(ok, x -> Stats.ms(x.measuredWindow().latency(), 50)),
+                median(ok, x -> Stats.ms(x.measuredWindow().latency(), 99)),
+                median(ok, x -> Stats.ms(x.measuredWindow().latency(), 99.9))};
             if (t.direct()) {
                 direct = pct;
             }
-            double lag = median(ok, x -> Stats.us(x.window().sendLag(), 99));
-            double sent = median(ok, x -> x.window().achievedRate());
+            double lag = median(ok, x -> Stats.us(x.measuredWindow().sendLag(), 99));
+            double sent = median(ok, x -> x.measuredWindow().achievedRate());
             double proxyUs = t.direct() ? Double.NaN : median(ok, x -> x.cpuMicrosPerMessage(0));
             String n = t.name();
             double add50 = direct == null ? Double.NaN : pct[0] - direct[0];
@@ -476,12 +479,12 @@ final class Compare {
     }
 
     private void connectScenario(Bench.ConnectParams base, List<Lab.Target> live, Map<String, Lab.Proxy> proxies,
-                                 List<URI> backendUrls, Watched backendW) throws Exception {
+                                 Child backends, List<URI> backendUrls, Watched backendW) throws Exception {
         String s = "connect";
         System.out.printf("%n== connect: %d x (TCP connect, upgrade, one %s echo, close handshake), %d at a time, after %d"
             + " warm-up cycles; %d round(s)%n", base.count(), sizeName(base.payload()), base.concurrency(),
             base.warmupCount(), rounds);
-        Map<String, List<Bench.ConnectReport>> byTarget = alternate(live, proxies, backendUrls, backendW,
+        Map<String, List<Bench.ConnectReport>> byTarget = alternate(live, proxies, backends, backendUrls, backendW,
             (urls, watched) -> Bench.connect(base.withUrls(urls), watched), Bench.ConnectReport::cpu, (r, t, proxy, rep) -> {
                 LoadClient.CycleRun c = rep.run();
                 results.round(s, t.name(), r, "upgrades_per_s", c.upgradesPerSecond());
@@ -503,7 +506,7 @@ final class Compare {
             "cycle p50 ms", "proxy us/conn", "client cores", "errors", "no FIN 1s");
         double directRate = Double.NaN;
         for (Lab.Target t : live) {
-            List<Bench.ConnectReport> all = byTarget.get(t.name());
+            List<Bench.ConnectReport> all = reportsOf(byTarget, t);
             long errors = all.stream().mapToLong(x -> x.run().errors()).sum();
             long noEof = all.stream().mapToLong(x -> x.run().noEofAfterClose()).sum();
             List<Bench.ConnectReport> ok = all.stream().filter(x -> x.run().ok() > 0).toList();
@@ -629,7 +632,7 @@ final class Compare {
 
     /** Records and prints one round's report. */
     interface RoundReport<R> {
-        void report(int round, Lab.Target target, Lab.Proxy proxy, R report) throws Exception; // proxy: null for direct
+        void report(int round, Lab.Target target, Lab.@Nullable Proxy proxy, R report) throws Exception; // proxy: null for direct
     }
 
     /**
@@ -638,8 +641,8 @@ final class Compare {
      *
      * @return each target's reports, in round order
      */
-    private <R> Map<String, List<R>> alternate(List<Lab.Target> live, Map<String, Lab.Proxy> proxies, List<URI> backendUrls,
-                                               Watched backendW, Measurement<R> measurement,
+    private <R> Map<String, List<R>> alternate(List<Lab.Target> live, Map<String, Lab.Proxy> proxies, Child backends,
+                                               List<URI> backendUrls, Watched backendW, Measurement<R> measurement,
                                                java.util.function.Function<R, CpuWindow.Cpu> cpu, RoundReport<R> report)
         throws Exception {
         Map<String, List<R>> byTarget = new LinkedHashMap<>();
@@ -651,7 +654,7 @@ final class Compare {
                     continue;
                 }
                 R rep = repeatIfDisturbed(t, () -> measurement.measure(urlsFor(proxy, backendUrls), watchedFor(proxy, backendW)), cpu);
-                byTarget.get(t.name()).add(rep);
+                reportsOf(byTarget, t).add(rep);
                 report.report(r, t, proxy, rep);
                 pause();
             }
@@ -682,6 +685,11 @@ final class Compare {
             }
         }
         return best;
+    }
+
+    /** A live target's reports: {@link #alternate} makes a list for each before the first round. */
+    private static <R> List<R> reportsOf(Map<String, List<R>> byTarget, Lab.Target t) {
+        return requireNonNull(byTarget.get(t.name()), "no reports list for target " + t.name());
     }
 
     private void printTable(String title, Table table) throws IOException {

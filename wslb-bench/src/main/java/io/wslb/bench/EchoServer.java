@@ -98,7 +98,7 @@ final class EchoServer {
                 case OpCode.CLOSE -> callback.succeeded(); // Jetty answers with the same status
                 case OpCode.PONG -> {
                     callback.succeeded();
-                    session.demand();
+                    session().demand();
                 }
                 case OpCode.PING -> send(new Frame(OpCode.PONG, true, frame.getPayload()), callback);
                 case OpCode.TEXT -> {
@@ -113,7 +113,7 @@ final class EchoServer {
         }
 
         private void send(Frame echo, Callback callback) {
-            forward(session, echo, callback);
+            forward(session(), echo, callback);
         }
 
         private static boolean startsWithClose(ByteBuffer payload) {
@@ -126,8 +126,9 @@ final class EchoServer {
             int code = Integer.parseInt(parts[1].trim());
             String reason = parts.length > 2 ? parts[2] : null;
             callback.succeeded();
-            session.close(code, reason, Callback.NOOP);
-            session.demand(); // read the peer's close response
+            CoreSession s = session();
+            s.close(code, reason, Callback.NOOP);
+            s.demand(); // read the peer's close response
         }
 
         @Override

@@ -5,6 +5,7 @@ import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.websocket.core.CoreSession;
 import org.eclipse.jetty.websocket.core.Frame;
 import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Jetty core frame handler that sends each frame it receives on somewhere (back for an echo, to the peer for a
@@ -13,9 +14,19 @@ import org.eclipse.jetty.websocket.core.FrameHandler;
  */
 abstract class ForwardingFrameHandler implements FrameHandler, Callback {
 
-    /** This side's session, once open. */
-    volatile CoreSession session;
-    private volatile Callback frameCallback;
+    /** This side's session, once open; null before {@code onOpen}. */
+    volatile @Nullable CoreSession session;
+    /** The received frame's callback while its forward is in flight, else null. */
+    private volatile @Nullable Callback frameCallback;
+
+    /** This side's session; Jetty delivers frames and completions only after {@code onOpen} has set it. */
+    final CoreSession session() {
+        CoreSession s = session;
+        if (s == null) {
+            throw new IllegalStateException("session used before onOpen");
+        }
+        return s;
+    }
 
     /**
      * Sends {@code frame} on {@code to}; once sent, completes {@code callback} and demands the next frame here.
@@ -31,17 +42,23 @@ abstract class ForwardingFrameHandler implements FrameHandler, Callback {
 
     @Override
     public final void succeeded() {
-        Callback c = frameCallback;
-        frameCallback = null;
-        c.succeeded();
-        session.demand();
+        takeFrameCallback().succeeded();
+        session().demand();
     }
 
     @Override
     public final void failed(Throwable x) {
+        takeFrameCallback().failed(x);
+    }
+
+    /** The in-flight frame's callback, cleared for the next forward. */
+    private Callback takeFrameCallback() {
         Callback c = frameCallback;
+        if (c == null) {
+            throw new IllegalStateException("send completed with no forwarded frame in flight");
+        }
         frameCallback = null;
-        c.failed(x);
+        return c;
     }
 
     @Override

@@ -30,6 +30,7 @@ import org.eclipse.jetty.websocket.core.client.WebSocketCoreClient;
 import org.eclipse.jetty.websocket.core.server.WebSocketMappings;
 import org.eclipse.jetty.websocket.core.server.WebSocketNegotiator;
 import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
+import org.jspecify.annotations.Nullable;
 
 /**
  * "Design A" of docs/design.md, section 2: a WebSocket proxy on {@code jetty-websocket-core} with two
@@ -223,11 +224,6 @@ final class FrameRelayProxy {
         final Leg backend = new Leg(this, false);
         private int openLegs;
 
-        Relay() {
-            client.peer = backend;
-            backend.peer = client;
-        }
-
         /** Demand starts on both legs only once both are open. The backend leg always opens first. */
         void legOpened() {
             boolean both;
@@ -235,8 +231,8 @@ final class FrameRelayProxy {
                 both = ++openLegs == 2;
             }
             if (both) {
-                backend.session.demand();
-                client.session.demand();
+                backend.session().demand();
+                client.session().demand();
             }
         }
 
@@ -247,7 +243,7 @@ final class FrameRelayProxy {
          */
         void onCloseFrame(Leg from, Frame frame, Callback callback) {
             CloseStatus status = CloseStatus.getCloseStatus(frame);
-            Leg to = from.peer;
+            Leg to = from.peer();
             Callback answered;
             boolean forward = false;
             synchronized (this) {
@@ -266,9 +262,9 @@ final class FrameRelayProxy {
                     answered.succeeded();
                     callback.succeeded();
                 });
-                to.session.close(status, both);
+                to.session().close(status, both);
             } else if (forward) {
-                to.session.close(status, Callback.NOOP);
+                to.session().close(status, Callback.NOOP);
             } else {
                 callback.succeeded();
             }
@@ -276,7 +272,7 @@ final class FrameRelayProxy {
 
         /** A leg has ended, cleanly or not: finish the other one with a proper code. */
         void legClosed(Leg leg, CloseStatus status) {
-            Leg other = leg.peer;
+            Leg other = leg.peer();
             Callback mine;
             Callback theirs;
             synchronized (this) {
@@ -310,12 +306,16 @@ final class FrameRelayProxy {
     static final class Leg extends ForwardingFrameHandler {
         private final Relay relay;
         final boolean isClient;
-        Leg peer;
-        Callback pendingClose; // guarded by relay
+        @Nullable Callback pendingClose; // guarded by relay
 
         Leg(Relay relay, boolean isClient) {
             this.relay = relay;
             this.isClient = isClient;
+        }
+
+        /** The other leg of the relay. */
+        Leg peer() {
+            return isClient ? relay.backend : relay.client;
         }
 
         @Override
@@ -333,7 +333,7 @@ final class FrameRelayProxy {
             }
             // The parsed frame is forwarded as is: its payload is already unmasked and stays valid until `callback`
             // completes; a client-behaviour session sets a fresh mask when it sends, a server one sends unmasked.
-            forward(peer.session, frame, callback);
+            forward(peer().session(), frame, callback);
         }
 
         @Override

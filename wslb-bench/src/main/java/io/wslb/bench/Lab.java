@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The processes of a comparison: the echo backends (one JVM, two servers) and the proxy targets, each in its own
@@ -39,9 +40,17 @@ final class Lab {
     enum Kind { DIRECT, COMMAND, NGINX, HAPROXY }
 
     /** A target: no proxy ({@code direct}), a command template printing its listening line, NGINX or HAProxy. */
-    record Target(String name, Kind kind, String template) {
+    record Target(String name, Kind kind, @Nullable String template) {
         boolean direct() {
             return kind == Kind.DIRECT;
+        }
+
+        /** The template (or executable) of a target that runs a process; direct has none. */
+        String command() {
+            if (template == null) {
+                throw new IllegalStateException("target " + name + " runs no process");
+            }
+            return template;
         }
     }
 
@@ -58,12 +67,12 @@ final class Lab {
     final Path wslbJar;
     final Path logDir;
     final Duration lifetime;
-    final Path nginxTemplate;
-    final Path haproxyTemplate;
+    final @Nullable Path nginxTemplate;
+    final @Nullable Path haproxyTemplate;
     private int childSeq;
 
-    Lab(List<String> jvmFlags, Path benchJar, Path wslbJar, Path logDir, Duration lifetime, Path nginxTemplate,
-        Path haproxyTemplate) {
+    Lab(List<String> jvmFlags, Path benchJar, Path wslbJar, Path logDir, Duration lifetime, @Nullable Path nginxTemplate,
+        @Nullable Path haproxyTemplate) {
         this.jvmFlags = List.copyOf(jvmFlags);
         this.benchJar = benchJar;
         this.wslbJar = wslbJar;
@@ -79,10 +88,8 @@ final class Lab {
     static Lab fromArgs(Args a, Path defaultLogDir, Duration lifetime) throws Exception {
         Path benchJar = benchJar();
         return new Lab(Compare.splitWords(a.str("jvm-flags", DEFAULT_JVM_FLAGS)), benchJar,
-            resolveWslbJar(a.str("wslb-jar", null), benchJar),
-            a.has("log-dir") ? Path.of(a.str("log-dir", null)) : defaultLogDir, lifetime,
-            a.has("nginx-conf") ? Path.of(a.str("nginx-conf", null)) : null,
-            a.has("haproxy-conf") ? Path.of(a.str("haproxy-conf", null)) : null);
+            resolveWslbJar(a.strOrNull("wslb-jar"), benchJar), a.path("log-dir", defaultLogDir), lifetime,
+            a.pathOrNull("nginx-conf"), a.pathOrNull("haproxy-conf"));
     }
 
     static Path benchJar() throws Exception {
@@ -142,16 +149,16 @@ final class Lab {
     String describe(Target t) {
         return switch (t.kind()) {
             case DIRECT -> "direct: no proxy, connections split over the 2 backends";
-            case NGINX -> "nginx: " + versionOf(Path.of(t.template())) + ", " + Runtime.getRuntime().availableProcessors()
+            case NGINX -> "nginx: " + versionOf(Path.of(t.command())) + ", " + Runtime.getRuntime().availableProcessors()
                 + " worker processes, config " + (nginxTemplate != null ? nginxTemplate : "built-in (see nginx.conf in the logs)");
-            case HAPROXY -> "haproxy: " + versionOf(Path.of(t.template())) + ", nbthread "
+            case HAPROXY -> "haproxy: " + versionOf(Path.of(t.command())) + ", nbthread "
                 + Runtime.getRuntime().availableProcessors() + ", config "
                 + (haproxyTemplate != null ? haproxyTemplate : "built-in (see haproxy.cfg in the logs)");
-            case COMMAND -> t.name() + ": " + t.template().replace("{wslb-jar}", String.valueOf(wslbJar));
+            case COMMAND -> t.name() + ": " + t.command().replace("{wslb-jar}", String.valueOf(wslbJar));
         };
     }
 
-    static Path findExecutable(String name) {
+    static @Nullable Path findExecutable(String name) {
         List<String> dirs = new ArrayList<>();
         String path = System.getenv("PATH");
         if (path != null) {
@@ -213,7 +220,7 @@ final class Lab {
         Files.createDirectories(logDir);
         Child child = switch (t.kind()) {
             case COMMAND -> {
-                List<String> cmd = expand(t.template(), vars(port, backendPorts));
+                List<String> cmd = expand(t.command(), vars(port, backendPorts));
                 record(t.name() + ": " + String.join(" ", cmd));
                 yield Child.start(name, cmd, lifetime, logDir, 1, Duration.ofSeconds(60));
             }
@@ -241,7 +248,7 @@ final class Lab {
         Path confFile = dir.resolve("nginx.conf");
         Files.writeString(confFile, conf, StandardCharsets.UTF_8);
         Files.writeString(logDir.resolve(name + "-nginx.conf"), conf, StandardCharsets.UTF_8);
-        List<String> cmd = List.of(t.template(), "-p", dir.toString(), "-e", errorLog.toString(), "-c",
+        List<String> cmd = List.of(t.command(), "-p", dir.toString(), "-e", errorLog.toString(), "-c",
             confFile.toString(), "-g", "daemon off;");
         record(t.name() + ": " + String.join(" ", cmd).replace("daemon off;", "'daemon off;'"));
         return startWithTempDir(name, cmd, port, dir);
@@ -255,7 +262,7 @@ final class Lab {
         Path cfgFile = dir.resolve("haproxy.cfg");
         Files.writeString(cfgFile, cfg, StandardCharsets.UTF_8);
         Files.writeString(logDir.resolve(name + "-haproxy.cfg"), cfg, StandardCharsets.UTF_8);
-        List<String> cmd = List.of(t.template(), "-f", cfgFile.toString(), "-db");
+        List<String> cmd = List.of(t.command(), "-f", cfgFile.toString(), "-db");
         record(t.name() + ": " + String.join(" ", cmd));
         return startWithTempDir(name, cmd, port, dir);
     }
@@ -350,7 +357,7 @@ final class Lab {
         }
     }
 
-    static Path resolveWslbJar(String given, Path benchJar) {
+    static Path resolveWslbJar(@Nullable String given, Path benchJar) {
         if (given != null) {
             return Path.of(given).toAbsolutePath();
         }
@@ -369,7 +376,7 @@ final class Lab {
     }
 
     /** Null if {@code java -jar JAR proxy --help} looks like a launcher with a proxy command, else the reason. */
-    static String wslbUnavailable(Path jar) {
+    static @Nullable String wslbUnavailable(Path jar) {
         if (jar == null || !Files.isRegularFile(jar)) {
             return "no jar at " + jar;
         }
@@ -414,7 +421,7 @@ final class Lab {
      * {@code git log -1} of the checkout holding {@code dir}: short hash and commit time, plus a note if the work tree
      * differs from it outside {@code wslb-bench/} and {@code docs/} (the bench's own files do not go into the jar).
      */
-    static String gitCommit(Path dir) {
+    static @Nullable String gitCommit(@Nullable Path dir) {
         if (dir == null) {
             return null;
         }

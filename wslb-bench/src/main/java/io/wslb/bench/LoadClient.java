@@ -1,5 +1,7 @@
 package io.wslb.bench;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -27,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The bench's WebSocket client: raw NIO, one selector per I/O thread, a minimal handshake, a frame reader that looks
@@ -382,13 +385,13 @@ final class LoadClient implements AutoCloseable {
         }
 
         private boolean send(Conn c, long intended) {
-            ByteBuffer out = c.rateOut;
+            ByteBuffer out = requireNonNull(c.rateOut, "rate outbox not allocated");
             try {
                 if (c.dead) {
                     return false;
                 }
                 out.compact();
-                byte[] frame = c.rateFrame;
+                byte[] frame = requireNonNull(c.rateFrame, "rate frame not built");
                 if (out.remaining() < frame.length) {
                     out.flip();
                     return false; // outbox full: the peer is not reading; count it as a send error
@@ -418,8 +421,9 @@ final class LoadClient implements AutoCloseable {
             for (Iterator<Conn> it = pending.iterator(); it.hasNext(); ) {
                 Conn c = it.next();
                 try {
-                    c.channel.write(c.rateOut);
-                    if (!c.rateOut.hasRemaining()) {
+                    ByteBuffer out = requireNonNull(c.rateOut, "rate outbox not allocated");
+                    c.channel.write(out);
+                    if (!out.hasRemaining()) {
                         it.remove();
                     }
                 } catch (IOException | RuntimeException x) {
@@ -440,7 +444,7 @@ final class LoadClient implements AutoCloseable {
      * whose close handshake completed but the peer did not close TCP within 1 s (not an error; we closed it).
      */
     record CycleRun(int requested, int completed, int ok, long handshakeErrors, long echoErrors, long closeErrors,
-                    long noEofAfterClose, double seconds, Histogram handshake, Histogram cycle, String firstError) {
+                    long noEofAfterClose, double seconds, Histogram handshake, Histogram cycle, @Nullable String firstError) {
         /** Successful upgrades (101) per second over the whole run. */
         double upgradesPerSecond() {
             return handshake.getTotalCount() / seconds;
@@ -556,16 +560,16 @@ final class LoadClient implements AutoCloseable {
     /** One client connection, touched only by its I/O thread (except the rate sender's fields). */
     private static final class Conn {
         final SocketChannel channel;
-        SelectionKey key;
+        @Nullable SelectionKey key; // set in open() right after registering, before any event
         int state = CONNECTING;
         final long startedNanos = System.nanoTime();
-        ByteBuffer handshakeOut;
-        ByteBuffer handshakeIn;
-        String expectedAccept;
+        @Nullable ByteBuffer handshakeOut; // our upgrade request, until written
+        @Nullable ByteBuffer handshakeIn; // the 101 response, while it is read
+        @Nullable String expectedAccept; // what the 101 must carry, until it is checked
         final byte[] mask = new byte[4];
 
         // sending (echo)
-        ByteBuffer frames; // `framesInBuffer` identical masked frames back to back
+        @Nullable ByteBuffer frames; // `framesInBuffer` identical masked frames back to back; built when echo starts
         int frameLen;
         int framesInBuffer;
         int owed;
@@ -575,9 +579,9 @@ final class LoadClient implements AutoCloseable {
         int count;
 
         // sending (rate): owned by the rate sender thread while the rate mode is on
-        byte[] rateFrame;
+        byte @Nullable [] rateFrame;
         int rateStampOffset;
-        ByteBuffer rateOut;
+        @Nullable ByteBuffer rateOut;
         volatile boolean dead;
 
         // connect cycle
@@ -601,6 +605,10 @@ final class LoadClient implements AutoCloseable {
 
         Conn(SocketChannel channel) {
             this.channel = channel;
+        }
+
+        SelectionKey key() {
+            return requireNonNull(key, "connection not registered with its selector");
         }
     }
 
@@ -751,21 +759,23 @@ final class LoadClient implements AutoCloseable {
 
         private void onWritable(Conn c) throws IOException {
             if (c.state == HANDSHAKING) {
-                c.channel.write(c.handshakeOut);
-                if (!c.handshakeOut.hasRemaining()) {
+                ByteBuffer request = requireNonNull(c.handshakeOut, "upgrade request not prepared");
+                c.channel.write(request);
+                if (!request.hasRemaining()) {
                     c.handshakeOut = null;
                     c.handshakeIn = ByteBuffer.allocate(2048);
-                    c.key.interestOps(SelectionKey.OP_READ);
+                    c.key().interestOps(SelectionKey.OP_READ);
                 }
                 return;
             }
             if (c.writePending) {
-                c.channel.write(c.frames);
-                if (c.frames.hasRemaining()) {
+                ByteBuffer frames = requireNonNull(c.frames, "echo frames not built");
+                c.channel.write(frames);
+                if (frames.hasRemaining()) {
                     return;
                 }
                 c.writePending = false;
-                c.key.interestOps(SelectionKey.OP_READ);
+                c.key().interestOps(SelectionKey.OP_READ);
                 sendOwed(c, System.nanoTime());
             }
         }
@@ -805,7 +815,7 @@ final class LoadClient implements AutoCloseable {
         }
 
         private void readHandshake(Conn c) throws IOException {
-            ByteBuffer in = c.handshakeIn;
+            ByteBuffer in = requireNonNull(c.handshakeIn, "no handshake response buffer");
             int n = c.channel.read(in);
             if (n < 0) {
                 throw new IOException("EOF during handshake");
@@ -836,7 +846,7 @@ final class LoadClient implements AutoCloseable {
                     accept = line.substring(colon + 1).trim();
                 }
             }
-            if (!c.expectedAccept.equals(accept)) {
+            if (!requireNonNull(c.expectedAccept, "no expected Sec-WebSocket-Accept").equals(accept)) {
                 throw new IOException("bad Sec-WebSocket-Accept: " + accept);
             }
             long now = System.nanoTime();
@@ -1018,7 +1028,7 @@ final class LoadClient implements AutoCloseable {
                 }
                 buildFrames(c, 1, payload);
                 byte[] frame = new byte[c.frameLen];
-                c.frames.get(0, frame);
+                requireNonNull(c.frames, "echo frames not built").get(0, frame);
                 c.rateFrame = frame;
                 c.rateStampOffset = c.frameLen - payload;
                 c.rateOut = ByteBuffer.allocateDirect(Math.max(64 * 1024, 4 * c.frameLen));
@@ -1075,7 +1085,7 @@ final class LoadClient implements AutoCloseable {
         private void sendOwed(Conn c, long now) throws IOException {
             while (c.owed > 0 && !c.writePending) {
                 int k = Math.min(c.owed, c.framesInBuffer);
-                ByteBuffer b = c.frames;
+                ByteBuffer b = requireNonNull(c.frames, "echo frames not built");
                 b.limit(k * c.frameLen).position(0);
                 for (int i = 0; i < k; i++) {
                     c.sendTimes[(c.head + c.count) % c.sendTimes.length] = now;
@@ -1088,7 +1098,7 @@ final class LoadClient implements AutoCloseable {
                 c.channel.write(b);
                 if (b.hasRemaining()) {
                     c.writePending = true;
-                    c.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                    c.key().interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
                 }
             }
         }
@@ -1194,7 +1204,7 @@ final class LoadClient implements AutoCloseable {
             openCount--;
             closingCount++;
             c.writePending = false;
-            c.key.interestOps(SelectionKey.OP_READ);
+            c.key().interestOps(SelectionKey.OP_READ);
             c.channel.write(ByteBuffer.wrap(f)); // 8 bytes on an idle socket: written at once
         }
 

@@ -71,9 +71,9 @@ final class Soak {
         int clientThreads = a.integer("client-threads", 1);
         Path benchJar = Lab.benchJar();
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        Path resultsDir = a.has("results") ? Path.of(a.str("results", null))
-            : (benchJar.getParent() != null ? benchJar.getParent() : Path.of(".")).resolve("bench-results")
-                .resolve("soak-" + stamp);
+        Path resultsDir = a.path("results",
+            (benchJar.getParent() != null ? benchJar.getParent() : Path.of(".")).resolve("bench-results")
+                .resolve("soak-" + stamp));
         Duration life = duration.plus(warmup).plusSeconds(300);
         Lab lab = Lab.fromArgs(a, resultsDir.resolve("logs"), life);
         List<Lab.Target> targets = lab.targets(targetName, List.of());

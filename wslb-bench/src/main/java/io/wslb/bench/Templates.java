@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configuration templates of the non-Java targets (NGINX, HAProxy): text with {@code {{name}}} placeholders (a syntax
@@ -47,7 +48,7 @@ final class Templates {
     }
 
     /** The shipped template {@code name}, or the file {@code override} if given. */
-    static String load(String name, Path override) throws IOException {
+    static String load(String name, @Nullable Path override) throws IOException {
         if (override != null) {
             return Files.readString(override, StandardCharsets.UTF_8);
         }

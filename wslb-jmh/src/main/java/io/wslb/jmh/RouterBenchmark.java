@@ -37,6 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
+// JMH sets the @Param fields and calls @Setup before any benchmark method, so no field is read before it is set.
+@SuppressWarnings("NullAway.Init")
 public class RouterBenchmark {
 
     @Param({"round-robin", "least-connections"})

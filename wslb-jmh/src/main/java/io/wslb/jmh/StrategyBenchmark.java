@@ -40,6 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
+// JMH sets the @Param fields and calls @Setup before any benchmark method, so no field is read before it is set.
+@SuppressWarnings("NullAway.Init")
 public class StrategyBenchmark {
 
     @Param({"round-robin", "weighted-round-robin", "random", "weighted-random", "least-connections",
@@ -97,8 +99,9 @@ public class StrategyBenchmark {
         }
     }
 
+    // A strategy may decline (null); the benchmark hands JMH whatever it returned.
     @Benchmark
-    public LiveBackend pick() {
+    public @Nullable LiveBackend pick() {
         RoutingContext context = contexts[next++ & (contexts.length - 1)];
         return pick.pick(candidates, context);
     }
