@@ -123,7 +123,7 @@ class WebSocketLoadBalancerBuilderTest {
     }
 
     @Test
-    void httpHeader_rejectsInjection() {
+    void responseHeader_rejectsInjection() {
         assertThatThrownBy(() -> new ResponseHeader("Set-Cookie", "a=b\r\nX-Evil: 1")).hasMessageContaining("control character");
         assertThatThrownBy(() -> new ResponseHeader("Bad Name", "v")).hasMessageContaining("not a token");
         assertThat(new ResponseHeader("X-Ok", "tab\tis fine").value()).contains("\t");

@@ -2,8 +2,12 @@ package io.wslb.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wslb.testing.Frame;
+import io.wslb.testing.RawHttpResponse;
+import io.wslb.testing.RawWebSocketConnection;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -30,14 +34,13 @@ class FrameRelayProxyTest {
 
     @Test
     void relay_echoesTextAndBinary() throws Exception {
-        try (RawWebSocket ws = new RawWebSocket(relay.port())) {
-            assertThat(ws.statusLine).contains("101");
-            assertThat(ws.responseHead).doesNotContainIgnoringCase("Sec-WebSocket-Extensions: permessage");
-            ws.sendText("hello");
+        try (RawWebSocketConnection ws = upgraded(relay.port())) {
+            assertThat(ws.responseHead()).doesNotContainIgnoringCase("Sec-WebSocket-Extensions: permessage");
+            ws.send(Frame.text("hello"));
             assertThat(ws.readMessage().text()).isEqualTo("hello");
             byte[] bin = {1, 2, 3, 4, 5};
-            ws.send(2, true, bin);
-            RawWebSocket.RawFrame f = ws.readMessage();
+            ws.send(Frame.binary(bin));
+            Frame f = ws.readMessage();
             assertThat(f.opcode()).isEqualTo(2);
             assertThat(f.payload()).containsExactly(bin);
         }
@@ -45,12 +48,12 @@ class FrameRelayProxyTest {
 
     @Test
     void relay_passesFragmentsAndPing() throws Exception {
-        try (RawWebSocket ws = new RawWebSocket(relay.port())) {
-            ws.send(1, false, "frag".getBytes());
-            ws.send(0, true, "ment".getBytes());
+        try (RawWebSocketConnection ws = upgraded(relay.port())) {
+            ws.send(Frame.text("frag").fin(false));
+            ws.send(Frame.continuation("ment".getBytes(StandardCharsets.UTF_8)));
             assertThat(ws.readMessage().text()).isEqualTo("fragment");
-            ws.send(9, true, "p".getBytes());
-            RawWebSocket.RawFrame pong = ws.read();
+            ws.send(Frame.ping("p".getBytes(StandardCharsets.UTF_8)));
+            Frame pong = ws.read();
             assertThat(pong.opcode()).isEqualTo(10);
             assertThat(pong.text()).isEqualTo("p");
         }
@@ -62,9 +65,9 @@ class FrameRelayProxyTest {
         for (int i = 0; i < big.length; i++) {
             big[i] = (byte) (i * 31);
         }
-        try (RawWebSocket ws = new RawWebSocket(relay.port())) {
-            ws.send(2, true, big);
-            RawWebSocket.RawFrame f = ws.readMessage();
+        try (RawWebSocketConnection ws = upgraded(relay.port())) {
+            ws.send(Frame.binary(big));
+            Frame f = ws.readMessage();
             assertThat(f.payload().length).isEqualTo(big.length);
             assertThat(Arrays.equals(f.payload(), big)).isTrue();
         }
@@ -72,26 +75,26 @@ class FrameRelayProxyTest {
 
     @Test
     void clientClose_codeAndReasonReachBackendAndBack() throws Exception {
-        try (RawWebSocket ws = new RawWebSocket(relay.port())) {
-            ws.sendClose(4001, "bye");
-            RawWebSocket.RawFrame f = ws.read();
+        try (RawWebSocketConnection ws = upgraded(relay.port())) {
+            ws.send(Frame.close(4001, "bye"));
+            Frame f = ws.read();
             assertThat(f.opcode()).isEqualTo(8);
-            assertThat(f.closeCode()).isEqualTo(4001);
-            assertThat(f.closeReason()).isEqualTo("bye");
-            assertThat(ws.awaitEof()).isTrue();
+            assertThat(f.closeStatus()).isEqualTo(4001);
+            assertThat(f.closeReasonText()).isEqualTo("bye");
+            assertThat(ws.awaitEndOfStream(Duration.ofSeconds(10))).isTrue();
         }
     }
 
     @Test
     void backendClose_codeAndReasonReachClient() throws Exception {
-        try (RawWebSocket ws = new RawWebSocket(relay.port())) {
-            ws.sendText("close:4002:gone");
-            RawWebSocket.RawFrame f = ws.read();
+        try (RawWebSocketConnection ws = upgraded(relay.port())) {
+            ws.send(Frame.text("close:4002:gone"));
+            Frame f = ws.read();
             assertThat(f.opcode()).isEqualTo(8);
-            assertThat(f.closeCode()).isEqualTo(4002);
-            assertThat(f.closeReason()).isEqualTo("gone");
-            ws.sendClose(4002, "gone");
-            assertThat(ws.awaitEof()).isTrue();
+            assertThat(f.closeStatus()).isEqualTo(4002);
+            assertThat(f.closeReasonText()).isEqualTo("gone");
+            ws.send(Frame.close(4002, "gone"));
+            assertThat(ws.awaitEndOfStream(Duration.ofSeconds(10))).isTrue();
         }
     }
 
@@ -103,11 +106,19 @@ class FrameRelayProxyTest {
         }
         FrameRelayProxy broken = new FrameRelayProxy("127.0.0.1", 0, List.of(URI.create("ws://127.0.0.1:" + deadPort)), 8,
             Duration.ofMinutes(1), Duration.ofSeconds(2)).start();
-        try (RawWebSocket ws = new RawWebSocket(broken.port())) {
-            assertThat(ws.statusLine).contains("502");
+        try (RawWebSocketConnection ws = RawWebSocketConnection.open(broken.port())) {
+            assertThat(ws.upgrade("/chat?x=1").status()).isEqualTo(502);
         } finally {
             broken.stop();
         }
+    }
+
+    /** A connection through the relay whose handshake got its 101, as a client sends it. */
+    private static RawWebSocketConnection upgraded(int port) throws Exception {
+        RawWebSocketConnection ws = RawWebSocketConnection.open(port).readTimeout(Duration.ofSeconds(10));
+        RawHttpResponse answer = ws.upgrade("/chat?x=1");
+        assertThat(answer.status()).as(answer.toString()).isEqualTo(101);
+        return ws;
     }
 
     @Test
