@@ -33,6 +33,25 @@ public interface LiveBackend {
      */
     int activeConnections();
 
+    /**
+     * @return connections to this backend that other balancer instances hold, as they last published them: 0 when
+     *     this instance shares no counts, or cannot reach where they are shared
+     */
+    default int peerConnections() {
+        return 0;
+    }
+
+    /**
+     * What load-aware strategies compare, so that several instances balance as one: this instance's
+     * {@link #activeConnections()} (exact) plus the others' {@link #peerConnections()} (as last published).
+     * Connection caps stay on {@link #activeConnections()}, which this instance alone can hold to.
+     *
+     * @return the connections of the whole cluster to this backend
+     */
+    default int clusterConnections() {
+        return activeConnections() + peerConnections();
+    }
+
     /** @return connections ever assigned to this backend, including failed attempts */
     long totalConnections();
 

@@ -32,6 +32,8 @@ public final class PooledBackend implements LiveBackend {
     private volatile Backend backend;
     private volatile int active;
     private volatile long total;
+    /** What other instances hold, as a cluster module last set it. */
+    private volatile int peers;
     private volatile boolean removed;
     private volatile BackendHealth health = BackendHealth.HEALTHY;
     private volatile boolean draining;
@@ -61,6 +63,21 @@ public final class PooledBackend implements LiveBackend {
     @Override
     public int activeConnections() {
         return active;
+    }
+
+    @Override
+    public int peerConnections() {
+        return peers;
+    }
+
+    @Override
+    public int clusterConnections() {
+        return active + peers;
+    }
+
+    /** @param count connections other instances hold to this backend, as last published (0 or more) */
+    public void peers(int count) {
+        peers = count;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.wslb.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.wslb.Backend;
 import io.wslb.HandshakeRequest;
@@ -10,6 +11,7 @@ import io.wslb.WebSocketLoadBalancer;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LoadBalancerRuntimeTest {
@@ -48,5 +50,44 @@ class LoadBalancerRuntimeTest {
         LoadBalancerRuntime.of(lb).events().onRejected(HandshakeRequest.builder().build(), RejectCause.BAD_HANDSHAKE, 400);
 
         assertThat(heard).containsExactly("BAD_HANDSHAKE 400");
+    }
+
+    @Test
+    void peerConnections_addToTheClusterCount_butNotToThisInstancesOwn() {
+        WebSocketLoadBalancer lb = twoBackends();
+        Route route = LoadBalancerRuntime.of(lb).router().route(HandshakeRequest.builder().build()).toCompletableFuture().join();
+
+        LoadBalancerRuntime.of(lb).peerConnections(Map.of("a", 40, "gone", 7));
+
+        assertThat(lb.pool().get("a").activeConnections()).as("this instance's own, which caps hold to").isEqualTo(1);
+        assertThat(lb.pool().get("a").peerConnections()).isEqualTo(40);
+        assertThat(lb.pool().get("a").clusterConnections()).isEqualTo(41);
+        assertThat(lb.pool().get("b").clusterConnections()).as("a backend the map does not name").isZero();
+        route.abandon(RejectCause.BACKEND_REFUSED, 403);
+    }
+
+    @Test
+    void anEmptyMap_meansLocalCountsOnly() {
+        WebSocketLoadBalancer lb = twoBackends();
+        LoadBalancerRuntime.of(lb).peerConnections(Map.of("a", 40, "b", 3));
+
+        LoadBalancerRuntime.of(lb).peerConnections(Map.of());
+
+        assertThat(lb.pool().backends()).allSatisfy(backend -> assertThat(backend.peerConnections()).isZero());
+    }
+
+    @Test
+    void aNegativePeerCount_isRefusedNamingTheBackend_andChangesNothing() {
+        WebSocketLoadBalancer lb = twoBackends();
+        LoadBalancerRuntime.of(lb).peerConnections(Map.of("a", 5));
+
+        assertThatThrownBy(() -> LoadBalancerRuntime.of(lb).peerConnections(Map.of("b", -1)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'b'").hasMessageContaining("-1");
+        assertThat(lb.pool().get("a").peerConnections()).isEqualTo(5);
+    }
+
+    private static WebSocketLoadBalancer twoBackends() {
+        return WebSocketLoadBalancer.builder().strategy((candidates, context) -> candidates.get(0))
+            .backend(Backend.of("a", URI.create("ws://127.0.0.1:1"))).backend(Backend.of("b", URI.create("ws://127.0.0.1:2"))).build();
     }
 }

@@ -27,6 +27,10 @@ import java.util.function.ToDoubleBiFunction;
  *     .strategy(BalancingStrategies.leastConnections())
  *     .build();
  * }</pre>
+ *
+ * <p>The load-aware strategies (least connections, weighted least connections, power of two choices, bounded-load
+ * consistent hashing) compare {@link io.wslb.LiveBackend#clusterConnections()}: this instance's connections plus
+ * those other balancer instances published, when the balancer shares counts; on its own, the two are the same.
  */
 public final class BalancingStrategies {
 

@@ -70,7 +70,7 @@ public final class ConsistentHashStrategy implements BalancingStrategy {
             if (fallback == null) {
                 fallback = owner;
             }
-            if (owner.activeConnections() < limit) {
+            if (owner.clusterConnections() < limit) {
                 return owner;
             }
         }
@@ -82,7 +82,7 @@ public final class ConsistentHashStrategy implements BalancingStrategy {
     private int capacity(List<LiveBackend> candidates) {
         long total = 0;
         for (int i = 0, n = candidates.size(); i < n; i++) {
-            total += candidates.get(i).activeConnections();
+            total += candidates.get(i).clusterConnections();
         }
         return (int) Math.ceil((total + 1) * balanceFactor / candidates.size());
     }

@@ -19,11 +19,11 @@ public final class LeastConnectionsStrategy implements BalancingStrategy {
         int n = candidates.size();
         int first = Math.floorMod(start.getAndIncrement(), n);
         LiveBackend best = candidates.get(first);
-        int fewest = best.activeConnections();
+        int fewest = best.clusterConnections();
         // Two straight runs (first+1 .. n-1, then 0 .. first-1) instead of one run with a wrap-around test.
         for (int i = first + 1; i < n && fewest > 0; i++) {
             LiveBackend candidate = candidates.get(i);
-            int active = candidate.activeConnections();
+            int active = candidate.clusterConnections();
             if (active < fewest) {
                 best = candidate;
                 fewest = active;
@@ -31,7 +31,7 @@ public final class LeastConnectionsStrategy implements BalancingStrategy {
         }
         for (int i = 0; i < first && fewest > 0; i++) {
             LiveBackend candidate = candidates.get(i);
-            int active = candidate.activeConnections();
+            int active = candidate.clusterConnections();
             if (active < fewest) {
                 best = candidate;
                 fewest = active;

@@ -36,8 +36,8 @@ public final class PowerOfTwoChoicesStrategy implements BalancingStrategy {
         }
         LiveBackend a = candidates.get(i);
         LiveBackend b = candidates.get(j);
-        long loadA = (long) a.activeConnections() * Math.max(1, b.weight());
-        long loadB = (long) b.activeConnections() * Math.max(1, a.weight());
+        long loadA = (long) a.clusterConnections() * Math.max(1, b.weight());
+        long loadB = (long) b.clusterConnections() * Math.max(1, a.weight());
         return loadA <= loadB ? a : b;
     }
 

@@ -19,12 +19,12 @@ public final class WeightedLeastConnectionsStrategy implements BalancingStrategy
         int n = candidates.size();
         int first = Math.floorMod(start.getAndIncrement(), n);
         LiveBackend best = candidates.get(first);
-        long bestActive = best.activeConnections();
+        long bestActive = best.clusterConnections();
         long bestWeight = Math.max(1, best.weight());
         for (int step = 1; step < n && bestActive > 0; step++) {
             int index = first + step;
             LiveBackend candidate = candidates.get(index >= n ? index - n : index);
-            long active = candidate.activeConnections();
+            long active = candidate.clusterConnections();
             long weight = Math.max(1, candidate.weight());
             if (active * bestWeight < bestActive * weight) {
                 best = candidate;
