@@ -14,7 +14,9 @@ import java.nio.charset.CodingErrorAction;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -92,7 +94,7 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
         this.balancer = b.balancer;
         this.tokenHash = b.token == null ? null : sha256(b.token);
         this.history = new HealthHistory(b.historySize, b.clock);
-        this.api = new AdminApi(balancer, history);
+        this.api = new AdminApi(balancer, history, b.sections);
     }
 
     /**
@@ -299,6 +301,7 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
         private @Nullable String token;
         private int historySize = DEFAULT_HISTORY_SIZE;
         private Clock clock = Clock.systemUTC();
+        private final Map<String, Supplier<? extends Map<String, ?>>> sections = new LinkedHashMap<>();
 
         private Builder(WebSocketLoadBalancer balancer) {
             this.balancer = balancer;
@@ -341,6 +344,27 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
          */
         public Builder clock(Clock clock) {
             this.clock = requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Adds a section to {@code GET /status}, produced each time the status is asked for: what a module beside
+         * the balancer reports (for example the state of a Redis link). The section is a map of JSON values (strings,
+         * numbers, booleans, null, lists and maps of them).
+         *
+         * @param name the section's field in the status; not one the status uses itself ({@code panic},
+         *     {@code openConnections}, {@code maxConnections}, {@code backends}) nor one added already
+         * @param section produces the section; it must not block
+         * @return this
+         */
+        public Builder statusSection(String name, Supplier<? extends Map<String, ?>> section) {
+            requireNonNull(name, "name");
+            requireNonNull(section, "section");
+            if (name.isBlank() || AdminApi.STATUS_FIELDS.contains(name) || sections.containsKey(name)) {
+                throw new IllegalArgumentException("statusSection name '" + name + "' is blank or taken (taken: "
+                    + new TreeSet<>(AdminApi.STATUS_FIELDS) + " and " + sections.keySet() + ")");
+            }
+            sections.put(name, section);
             return this;
         }
 

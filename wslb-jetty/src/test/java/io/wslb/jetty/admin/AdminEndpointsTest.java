@@ -1,9 +1,11 @@
 package io.wslb.jetty.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.wslb.AdmissionLimits;
+import io.wslb.Backend;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.AdminHandler;
 import io.wslb.jetty.testing.Balancers;
@@ -14,13 +16,16 @@ import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.spi.LoadBalancerRuntime;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -113,6 +118,35 @@ class AdminEndpointsTest {
         proxy.balancer().pool().markUnhealthy("b1");
         assertThat(admin.get("/status").json()).as("no healthy backend left: panic mode").containsEntry("panic", true);
         assertThat(admin.get("/backends/b1").json()).containsEntry("id", "b1").containsEntry("health", "UNHEALTHY");
+    }
+
+    @Test
+    void statusSections_appearInTheStatus_producedAtEachRequest_andABrokenOneDoesNotTakeTheStatusDown() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        start(2, b -> b.statusSection("redis", () -> Map.of("state", "UP", "asked", asked.incrementAndGet()))
+            .statusSection("broken", () -> {
+                throw new IllegalStateException("a section's bug");
+            }));
+        LoadBalancerRuntime.of(proxy.balancer()).peerConnections(Map.of("b2", 7));
+
+        Map<String, Object> first = admin.get("/status").json();
+        Map<String, Object> second = admin.get("/status").json();
+
+        assertThat(first.get("redis")).isEqualTo(Map.of("state", "UP", "asked", n(1)));
+        assertThat(second.get("redis")).isEqualTo(Map.of("state", "UP", "asked", n(2)));
+        assertThat(second.get("broken")).isEqualTo(Map.of("error", "java.lang.IllegalStateException: a section's bug"));
+        assertThat(list(second.get("backends"))).extracting(b -> b.get("peerConnections")).containsExactly(n(0), n(7));
+    }
+
+    @Test
+    void aStatusSectionNamedLikeAStatusField_isRefusedNamingIt() {
+        WebSocketLoadBalancer balancer = Balancers.roundRobin(events, Backend.of("a", URI.create("ws://127.0.0.1:1"))).build();
+        AdminHandler.Builder builder = AdminHandler.builder(balancer).statusSection("redis", Map::of);
+
+        assertThatThrownBy(() -> builder.statusSection("backends", Map::of)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("'backends'");
+        assertThatThrownBy(() -> builder.statusSection("redis", Map::of)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("'redis'");
     }
 
     @Test

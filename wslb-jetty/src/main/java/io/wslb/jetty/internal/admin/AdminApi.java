@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * are {@link Failure}s (with their status) or {@link IllegalArgumentException}s (400).
  *
  * <pre>{@code
- * AdminApi api = new AdminApi(balancer, history);
+ * AdminApi api = new AdminApi(balancer, history, Map.of());
  * AdminApi.Route route = AdminApi.route("/backends/a/weight", "POST"); // WEIGHT of "a"
  * AdminApi.Reply reply = api.call(route, "{\"weight\":3}");        // 200, the backend object
  * }</pre>
@@ -81,16 +83,22 @@ public final class AdminApi {
     private final WebSocketLoadBalancer balancer;
     private final BackendPool pool;
     private final HealthHistory history;
+    private final Map<String, Supplier<? extends Map<String, ?>>> sections;
 
     /**
      * @param balancer the balancer to show and steer
      * @param history where the backends' history is read from
+     * @param sections further sections of the status, by name, each produced when the status is asked for
      */
-    public AdminApi(WebSocketLoadBalancer balancer, HealthHistory history) {
+    public AdminApi(WebSocketLoadBalancer balancer, HealthHistory history, Map<String, Supplier<? extends Map<String, ?>>> sections) {
         this.balancer = balancer;
         this.pool = balancer.pool();
         this.history = history;
+        this.sections = Map.copyOf(sections);
     }
+
+    /** The names the status itself uses, which a further section may not take. */
+    public static final Set<String> STATUS_FIELDS = Set.of("panic", "openConnections", "maxConnections", "backends");
 
     /**
      * @param path the request path below the mount point, such as {@code /backends/a/drain}
@@ -237,6 +245,15 @@ public final class AdminApi {
         out.put("openConnections", LoadBalancerRuntime.of(balancer).router().openConnections());
         out.put("maxConnections", balancer.admissionLimits().maxConnections().orElse(0)); // 0: no cap, as before
         out.put("backends", backends);
+        for (Map.Entry<String, Supplier<? extends Map<String, ?>>> section : new TreeMap<>(sections).entrySet()) {
+            Object value;
+            try {
+                value = section.getValue().get();
+            } catch (RuntimeException e) { // a section's bug must not take the whole status down with it
+                value = Map.of("error", String.valueOf(e));
+            }
+            out.put(section.getKey(), value);
+        }
         return out;
     }
 
@@ -253,6 +270,7 @@ public final class AdminApi {
         out.put("draining", live.draining());
         out.put("full", live.full());
         out.put("activeConnections", live.activeConnections());
+        out.put("peerConnections", live.peerConnections());
         out.put("totalConnections", live.totalConnections());
         out.put("history", history.of(live.id()));
         return out;
