@@ -1,11 +1,8 @@
 package io.wslb.internal;
 
-import static java.util.Objects.requireNonNull;
-
 import io.wslb.LoadBalancerListener;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.spi.Router;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The bridge from {@code io.wslb.spi} to what a {@link WebSocketLoadBalancer} holds for server adapters only (its
@@ -26,7 +23,7 @@ public final class BalancerAccess {
         LoadBalancerListener events(WebSocketLoadBalancer balancer);
     }
 
-    private static volatile @Nullable Access access;
+    private static final Registration<Access> ACCESS = new Registration<>("balancer access", WebSocketLoadBalancer.class);
 
     private BalancerAccess() {}
 
@@ -36,21 +33,11 @@ public final class BalancerAccess {
      * @param implementation the balancer's access
      */
     public static void register(Access implementation) {
-        requireNonNull(implementation, "implementation");
-        synchronized (BalancerAccess.class) {
-            if (access != null) {
-                throw new IllegalStateException("the balancer access is registered already");
-            }
-            access = implementation;
-        }
+        ACCESS.register(implementation);
     }
 
     /** @return the registered access */
     public static Access get() {
-        Access registered = access;
-        if (registered == null) {
-            throw new IllegalStateException("WebSocketLoadBalancer is not initialised");
-        }
-        return registered;
+        return ACCESS.get();
     }
 }

@@ -1,7 +1,5 @@
 package io.wslb.internal;
 
-import static java.util.Objects.requireNonNull;
-
 import io.wslb.AffinityFallback;
 import io.wslb.AffinityResolver;
 import io.wslb.BackendPool;
@@ -38,7 +36,7 @@ public final class RouterFactory {
                       RouterLimits limits);
     }
 
-    private static volatile @Nullable Factory factory;
+    private static final Registration<Factory> FACTORY = new Registration<>("router factory", Router.class);
 
     private RouterFactory() {}
 
@@ -48,29 +46,11 @@ public final class RouterFactory {
      * @param implementation the router's factory
      */
     public static void register(Factory implementation) {
-        requireNonNull(implementation, "implementation");
-        synchronized (RouterFactory.class) {
-            if (factory != null) {
-                throw new IllegalStateException("the router factory is registered already");
-            }
-            factory = implementation;
-        }
+        FACTORY.register(implementation);
     }
 
     /** @return the registered factory, initialising {@code Router} first if nothing has yet */
     public static Factory get() {
-        Factory registered = factory;
-        if (registered == null) {
-            try {
-                Class.forName(Router.class.getName(), true, Router.class.getClassLoader());
-            } catch (ClassNotFoundException impossible) {
-                throw new IllegalStateException(impossible);
-            }
-            registered = factory;
-            if (registered == null) {
-                throw new IllegalStateException("Router did not register its factory");
-            }
-        }
-        return registered;
+        return FACTORY.get();
     }
 }
