@@ -1,4 +1,7 @@
-/** Implementation of {@link io.wslb.redis.RedisLink} on Lettuce; not exported, subject to change without notice. */
+/**
+ * Implementation of {@link io.wslb.redis.RedisLink} on Lettuce and of {@link io.wslb.redis.RedisSessionStore}; not
+ * exported, subject to change without notice.
+ */
 @NullMarked
 package io.wslb.redis.internal;
 
