@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Compiles every {@code <pre>{@code ...}</pre>} example in the Javadoc of the public types that users see: the
- * exported packages of wslb-core, wslb-strategies, wslb-jetty and wslb-testing, and the examples module (not the
+ * exported packages of wslb-core, wslb-strategies, wslb-jetty, wslb-testing and wslb-redis, and the examples module (not the
  * {@code internal} packages, which no module exports, nor wslb-bench and wslb-jmh, which are tools).
  *
  * <p>Each example becomes the body of a method {@code void example() throws Exception} in a class of its own that
@@ -44,6 +44,7 @@ class JavadocExamplesCompileTest {
         "import io.wslb.strategies.*;",
         "import io.wslb.jetty.*;",
         "import io.wslb.testing.*;",
+        "import io.wslb.redis.*;",
         "import java.io.*;",
         "import java.net.*;",
         "import java.nio.file.*;",
@@ -56,6 +57,8 @@ class JavadocExamplesCompileTest {
         "import org.eclipse.jetty.server.*;",
         "import org.eclipse.jetty.server.handler.*;",
         "import org.eclipse.jetty.ee10.servlet.*;",
+        "import org.junit.jupiter.api.Test;",
+        "import org.junit.jupiter.api.extension.RegisterExtension;",
         "import org.slf4j.Logger;");
 
     /** The names an example may use without declaring them, with what they stand for. */
@@ -68,9 +71,10 @@ class JavadocExamplesCompileTest {
         "Logger log;                           // an SLF4J logger",
         "Path dir;                             // a writable directory",
         "Socket socket;                        // a connected socket (wslb-testing examples)",
-        "FaultProxy proxy;                     // a running fault-injecting proxy (wslb-testing examples)");
+        "FaultProxy proxy;                     // a running fault-injecting proxy (wslb-testing examples)",
+        "RedisServer redis;                    // a running redis-server (wslb-testing examples)");
 
-    private static final List<String> MODULES = List.of("wslb-core", "wslb-strategies", "wslb-jetty", "wslb-testing", "examples");
+    private static final List<String> MODULES = List.of("wslb-core", "wslb-strategies", "wslb-jetty", "wslb-testing", "wslb-redis", "examples");
     private static final Pattern BLOCK = Pattern.compile("<pre>\\{@code(.*?)}</pre>", Pattern.DOTALL);
 
     /** One example: where it is and its text, line by line, with the source line of each. */
@@ -106,7 +110,7 @@ class JavadocExamplesCompileTest {
         // The scan found the examples it must check, not an empty directory.
         assertThat(examples).extracting(e -> e.file().getFileName().toString())
             .contains("WebSocketLoadBalancer.java", "HealthCheck.java", "OutlierDetection.java", "BalancingStrategies.java",
-                "WebSocketLoadBalancerHandler.java", "FaultProxy.java");
+                "WebSocketLoadBalancerHandler.java", "FaultProxy.java", "RedisServer.java", "RedisLink.java", "RedisSessionStore.java");
 
         List<JavaFileObject> sources = new ArrayList<>();
         List<Example> compiled = new ArrayList<>();

@@ -1,4 +1,7 @@
-/** Implementation of {@link io.wslb.testing.FaultProxy}; not exported, subject to change without notice. */
+/**
+ * Implementation of {@link io.wslb.testing.FaultProxy} and the RESP calls of {@link io.wslb.testing.RedisServer}; not
+ * exported, subject to change without notice.
+ */
 @NullMarked
 package io.wslb.testing.internal;
 

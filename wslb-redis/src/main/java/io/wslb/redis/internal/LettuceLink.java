@@ -1,0 +1,291 @@
+package io.wslb.redis.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.wslb.redis.RedisLink;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link RedisLink} on Lettuce: one {@link RedisClient} with resources of its own, one connection, and the
+ * UP/DEGRADED state that everything sharing it reads before it sends a command.
+ */
+public final class LettuceLink implements RedisLink {
+
+    // Named after the public type, so that users configure the link's logging by the name they know.
+    private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
+
+    private final URI displayUri;
+    private final RedisURI redisUri;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final ScheduledExecutorService executor;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private final AtomicReference<@Nullable StatefulRedisConnection<String, String>> connection = new AtomicReference<>();
+    private final Object lock = new Object();
+
+    private volatile State state;
+    private volatile boolean closed;
+    private boolean outageLogged;
+    private long downSinceNanos;
+
+    private LettuceLink(URI uri, Duration timeout, Duration probeInterval) {
+        this.displayUri = display(uri);
+        this.redisUri = RedisURI.create(uri);
+        redisUri.setTimeout(timeout);
+        this.resources = ClientResources.create();
+        this.client = RedisClient.create(resources, redisUri);
+        client.setOptions(ClientOptions.builder()
+            // The link reconnects by itself, once per probe interval, because Lettuce's reconnects log every failed
+            // attempt and keep a connection that may be half-open, where the link replaces one whose PING fails.
+            .autoReconnect(false)
+            // Commands fail at once while disconnected instead of queueing until Redis returns.
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(timeout))
+            .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build())
+            .build());
+        this.executor = resources.eventExecutorGroup();
+        this.state = new State(Status.DEGRADED, Instant.now(), "not connected yet");
+        this.downSinceNanos = System.nanoTime();
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+                StatefulRedisConnection<String, String> current = connection.get();
+                if (!closed && current == handler) {
+                    drop(current);
+                    markDown("connection lost");
+                }
+            }
+        });
+        executor.scheduleWithFixedDelay(this::probe, probeInterval.toNanos(), probeInterval.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * @param uri a checked Redis URI
+     * @param timeout command and connect timeout
+     * @param probeInterval PING and connect period
+     * @return a link connecting in the background
+     */
+    public static LettuceLink start(URI uri, Duration timeout, Duration probeInterval) {
+        LettuceLink link = new LettuceLink(uri, timeout, probeInterval);
+        link.executor.execute(link::probe);
+        return link;
+    }
+
+    /** {@return the URI without its user information, fit for logs and messages} */
+    public static URI display(URI uri) {
+        try {
+            return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null);
+        } catch (URISyntaxException e) {
+            return URI.create(String.valueOf(uri.getScheme()) + "://" + uri.getHost());
+        }
+    }
+
+    @Override
+    public State state() {
+        return state;
+    }
+
+    @Override
+    public URI uri() {
+        return displayUri;
+    }
+
+    @Override
+    public void addListener(Listener listener) {
+        listeners.add(requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public void removeListener(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    /** {@return whether commands may be sent: the link is up and connected} */
+    public boolean isUp() {
+        return state.status() == Status.UP && connection.get() != null;
+    }
+
+    /** {@return the asynchronous commands of the one connection, or null before it is made} */
+    public @Nullable RedisAsyncCommands<String, String> commands() {
+        StatefulRedisConnection<String, String> c = connection.get();
+        return c == null ? null : c.async();
+    }
+
+    /** {@return the link's threads (Lettuce's computation threads): for timers and for completing callers' stages} */
+    public ScheduledExecutorService executor() {
+        return executor;
+    }
+
+    /**
+     * Told by a user of the link that a command failed; an outage (no answer, no connection) makes the link
+     * {@code DEGRADED}, an error Redis answered does not.
+     *
+     * @param failure what the command failed with
+     */
+    public void commandFailed(Throwable failure) {
+        if (isOutage(failure)) {
+            markDown(describe(failure));
+        }
+    }
+
+    /** {@return whether {@code failure} means Redis is not answering, rather than an error it answered} */
+    public static boolean isOutage(Throwable failure) {
+        return !(unwrap(failure) instanceof RedisCommandExecutionException);
+    }
+
+    /** {@return the failure without the wrappers of futures} */
+    public static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // The client closes its connection; closing it here as well would only make Lettuce warn.
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public String toString() {
+        return "RedisLink(" + displayUri + ", " + state.status() + ")";
+    }
+
+    private void probe() {
+        if (closed || !probing.compareAndSet(false, true)) {
+            return;
+        }
+        StatefulRedisConnection<String, String> c = connection.get();
+        if (c == null) {
+            client.connectAsync(StringCodec.UTF8, redisUri).whenComplete((made, failure) -> {
+                probing.set(false);
+                if (failure != null) {
+                    markDown(describe(failure));
+                } else if (closed) {
+                    made.closeAsync();
+                } else {
+                    connection.set(made);
+                    markUp();
+                }
+            });
+            return;
+        }
+        c.async().ping().whenComplete((pong, failure) -> {
+            probing.set(false);
+            if (failure == null) {
+                markUp();
+            } else if (isOutage(failure)) {
+                // The next probe connects anew: this connection may be half-open, or to a server that was replaced.
+                drop(c);
+                markDown(describe(failure));
+            }
+        });
+    }
+
+    private void drop(StatefulRedisConnection<String, String> c) {
+        if (connection.compareAndSet(c, null)) {
+            c.closeAsync();
+        }
+    }
+
+    private void markUp() {
+        synchronized (lock) {
+            State previous = state;
+            if (closed || previous.status() == Status.UP) {
+                return;
+            }
+            State current = new State(Status.UP, Instant.now(), previous.lastError());
+            state = current;
+            if (outageLogged) {
+                LOG.info("Redis at {} answers again after {} ms; sharing resumes (last error: {})", displayUri,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - downSinceNanos), previous.lastError());
+            } else {
+                LOG.info("connected to Redis at {}", displayUri);
+            }
+            outageLogged = false;
+            tell(previous, current);
+        }
+    }
+
+    private void markDown(String error) {
+        synchronized (lock) {
+            State previous = state;
+            if (closed) {
+                return;
+            }
+            boolean wasUp = previous.status() == Status.UP;
+            State current = new State(Status.DEGRADED, wasUp ? Instant.now() : previous.since(), error);
+            state = current;
+            if (wasUp) {
+                downSinceNanos = System.nanoTime();
+            }
+            if (!outageLogged) {
+                outageLogged = true;
+                LOG.warn("Redis at {} {} ({}); serving from local state until it answers", displayUri,
+                    wasUp ? "stopped answering" : "cannot be reached", error);
+            }
+            if (wasUp) {
+                tell(previous, current);
+            }
+        }
+    }
+
+    private void tell(State previous, State current) {
+        for (Listener listener : listeners) {
+            try {
+                listener.onStateChanged(previous, current);
+            } catch (RuntimeException e) {
+                LOG.warn("a RedisLink listener threw on {} -> {}", previous.status(), current.status(), e);
+            }
+        }
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable t = unwrap(failure);
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        // The root cause says why (refused, WRONGPASS, a timeout) where Lettuce's wrapper only says that it failed.
+        return root == t ? oneLine(t) : oneLine(t) + " (" + oneLine(root) + ")";
+    }
+
+    private static String oneLine(Throwable t) {
+        String message = t.getMessage();
+        return t.getClass().getSimpleName() + (message == null ? "" : ": " + message.strip());
+    }
+}
