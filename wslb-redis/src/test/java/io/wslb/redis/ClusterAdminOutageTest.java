@@ -135,6 +135,46 @@ class ClusterAdminOutageTest {
         }
     }
 
+    @Test
+    void aReweightMadeWhileCutOff_keepsADrainMadeMeanwhileElsewhere_andDoesNotBringBackABackendRemovedMeanwhile() throws Exception {
+        String prefix = "parts:";
+        Backend b1 = backend("b1");
+        Backend b2 = backend("b2");
+        FaultProxy cut = FaultProxy.to(REDIS.server().address());
+        toClose.add(cut);
+        ClusterNode a = node("lb-a", REDIS.uri(), prefix, b1, b2);
+        ClusterNode b = node("lb-b", REDIS.uri(), prefix, b1, b2);
+        ClusterNode c = node("lb-c", URI.create("redis://127.0.0.1:" + cut.port()), prefix, b1, b2);
+        ClusterNode.awaitSharing(a, b, c);
+
+        try (LogCapture log = new LogCapture()) {
+            cut.set(Fault.REFUSE);
+            cut.resetAll();
+            await().atMost(PATIENCE).until(() -> !c.link.state().isUp());
+            c.pool.update(b1.withWeight(4));
+            c.pool.update(b2.withWeight(6));
+            a.pool.drain("b1", Duration.ofSeconds(30));
+            a.pool.remove("b2");
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(b.view()).isEqualTo(a.view()).containsOnlyKeys("b1"));
+
+            cut.set(Fault.PASS);
+
+            // c's reweight of b1 is written after a's drain, and keeps it; its reweight of b2 does not undo the removal.
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                for (ClusterNode node : List.of(a, b, c)) {
+                    assertThat(node.view()).as(node.id).containsOnlyKeys("b1");
+                    assertThat(node.view().get("b1")).as(node.id).contains("weight=4").endsWith("draining");
+                    assertThat(node.admin.status()).as(node.id).containsEntry("pendingActions", 0);
+                }
+            });
+            assertThat(log.lines("INFO", "backend b1 reweighted 1 -> 4 by instance lb-c")).hasSize(2);
+            assertThat(log.lines("INFO", "backend b1 drained over 30s by instance lb-a")).as("b's").hasSize(1);
+            assertThat(log.lines("INFO", "backend b1 drained over 30s: kept from the shared set, which another instance changed while this"
+                + " instance's update was on its way")).as("c's").hasSize(1);
+            assertThat(log.lines("INFO", "backend b2 removed by instance lb-a")).as("b's and c's").hasSize(2);
+        }
+    }
+
     private ClusterNode node(String id, URI redis, String prefix, Backend... configured) {
         ClusterNode node = ClusterNode.start(redis, id, prefix, List.of(configured));
         toClose.add(node);

@@ -23,15 +23,18 @@ import org.jspecify.annotations.Nullable;
  * one written is all an instance needs, whichever it missed before.
  *
  * <pre>{@code
- * wslb1:backend?version=17&id=b2&action=drain&state=draining&window=PT30S&origin=lb-a
+ * wslb1:backend?version=17&id=b2&action=drain&origin=lb-a&state=draining&window=PT30S
  *     &uri=ws%3A%2F%2F10.0.0.2%3A3000&weight=1&maxConnections=0&backup=false&meta.zone=eu-west-1a
  * }</pre>
  *
- * <p>(one line in Redis). Values are URL-encoded (UTF-8); {@code window} is ISO-8601; a removed backend (a
- * tombstone) has no {@code uri}, {@code weight}, {@code maxConnections}, {@code backup} nor {@code meta.*}. The
- * version comes first so that the script that writes a record can put the version Redis hands out between
- * {@link #HEAD} and {@link #tail()}. Anything else is not a record wslb wrote: {@link #decode} refuses unknown,
- * repeated or missing fields.
+ * <p>(one line in Redis). Values are URL-encoded (UTF-8), so {@code &} and {@code =} occur only between fields;
+ * {@code window} is ISO-8601; a removed backend (a tombstone) has no {@code uri}, {@code weight},
+ * {@code maxConnections}, {@code backup} nor {@code meta.*}. The text is {@link #HEAD}, the version, then three parts
+ * in this order: who did what ({@code id}, {@code action}, {@code origin}), the {@linkplain #statePart() state}
+ * ({@code state}, {@code window}) and the {@linkplain #configurationPart() configuration} (from {@code uri} on), so
+ * that the script that writes a record can put in the version Redis hands out and keep the other instances' part of
+ * what it replaces (see {@link Action#part()}). Anything else is not a record wslb wrote: {@link #decode} refuses
+ * unknown, repeated or missing fields.
  *
  * @param id the backend's id
  * @param version the version Redis handed out with {@code INCR}; 0 for a change not yet written
@@ -59,9 +62,30 @@ public record BackendRecord(String id, long version, Action action, State state,
         /** Drained it. */ DRAIN,
         /** Ended its drain. */ RESUME,
         /** Removed it, drained first or not. */ REMOVE,
-        /** Wrote it into a shared set that was empty: the backend as that instance had it. */ SEED;
+        /** Wrote it into a shared set that was empty, or that lost what this instance knew: the backend as it has it. */ SEED;
 
         String wire() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** {@return the part of the record this action decides; the rest is kept from the record it replaces} */
+        public Part part() {
+            return switch (this) {
+                case UPDATE -> Part.CONFIGURATION;
+                case DRAIN, RESUME -> Part.STATE;
+                case ADD, REMOVE, SEED -> Part.WHOLE;
+            };
+        }
+    }
+
+    /** What a write decides, so that concurrent changes of different parts of one backend both survive. */
+    public enum Part {
+        /** The whole record: an add, a removal, a seed. */ WHOLE,
+        /** The drain state only: a drain or a resume keeps the configuration written last, by whomever. */ STATE,
+        /** The configuration only: an update keeps the drain state written last, by whomever. */ CONFIGURATION;
+
+        /** {@return the name the write script takes} */
+        public String wire() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
@@ -122,26 +146,38 @@ public record BackendRecord(String id, long version, Action action, State state,
         }
     }
 
-    /** {@return this record with the version Redis handed out} */
-    public BackendRecord withVersion(long newVersion) {
-        return new BackendRecord(id, newVersion, action, state, backend, window, origin);
-    }
-
     /** {@return the record as stored and published} */
     public String encode() {
         return HEAD + version + tail();
     }
 
-    /** {@return what follows the version: {@code &id=...} to the end} */
+    /** {@return what follows the version: {@link #whoPart()}, {@link #statePart()}, {@link #configurationPart()}} */
     public String tail() {
+        return whoPart() + statePart() + configurationPart();
+    }
+
+    /** {@return {@code &id=...&action=...&origin=...}} */
+    public String whoPart() {
         StringBuilder out = new StringBuilder();
         field(out, "id", id);
         field(out, "action", action.wire());
+        field(out, "origin", origin);
+        return out.toString();
+    }
+
+    /** {@return {@code &state=...}, then {@code &window=...} if there is one} */
+    public String statePart() {
+        StringBuilder out = new StringBuilder();
         field(out, "state", state.wire());
         if (window != null) {
             field(out, "window", window.toString());
         }
-        field(out, "origin", origin);
+        return out.toString();
+    }
+
+    /** {@return {@code &uri=...} to the end; empty for a removed backend} */
+    public String configurationPart() {
+        StringBuilder out = new StringBuilder();
         Backend b = backend;
         if (b != null) {
             field(out, "uri", b.uri().toString());

@@ -37,9 +37,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Ordering and conflicts.</b> Every change is written by one Lua script that takes a version from
  * {@code INCR <prefix>backends:version}, stores the record with it and publishes it, so Redis orders all changes of
  * all instances, and the hash always holds the latest record of each backend. An instance applies a record only if
- * its version is newer than the last it applied (or wrote) for that backend: the last writer wins, on the whole record
- * of a backend (not field by field). A removal leaves a tombstone (state {@code removed}) with its version, so that a
- * late, older record does not bring the backend back; adding the id again writes a newer version over it.
+ * its version is newer than the last it applied (or wrote) for that backend. The last writer wins, part by part: an
+ * update writes the configuration and keeps the drain state the record had, a drain or a resume writes the drain state
+ * and keeps the configuration, so a reweight on one instance and a drain on another, concurrent or made during an
+ * outage, both hold; an add and a removal write the whole record. A removal leaves a tombstone (state
+ * {@code removed}) with its version, which an update, drain or resume does not write over (the removal wins and the
+ * writer removes the backend too), and a late, older record does not bring the backend back; adding the id again
+ * writes a newer version over it.
  *
  * <p><b>No echo.</b> Changes from Redis are applied to the local pool with this instance's listener muted on the
  * applying thread, and a change that leaves the backend as this instance last knew it is not announced, so one admin
@@ -72,20 +76,41 @@ public final class ClusterAdmin implements AutoCloseable {
     private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /**
-     * KEYS: the set, the counter. ARGV: the floor (the highest version the writer saw), the head, the tail, the id, the
-     * channel. The version is never at or below the floor, so that versions still grow after Redis lost its counter.
+     * KEYS: the set, the counter. ARGV: the floor (the highest version the writer saw), the head, the who, state and
+     * configuration parts, the id, the channel, the part written ({@link BackendRecord.Part}). A write of one part keeps
+     * the other from the record it replaces, and does not write over a tombstone: it returns it with version 0. The
+     * version is never at or below the floor, so that versions still grow after Redis lost its counter. Returns the
+     * version and the record written.
      */
     static final String WRITE_SCRIPT = """
+        local head = ARGV[2]
+        local state, configuration = ARGV[4], ARGV[5]
+        if ARGV[8] ~= 'whole' then
+          local existing = redis.call('HGET', KEYS[1], ARGV[6])
+          if existing and string.sub(existing, 1, #head) == head then
+            local s = string.find(existing, '&state=', 1, true)
+            local c = string.find(existing, '&uri=', 1, true)
+            if s and not c then
+              return {0, existing}
+            elseif s and c and s < c then
+              if ARGV[8] == 'state' then
+                configuration = string.sub(existing, c)
+              else
+                state = string.sub(existing, s, c - 1)
+              end
+            end
+          end
+        end
         local version = redis.call('INCR', KEYS[2])
         local floor = tonumber(ARGV[1])
         if version <= floor then
           version = floor + 1
           redis.call('SET', KEYS[2], version)
         end
-        local record = ARGV[2] .. version .. ARGV[3]
-        redis.call('HSET', KEYS[1], ARGV[4], record)
-        redis.call('PUBLISH', ARGV[5], record)
-        return version
+        local record = head .. version .. ARGV[3] .. state .. configuration
+        redis.call('HSET', KEYS[1], ARGV[6], record)
+        redis.call('PUBLISH', ARGV[7], record)
+        return {version, record}
         """;
 
     /**
@@ -190,6 +215,7 @@ public final class ClusterAdmin implements AutoCloseable {
     private final Map<String, BackendRecord> held = new HashMap<>();
     private final Warnings setWarnings = new Warnings();
     private final Warnings channelWarnings = new Warnings();
+    private final Warnings refusalWarnings = new Warnings();
     private long highestVersion;
     private long lastApplied;
     private long fromOthers;
@@ -342,29 +368,46 @@ public final class ClusterAdmin implements AutoCloseable {
         String[] keys = {setKey, versionKey};
         for (BackendRecord record : pending.values()) {
             if (sent.add(record)) {
-                redis.<Long>eval(WRITE_SCRIPT, ScriptOutputType.INTEGER, keys, Long.toString(highestVersion), BackendRecord.HEAD,
-                    record.tail(), record.id(), channel)
-                    .whenComplete((version, failure) -> serial.execute(() -> written(record, version, failure)));
+                redis.<List<Object>>eval(WRITE_SCRIPT, ScriptOutputType.MULTI, keys, Long.toString(highestVersion), BackendRecord.HEAD,
+                    record.whoPart(), record.statePart(), record.configurationPart(), record.id(), channel, record.action().part().wire())
+                    .whenComplete((result, failure) -> serial.execute(() -> written(record, result, failure)));
             }
         }
     }
 
-    private void written(BackendRecord record, @Nullable Long version, @Nullable Throwable failure) {
+    private void written(BackendRecord record, @Nullable List<Object> result, @Nullable Throwable failure) {
         synchronized (lock) {
             sent.remove(record);
-            if (failure != null || version == null) {
+            if (failure != null || result == null || result.size() != 2 || !(result.get(0) instanceof Long version)) {
                 failed("write of backend " + record.id(), failure);
                 return; // still pending: written after the next read
             }
             String id = record.id();
             highestVersion = Math.max(highestVersion, version);
             if (pending.get(id) != record) {
-                return; // a newer local change of it follows
+                return; // a newer local change of it follows, and is written over what this one left
             }
             pending.remove(id);
-            if (version > appliedVersion(id)) {
+            BackendRecord shared = decode(String.valueOf(result.get(1)), null);
+            if (version == 0) {
+                if (shared != null) {
+                    apply(shared, false); // removed meanwhile: the removal wins over this instance's update, drain or resume
+                }
+            } else if (version > appliedVersion(id)) {
                 applied.put(id, version);
                 lastApplied = Math.max(lastApplied, version);
+                View before = views.get(id);
+                if (shared != null && !View.of(shared).equals(before)) {
+                    // The other part of the record came from another instance's change, made meanwhile: keep it here too.
+                    List<String> done = enact(shared, false);
+                    if (done != null) {
+                        views.put(id, View.of(shared));
+                        if (!done.isEmpty()) {
+                            LOG.info("backend {} {}: kept from the shared set, which another instance changed while this instance's {} was on its way"
+                                + " (version {})", id, String.join(", ", done), record.action().wire(), version);
+                        }
+                    }
+                }
             }
             BackendRecord later = held.remove(id);
             if (later != null) {
@@ -535,7 +578,7 @@ public final class ClusterAdmin implements AutoCloseable {
         }
         applied.put(id, record.version());
         lastApplied = Math.max(lastApplied, record.version());
-        List<String> done = enact(record);
+        List<String> done = enact(record, true);
         if (done == null) {
             return; // refused, and not tried again: its version counts as applied
         }
@@ -553,13 +596,15 @@ public final class ClusterAdmin implements AutoCloseable {
     /**
      * Brings the pool to the record's state, with this instance's listener muted.
      *
+     * @param drainAgain whether a drain action drains again a backend draining already (another instance's drain does;
+     *     this instance's own, written back merged, does not)
      * @return what was done, for the log; null if the pool refused it
      */
-    private @Nullable List<String> enact(BackendRecord record) {
+    private @Nullable List<String> enact(BackendRecord record, boolean drainAgain) {
         List<String> done = new ArrayList<>();
         applier = Thread.currentThread();
         try {
-            change(record, done);
+            change(record, drainAgain, done);
             return done;
         } catch (IllegalArgumentException e) {
             refused(record.id(), record.version(), record.origin(), String.valueOf(e.getMessage()));
@@ -569,7 +614,7 @@ public final class ClusterAdmin implements AutoCloseable {
         }
     }
 
-    private void change(BackendRecord r, List<String> done) {
+    private void change(BackendRecord r, boolean drainAgain, List<String> done) {
         String id = r.id();
         LiveBackend live = pool.get(id);
         Backend backend = r.backend();
@@ -604,7 +649,7 @@ public final class ClusterAdmin implements AutoCloseable {
             pool.update(backend);
             done.add(changes(before, backend));
         }
-        if (draining && (!live.draining() || r.action() == Action.DRAIN)) {
+        if (draining && (!live.draining() || drainAgain && r.action() == Action.DRAIN)) {
             pool.drain(id, w);
             done.add("drained over " + human(w));
         } else if (!draining && live.draining()) {
@@ -671,7 +716,7 @@ public final class ClusterAdmin implements AutoCloseable {
             link.commandFailed(failure);
             return;
         }
-        long quiet = setWarnings.next();
+        long quiet = refusalWarnings.next();
         if (quiet >= 0) {
             LOG.warn("Redis at {} refused the {}; admin actions stay local until it accepts: {}", link.uri(), what,
                 failure == null ? "an answer of another form" : LettuceLink.unwrap(failure).toString());

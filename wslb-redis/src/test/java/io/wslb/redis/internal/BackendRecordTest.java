@@ -22,9 +22,12 @@ class BackendRecordTest {
         BackendRecord tombstone = new BackendRecord("b2", 18, Action.REMOVE, State.REMOVED, null, Duration.ofMillis(500), "lb-b");
         BackendRecord active = new BackendRecord("b2", 19, Action.ADD, State.ACTIVE, Backend.of("b2", URI.create("ws://h:1")), null, "lb-c");
 
-        assertThat(draining.encode()).startsWith("wslb1:backend?version=17&id=b2&action=drain&state=draining&window=PT30S&origin=lb-a"
+        assertThat(draining.encode()).startsWith("wslb1:backend?version=17&id=b2&action=drain&origin=lb-a&state=draining&window=PT30S"
             + "&uri=ws%3A%2F%2F10.0.0.2%3A3000%2Fchat%3Froom%3Da%26x%3D1&weight=3&maxConnections=100&backup=true&meta.").doesNotContain(" ");
-        assertThat(tombstone.encode()).isEqualTo("wslb1:backend?version=18&id=b2&action=remove&state=removed&window=PT0.5S&origin=lb-b");
+        assertThat(draining.configurationPart()).startsWith("&uri=").doesNotContain("&state=");
+        assertThat(draining.statePart()).isEqualTo("&state=draining&window=PT30S");
+        assertThat(tombstone.encode()).isEqualTo("wslb1:backend?version=18&id=b2&action=remove&origin=lb-b&state=removed&window=PT0.5S");
+        assertThat(tombstone.configurationPart()).isEmpty();
         for (BackendRecord record : new BackendRecord[] {draining, tombstone, active}) {
             assertThat(BackendRecord.decode(record.encode())).isEqualTo(record);
             assertThat(BackendRecord.HEAD + record.version() + record.tail()).isEqualTo(record.encode());
