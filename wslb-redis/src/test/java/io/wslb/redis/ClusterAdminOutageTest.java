@@ -53,8 +53,10 @@ class ClusterAdminOutageTest {
         a.pool.update(b1.withWeight(7));
         await().atMost(PATIENCE).until(() -> !a.link.state().isUp() && !b.link.state().isUp() && !c.link.state().isUp());
         c.pool.drain("b2", Duration.ofSeconds(5));
+        // A second action on the same backend: both wait as one write, which must carry the weight and the drain.
+        a.pool.drain("b1", Duration.ofSeconds(5));
 
-        assertThat(a.view().get("b1")).as("applied here at once").contains("weight=7");
+        assertThat(a.view().get("b1")).as("applied here at once").contains("weight=7").endsWith("draining");
         assertThat(c.view().get("b2")).endsWith("draining");
         assertThat(b.view().get("b1")).contains("weight=1");
         assertThat(a.admin.status()).containsEntry("sharedSet", false).containsEntry("pendingActions", 1);
@@ -64,7 +66,7 @@ class ClusterAdminOutageTest {
 
         await().atMost(PATIENCE).untilAsserted(() -> {
             for (ClusterNode node : List.of(a, b, c)) {
-                assertThat(node.view().get("b1")).as(node.id).contains("weight=7");
+                assertThat(node.view().get("b1")).as(node.id).contains("weight=7").endsWith("draining");
                 assertThat(node.view().get("b2")).as(node.id).endsWith("draining");
                 assertThat(node.sharing()).as(node.id + " sharing").isTrue();
                 assertThat(node.admin.status()).as(node.id).containsEntry("pendingActions", 0);
@@ -173,6 +175,32 @@ class ClusterAdminOutageTest {
                 + " instance's update was on its way")).as("c's").hasSize(1);
             assertThat(log.lines("INFO", "backend b2 removed by instance lb-a")).as("b's and c's").hasSize(2);
         }
+    }
+
+    @Test
+    void aReweightThenADrainOfOneBackendWhileCutOff_areWrittenAsOneChange_thatCarriesBoth() throws Exception {
+        String prefix = "coalesced:";
+        Backend b1 = backend("b1");
+        FaultProxy cut = FaultProxy.to(REDIS.server().address());
+        toClose.add(cut);
+        ClusterNode a = node("lb-a", REDIS.uri(), prefix, b1);
+        ClusterNode c = node("lb-c", URI.create("redis://127.0.0.1:" + cut.port()), prefix, b1);
+        ClusterNode.awaitSharing(a, c);
+        long before = ClusterNode.counter(REDIS.server(), prefix);
+
+        cut.set(Fault.REFUSE);
+        cut.resetAll();
+        await().atMost(PATIENCE).until(() -> !c.link.state().isUp());
+        c.pool.update(b1.withWeight(3));
+        c.pool.drain("b1", Duration.ofSeconds(5));
+        assertThat(c.admin.status()).containsEntry("pendingActions", 1);
+        cut.set(Fault.PASS);
+
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            assertThat(a.view().get("b1")).contains("weight=3").endsWith("draining");
+            assertThat(c.admin.status()).containsEntry("pendingActions", 0);
+        });
+        assertThat(ClusterNode.counter(REDIS.server(), prefix)).isEqualTo(before + 1);
     }
 
     private ClusterNode node(String id, URI redis, String prefix, Backend... configured) {

@@ -9,6 +9,7 @@ import io.wslb.BackendPool;
 import io.wslb.LiveBackend;
 import io.wslb.redis.RedisLink;
 import io.wslb.redis.internal.BackendRecord.Action;
+import io.wslb.redis.internal.BackendRecord.Part;
 import io.wslb.redis.internal.BackendRecord.State;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -171,6 +172,15 @@ public final class ClusterAdmin implements AutoCloseable {
         }
     }
 
+    /**
+     * A local change not yet written.
+     *
+     * @param record the backend as this instance has it now, and the last action
+     * @param part what the write decides: the action's part, or the whole record when it replaced a change of another
+     *     part not yet written
+     */
+    private record Pending(BackendRecord record, Part part) {}
+
     /** Says at most once a minute that something was ignored, and how many were since. */
     private static final class Warnings {
         private long lastNanos = System.nanoTime() - WARN_INTERVAL_NANOS;
@@ -208,9 +218,9 @@ public final class ClusterAdmin implements AutoCloseable {
     /** Each backend as this instance last knew it, to tell a change from an echo and a resume from an update. */
     private final Map<String, View> views = new HashMap<>();
     /** Local changes not yet written, the latest per backend. */
-    private final Map<String, BackendRecord> pending = new LinkedHashMap<>();
-    /** The pending records being written now. */
-    private final Set<BackendRecord> sent = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<String, Pending> pending = new LinkedHashMap<>();
+    /** The pending changes being written now. */
+    private final Set<Pending> sent = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The newest record from Redis of a backend with a pending local change, held until that change is written. */
     private final Map<String, BackendRecord> held = new HashMap<>();
     private final Warnings setWarnings = new Warnings();
@@ -354,7 +364,11 @@ public final class ClusterAdmin implements AutoCloseable {
                 }
             }
             views.put(id, now);
-            pending.put(id, now.record(id, done, instanceId));
+            BackendRecord record = now.record(id, done, instanceId);
+            Pending earlier = pending.get(id);
+            // A reweight then a drain, say, while Redis is down: one write, which must carry both parts.
+            Part part = earlier == null || earlier.part() == done.part() ? done.part() : Part.WHOLE;
+            pending.put(id, new Pending(record, part));
             flush();
         }
     }
@@ -366,25 +380,27 @@ public final class ClusterAdmin implements AutoCloseable {
             return;
         }
         String[] keys = {setKey, versionKey};
-        for (BackendRecord record : pending.values()) {
-            if (sent.add(record)) {
+        for (Pending change : pending.values()) {
+            if (sent.add(change)) {
+                BackendRecord record = change.record();
                 redis.<List<Object>>eval(WRITE_SCRIPT, ScriptOutputType.MULTI, keys, Long.toString(highestVersion), BackendRecord.HEAD,
-                    record.whoPart(), record.statePart(), record.configurationPart(), record.id(), channel, record.action().part().wire())
-                    .whenComplete((result, failure) -> serial.execute(() -> written(record, result, failure)));
+                    record.whoPart(), record.statePart(), record.configurationPart(), record.id(), channel, change.part().wire())
+                    .whenComplete((result, failure) -> serial.execute(() -> written(change, result, failure)));
             }
         }
     }
 
-    private void written(BackendRecord record, @Nullable List<Object> result, @Nullable Throwable failure) {
+    private void written(Pending change, @Nullable List<Object> result, @Nullable Throwable failure) {
         synchronized (lock) {
-            sent.remove(record);
+            sent.remove(change);
+            BackendRecord record = change.record();
             if (failure != null || result == null || result.size() != 2 || !(result.get(0) instanceof Long version)) {
                 failed("write of backend " + record.id(), failure);
                 return; // still pending: written after the next read
             }
             String id = record.id();
             highestVersion = Math.max(highestVersion, version);
-            if (pending.get(id) != record) {
+            if (pending.get(id) != change) {
                 return; // a newer local change of it follows, and is written over what this one left
             }
             pending.remove(id);
@@ -555,7 +571,7 @@ public final class ClusterAdmin implements AutoCloseable {
             String id = known.getKey();
             BackendRecord inSet = records.get(id);
             if (!pending.containsKey(id) && appliedVersion(id) > (inSet == null ? 0 : inSet.version())) {
-                pending.put(id, known.getValue().record(id, Action.SEED, instanceId));
+                pending.put(id, new Pending(known.getValue().record(id, Action.SEED, instanceId), Part.WHOLE));
             }
         }
     }
