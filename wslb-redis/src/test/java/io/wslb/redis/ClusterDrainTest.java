@@ -89,7 +89,7 @@ class ClusterDrainTest {
                 onB1.put(client.connect(instance.proxy().uri("/chat?from=" + instance.id() + "&n=" + n)), instance.id());
             }
         }
-        assertThat(b1.openConnections()).hasSize(3 * CLIENTS_PER_INSTANCE);
+        assertThat(b1.connections()).as("recorded before each 101").hasSize(3 * CLIENTS_PER_INSTANCE);
         // b2 joins through A's admin API, and so joins every instance.
         assertThat(post(a, "/backends", "{\"id\":\"b2\",\"uri\":\"" + b2.uri() + "\"}").statusCode()).isEqualTo(201);
         await().atMost(PATIENCE).until(() -> instances.stream().allMatch(i -> i.pool().get("b2") != null));
