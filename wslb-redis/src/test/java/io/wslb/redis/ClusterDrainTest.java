@@ -60,6 +60,8 @@ class ClusterDrainTest {
     private record Instance(String id, BackendPool pool, LoadBalancerProxy proxy, ClusterAdmin admin, URI adminUri) {}
 
     private final Closer closer = new Closer();
+    /** When each instance's pool started draining b1, told before its ClusterAdmin announces the drain. */
+    private final Map<String, Long> drainingAt = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     @AfterEach
@@ -96,15 +98,6 @@ class ClusterDrainTest {
 
         Map<ClientSocket, Long> closedAt = new ConcurrentHashMap<>();
         onB1.keySet().forEach(socket -> socket.closed().thenRun(() -> closedAt.put(socket, System.nanoTime())));
-        Map<String, Long> drainingAt = new ConcurrentHashMap<>();
-        for (Instance instance : instances) {
-            instance.pool().addListener(new BackendPool.Listener() {
-                @Override
-                public void onDraining(LiveBackend backend, Duration window, boolean forget) {
-                    drainingAt.put(instance.id(), System.nanoTime());
-                }
-            });
-        }
         int upgradesOfB1 = b1.upgrades().size();
 
         try (LogCapture log = new LogCapture()) {
@@ -165,6 +158,12 @@ class ClusterDrainTest {
 
     private Instance instance(String id, EchoBackend... configured) throws Exception {
         BackendPool pool = BackendPool.of(List.of(configured).stream().map(EchoBackend::backend).toList());
+        pool.addListener(new BackendPool.Listener() {
+            @Override
+            public void onDraining(LiveBackend backend, Duration window, boolean forget) {
+                drainingAt.put(id, System.nanoTime());
+            }
+        });
         WebSocketLoadBalancer balancer = WebSocketLoadBalancer.builder().pool(pool).strategy(BalancingStrategies.roundRobin())
             .timeouts(Balancers.TIMEOUTS).listener(new EventLog()).build();
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/", balancer));
