@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * at-most-once). If the set holds no record, the read seeds it with this instance's backends, in the same script, so
  * that one instance's configuration seeds it; once it holds records, the set wins over the local configuration:
  * its records are applied, and a local backend it does not name is removed. While Redis is down, local admin actions
- * apply at once and wait; they are written, with new versions, after the next read, so they win over what another
- * instance changed meanwhile on the same backend. Should Redis lose the set and its counter (a restart without
+ * apply at once and wait (several of one backend as one write, of every part they changed); they are written, with
+ * new versions, after the next read, so they win over what another instance changed meanwhile in the same part of the
+ * same backend, and lose to a removal made meanwhile. Should Redis lose the set and its counter (a restart without
  * persistence), versions start again above the highest any writer has seen, and an instance that knows newer
  * records than the set holds writes them again.
  *
