@@ -77,6 +77,32 @@ class ClusterAdminOutageTest {
     }
 
     @Test
+    void withRedisFrozen_anAdminActionAppliesLocallyAtOnce_andReachesTheOthersAfterTheThaw() throws Exception {
+        String prefix = "frozen:";
+        Backend b1 = backend("b1");
+        ClusterNode a = node("lb-a", REDIS.uri(), prefix, b1);
+        ClusterNode b = node("lb-b", REDIS.uri(), prefix, b1);
+        ClusterNode.awaitSharing(a, b);
+
+        REDIS.server().freeze();
+        // The write waits on a silent server; the link gives up on it after its timeout and keeps the change.
+        a.pool.update(b1.withWeight(8));
+        assertThat(a.view().get("b1")).as("applied here at once").contains("weight=8");
+        await().atMost(PATIENCE).until(() -> !a.link.state().isUp());
+        REDIS.server().thaw();
+
+        // The write the link gave up on may still run when Redis reads it: then the change is written twice, alike.
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            for (ClusterNode node : List.of(a, b)) {
+                assertThat(node.view().get("b1")).as(node.id).contains("weight=8");
+                assertThat(node.sharing()).as(node.id + " sharing").isTrue();
+                assertThat(node.admin.status()).as(node.id).containsEntry("pendingActions", 0);
+            }
+        });
+        assertThat(ClusterNode.counter(REDIS.server(), prefix)).isBetween(2L, 3L);
+    }
+
+    @Test
     void whatWasAnnouncedWhileAnInstanceWasCutOff_reachesItByTheReadAfterItReconnects() throws Exception {
         String prefix = "missed:";
         FaultProxy cut = FaultProxy.to(REDIS.server().address());
