@@ -25,7 +25,8 @@ final class LauncherFlags {
         "allowed-origin", "shutdown-window", "max-handshakes-per-ip-per-second", "handshake-timeout",
         "max-connections-per-ip", "max-pending-handshakes", "max-pending-handshakes-per-ip",
         "tls-cert", "tls-key", "keystore", "keystore-password-file", "tls-reload-interval",
-        "backend-ca", "backend-client-cert", "backend-client-key", "selectors", "accept-queue");
+        "backend-ca", "backend-client-cert", "backend-client-key", "selectors", "accept-queue",
+        "redis", "redis-password-file", "instance-id", "redis-timeout");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified", "tls-self-signed");
 
     static String help() {
@@ -115,7 +116,7 @@ final class LauncherFlags {
               --ping-interval DURATION  ping a side (client or backend) that sent nothing for this long; one that
                                         then stays silent another interval is closed as dead (half-open TCP),
                                         the other side gets a close frame (default 0: no pings)
-            """ + TlsOptions.SERVER_HELP + TlsOptions.BACKEND_HELP + """
+            """ + TlsOptions.SERVER_HELP + TlsOptions.BACKEND_HELP + RedisOptions.HELP + """
               --selectors N             selector threads (1-16); each relays both legs of its tunnels, so they
                                         are the data path (default: half the cores, at least 2)
               --accept-queue N          connections the kernel holds until accepted, for the listener and the

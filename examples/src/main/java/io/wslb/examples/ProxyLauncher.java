@@ -86,6 +86,19 @@ public final class ProxyLauncher {
 
     /** Builds and starts the proxy server; returns once it listens. */
     static Server start(Options options) throws Exception {
+        RedisOptions.Settings redis = RedisOptions.parse(options);
+        Cluster cluster = redis == null ? null : Cluster.connect(redis, options.duration("session-ttl", Duration.ofHours(1)));
+        try {
+            return start(options, cluster);
+        } catch (Exception e) {
+            if (cluster != null) {
+                cluster.close(); // a start that failed leaves no Redis connection behind
+            }
+            throw e;
+        }
+    }
+
+    private static Server start(Options options, @Nullable Cluster cluster) throws Exception {
         InetSocketAddress listen = Options.parseAddress("--listen", options.get("listen", "127.0.0.1:9203"));
         List<Backend> backends = FlagValues.backends(options.all("backend"));
         BalancingStrategy builderStrategy = FlagValues.strategy(options.get("strategy", "round-robin"), options.get("hash-balance-factor", ""));
@@ -147,7 +160,8 @@ public final class ProxyLauncher {
         BalancingStrategy strategy = builderStrategy;
         if (affinity.needsSessionStore() && (!strategy.usesAffinityKey() || options.has("session-ttl"))) {
             try {
-                builder.sessionStore(SessionStores.inMemory(options.duration("session-ttl", Duration.ofHours(1))));
+                builder.sessionStore(cluster != null ? cluster.member().sessionStore()
+                    : SessionStores.inMemory(options.duration("session-ttl", Duration.ofHours(1))));
             } catch (IllegalArgumentException e) {
                 throw new Options.UsageException("--session-ttl " + LauncherFlags.flagged(e.getMessage()).replaceFirst("^ttl ", ""));
             }
@@ -179,9 +193,12 @@ public final class ProxyLauncher {
         server.setHandler(handler);
         server.setStopAtShutdown(true);
         server.setStopTimeout(STOP_TIMEOUT.plus(balancer.shutdownWindow()).toMillis());
-        Server admin = admin(options, balancer, connector.getHandshakeTimeout());
+        Server admin = admin(options, balancer, connector.getHandshakeTimeout(), cluster);
         if (admin != null) {
             server.addBean(admin); // started and stopped with the proxy
+        }
+        if (cluster != null) {
+            server.addBean(cluster); // closed when the proxy stops
         }
         Bind.open(connector, "--listen", "--listen");
         try {
@@ -192,6 +209,11 @@ public final class ProxyLauncher {
         } catch (Exception e) {
             stopQuietly(server, connector, admin);
             throw e;
+        }
+        if (cluster != null) {
+            String id = cluster.join(balancer, new InetSocketAddress(listen.getAddress(), connector.getLocalPort()));
+            System.out.printf("wslb proxy: shares %sconnection counts and admin actions with the instances on %s, as %s%n",
+                affinity.needsSessionStore() ? "affinity keys, " : "", cluster.display(), id);
         }
         if (admin != null) {
             ServerConnector adminConnector = (ServerConnector) admin.getConnectors()[0];
@@ -214,8 +236,8 @@ public final class ProxyLauncher {
     }
 
     /** The admin API's own small server, on its own address, with the proxy port's head deadline; null without --admin. */
-    private static @Nullable Server admin(Options options, WebSocketLoadBalancer balancer, Duration headTimeout)
-        throws Options.UsageException {
+    private static @Nullable Server admin(Options options, WebSocketLoadBalancer balancer, Duration headTimeout,
+                                          @Nullable Cluster cluster) throws Options.UsageException {
         if (!options.has("admin")) {
             if (options.has("admin-token-file")) {
                 throw new Options.UsageException("--admin-token-file goes with --admin HOST:PORT");
@@ -224,6 +246,9 @@ public final class ProxyLauncher {
         }
         InetSocketAddress address = Options.parseAddress("--admin", options.get("admin", ""));
         AdminHandler.Builder builder = AdminHandler.builder(balancer);
+        if (cluster != null) {
+            builder.statusSection("redis", cluster::status);
+        }
         if (options.has("admin-token-file")) {
             String path = options.get("admin-token-file", "");
             String token = new String(Options.secretFile("--admin-token-file", path), java.nio.charset.StandardCharsets.UTF_8).strip();

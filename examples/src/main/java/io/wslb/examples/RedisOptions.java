@@ -38,8 +38,8 @@ final class RedisOptions {
               --redis-password-file PATH  a file holding Redis's password (never put it in the URI)
               --instance-id NAME        this instance's name among those sharing --redis (letters, digits, . _ : -;
                                         default: the host name and the --listen port)
-              --redis-timeout DURATION  how long a handshake waits for a Redis lookup before it proceeds as a miss,
-                                        and how long any Redis command may take (default 50ms; up to 10s)
+              --redis-timeout DURATION  how long a handshake waits for a Redis lookup before it proceeds as a miss
+                                        (default 50ms; up to 10s). Redis counts as down after 1s without answer
             """;
 
     private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
@@ -65,6 +65,16 @@ final class RedisOptions {
          */
         String instanceIdOr(InetSocketAddress listening) {
             return instanceId != null ? instanceId : defaultInstanceId(listening);
+        }
+
+        /** @return the URI for the link, with the user and password: never to be printed */
+        URI linkUri() {
+            String userInfo = password == null ? user : (user == null ? "" : user) + ":" + new String(password);
+            try {
+                return new URI(tls ? "rediss" : "redis", userInfo, host, port, "/" + database, null, null);
+            } catch (URISyntaxException e) {
+                throw new IllegalStateException("the parts of a parsed --redis make a URI", e);
+            }
         }
 
         /** @return the URI without a password, fit for a log line or the status */
