@@ -336,8 +336,26 @@ final class Compare {
         return proxy == null ? backendUrls : List.of(proxy.url());
     }
 
-    private static List<Watched> watchedFor(Lab.@Nullable Proxy proxy, Watched backends) {
-        return proxy == null ? List.of(backends) : List.of(proxy.watched(), backends);
+    /**
+     * The processes measured in a window: the proxy (if any), the backends, and the bench's redis-server once a target
+     * has started it, so that its CPU is counted as the run's and not as other work disturbing it.
+     */
+    private List<Watched> watchedFor(Lab.@Nullable Proxy proxy, Watched backends) {
+        List<Watched> w = new ArrayList<>();
+        if (proxy != null) {
+            w.add(proxy.watched());
+        }
+        w.add(backends);
+        Watched redis = lab.redisWatched();
+        if (redis != null) {
+            w.add(redis);
+        }
+        return w;
+    }
+
+    /** The index of the redis-server in a window's CPU groups (see {@link #watchedFor}), or -1. */
+    private int redisGroup(Lab.@Nullable Proxy proxy) {
+        return lab.redisWatched() == null ? -1 : proxy != null ? 2 : 1;
     }
 
     private void pause() throws InterruptedException {
@@ -520,10 +538,13 @@ final class Compare {
                 results.round(s, t.name(), r, "proxy_us_per_conn", proxy != null ? rep.cpuMicrosPerConnection(0) : Double.NaN);
                 results.round(s, t.name(), r, "errors", c.errors());
                 RedisStats.Window redis = rep.redis();
+                int rg = redisGroup(proxy);
+                double redisUs = rg < 0 ? Double.NaN : rep.cpuMicrosPerConnection(rg);
                 if (redis != null) {
                     results.round(s, t.name(), r, "redis_calls", redis.total());
                     results.round(s, t.name(), r, "redis_calls_per_handshake_raw",
                         redis.total() / (double) Math.max(1, c.handshake().getTotalCount()));
+                    results.round(s, t.name(), r, "redis_server_us_per_conn", redisUs);
                 }
                 System.out.printf("round %d/%d %-12s %7.0f upgrades/s  handshake p50 %.3f ms  p99 %.3f ms  cycle p50 %.3f"
                         + " ms  proxy %s  client %.2f cores  others %.2f cores  errors %d%s%s%n", r, rounds, t.name(),
@@ -534,8 +555,8 @@ final class Compare {
                     c.errors() > 0 ? " (handshake " + c.handshakeErrors() + ", echo " + c.echoErrors() + ", close "
                         + c.closeErrors() + ", unfinished " + (c.requested() - c.completed()) + "; first: "
                         + c.firstError() + ")" : "",
-                    redis != null ? String.format("  redis %d calls in %.1f s %s", redis.total(), redis.seconds(),
-                        redis.calls()) : rep.redisFailure() != null ? "  redis: " + rep.redisFailure() : "");
+                    redis != null ? String.format("  redis-server %.0f us/conn, %d calls in %.1f s %s", redisUs, redis.total(),
+                        redis.seconds(), redis.calls()) : rep.redisFailure() != null ? "  redis: " + rep.redisFailure() : "");
             });
         Table table = new Table("target", "upgrades/s", "vs direct", "handshake p50 ms", "handshake p99 ms",
             "cycle p50 ms", "proxy us/conn", "client cores", "errors", "no FIN 1s");
@@ -593,7 +614,7 @@ final class Compare {
             return;
         }
         Table table = new Table("store", "upgrades/s", "vs in-memory", "handshake p50 ms", "+p50 ms", "handshake p99 ms",
-            "+p99 ms", "errors");
+            "+p99 ms", "proxy us/conn", "redis-server us/conn", "errors");
         double[] base = storeFigures(memory);
         for (List<Bench.ConnectReport> reports : List.of(memory, redis)) {
             double[] f = storeFigures(reports);
@@ -606,18 +627,24 @@ final class Compare {
                 results.summary(s, name, "added_handshake_p50_ms", f[1] - base[1]);
                 results.summary(s, name, "added_handshake_p99_ms", f[2] - base[2]);
             }
+            results.summary(s, name, "redis_server_us_per_conn", f[4]);
             table.row(isBase ? "in-memory (wslb-memory)" : "Redis (wslb-redis)", Table.num(f[0], 0),
                 Table.num(Stats.ratio(f[0], base[0]), 3), Table.num(f[1], 3), isBase ? "-" : Table.signed(f[1] - base[1], 3),
-                Table.num(f[2], 3), isBase ? "-" : Table.signed(f[2] - base[2], 3), errors);
+                Table.num(f[2], 3), isBase ? "-" : Table.signed(f[2] - base[2], 3), Table.num(f[3], 0), Table.num(f[4], 0),
+                errors);
         }
         printTable(s + ": the Redis session store against the in-memory one (the same launcher, --affinity query:"
             + ConnectKeys.PARAM + " --strategy least-connections; medians of the " + rounds + " round(s))", table);
     }
 
-    /** Upgrades/s, handshake p50 and p99 (ms): the medians of the rounds. */
+    /**
+     * Upgrades/s, handshake p50 and p99 (ms), the proxy's CPU and the redis-server's per connection (µs; the third CPU
+     * group of a proxied window, when the redis-server was watched): the medians of the rounds.
+     */
     private static double[] storeFigures(List<Bench.ConnectReport> ok) {
         return new double[] {median(ok, x -> x.run().upgradesPerSecond()), median(ok, x -> Stats.ms(x.run().handshake(), 50)),
-            median(ok, x -> Stats.ms(x.run().handshake(), 99))};
+            median(ok, x -> Stats.ms(x.run().handshake(), 99)), median(ok, x -> x.cpuMicrosPerConnection(0)),
+            median(ok, x -> x.cpu().watched().size() > 2 ? x.cpuMicrosPerConnection(2) : Double.NaN)};
     }
 
     private static List<Bench.ConnectReport> okReports(List<Lab.Target> live, Map<String, List<Bench.ConnectReport>> byTarget,

@@ -309,6 +309,11 @@ final class Lab implements AutoCloseable {
         return redis == null ? null : new InetSocketAddress(InetAddress.getLoopbackAddress(), redisPort);
     }
 
+    /** The redis-server's process, to measure with the target using it, or null if none was started. */
+    synchronized @Nullable Watched redisWatched() {
+        return redis == null ? null : redis.watched();
+    }
+
     static List<String> redisCommand(Path exe, int port, Path dir) {
         return List.of(exe.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
             "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no");
