@@ -1,6 +1,7 @@
 package io.wslb.bench;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -179,39 +180,56 @@ final class Bench {
 
     // ------------------------------------------------------------------ connect
 
-    record ConnectParams(List<URI> urls, int count, int concurrency, int payload, int warmupCount, int clientThreads) {
+    /** A connect run: {@code keys} says what affinity key, if any, each cycle adds to its URL. */
+    record ConnectParams(List<URI> urls, int count, int concurrency, int payload, int warmupCount, int clientThreads,
+                         ConnectKeys keys) {
         ConnectParams withUrls(List<URI> u) {
-            return new ConnectParams(u, count, concurrency, payload, warmupCount, clientThreads);
+            return new ConnectParams(u, count, concurrency, payload, warmupCount, clientThreads, keys);
         }
     }
 
-    record ConnectReport(LoadClient.CycleRun run, LoadClient.@Nullable CycleRun warmup, CpuWindow.Cpu cpu) {
+    /**
+     * One connect run's figures; {@code redis}: the commands a Redis server ran during the window, when one was
+     * watched and could be read ({@code redisFailure} says why not).
+     */
+    record ConnectReport(LoadClient.CycleRun run, LoadClient.@Nullable CycleRun warmup, CpuWindow.Cpu cpu,
+                         RedisStats.@Nullable Window redis, @Nullable String redisFailure) {
         double cpuMicrosPerConnection(int i) {
             return cpu.microsPer(i, run.ok());
         }
     }
 
     static ConnectReport connect(ConnectParams p, List<Watched> watched) throws IOException, InterruptedException {
+        return connect(p, watched, null);
+    }
+
+    /** A connect run; with {@code redis}, also the commands that server ran during the measured window. */
+    static ConnectReport connect(ConnectParams p, List<Watched> watched, @Nullable InetSocketAddress redis)
+        throws IOException, InterruptedException {
         try (LoadClient client = new LoadClient(p.urls(), p.clientThreads())) {
             Duration bound = Duration.ofSeconds(120);
-            LoadClient.CycleRun warm = p.warmupCount() > 0
-                ? client.cycles(p.warmupCount(), p.concurrency(), p.payload(), bound, LoadClient.WindowListener.NONE) : null;
+            LoadClient.CycleRun warm = p.warmupCount() > 0 ? client.cycles(p.warmupCount(), p.concurrency(), p.payload(),
+                p.keys(), bound, LoadClient.WindowListener.NONE) : null;
             CpuWindow cpu = new CpuWindow(watched);
-            LoadClient.CycleRun run = client.cycles(p.count(), p.concurrency(), p.payload(), bound, cpu);
-            return new ConnectReport(run, warm, cpu.result());
+            RedisStats.Recorder commands = redis == null ? null : new RedisStats.Recorder(redis);
+            LoadClient.CycleRun run = client.cycles(p.count(), p.concurrency(), p.payload(), p.keys(), bound,
+                commands == null ? cpu : LoadClient.WindowListener.both(commands, cpu));
+            return new ConnectReport(run, warm, cpu.result(), commands == null ? null : commands.window(),
+                commands == null ? null : commands.failure());
         }
     }
 
     static int runConnect(String[] argv) throws Exception {
         Args a = Args.parse(argv, Set.of()).allow("url", "count", "concurrency", "payload", "warmup-count", "pid",
-            "client-threads");
+            "client-threads", "keys");
         List<Watched> watched = watchedPids(a);
         ConnectParams p = new ConnectParams(urls(a), a.integer("count", 3000), a.integer("concurrency", 50),
-            a.size("payload", 64), a.integer("warmup-count", 300), a.integer("client-threads", 1));
+            a.size("payload", 64), a.integer("warmup-count", 300), a.integer("client-threads", 1),
+            ConnectKeys.parse(a.str("keys", "none")));
         ConnectReport r = connect(p, watched);
         LoadClient.CycleRun c = r.run();
         System.out.printf("%d cycles (connect, upgrade, one %d B echo, close handshake), %d at a time, after %d warm-up"
-            + " cycles%n", c.requested(), p.payload(), p.concurrency(), p.warmupCount());
+            + " cycles; %s%n", c.requested(), p.payload(), p.concurrency(), p.warmupCount(), p.keys().describe());
         System.out.printf("upgrades/s %.0f (%d ok of %d in %.2f s)%n", c.upgradesPerSecond(), c.ok(), c.requested(),
             c.seconds());
         System.out.printf("handshake ms (TCP connect to 101 read): p50 %.3f  p99 %.3f  max %.3f; whole cycle ms: p50 %.3f"

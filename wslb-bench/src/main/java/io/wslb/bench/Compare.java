@@ -12,8 +12,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -69,7 +72,8 @@ final class Compare {
     static int run(String[] argv) throws Exception {
         List<String> known = new ArrayList<>(List.of("targets", "target", "scenarios", "quick", "rounds", "duration",
             "warmup", "echo-64", "echo-64k", "connections", "inflight", "payload", "rate", "rate-connections",
-            "rate-payload", "connect", "connect-concurrency", "connect-warmup", "idle", "hold", "skip-echo", "skip-idle",
+            "rate-payload", "connect", "connect-concurrency", "connect-warmup", "connect-keys", "idle", "hold", "skip-echo",
+            "skip-idle",
             "results", "no-chart", "client-threads", "max-pending", "pause", "max-others", "retries", "warmup-pass", "warmup-connects"));
         known.addAll(List.of(Lab.OPTIONS));
         Args a = Args.parse(argv, Set.of("skip-echo", "skip-idle", "quick", "no-chart"))
@@ -135,6 +139,7 @@ final class Compare {
         int connectCount = a.integer("connect", quick ? 1000 : 3000);
         int connectConcurrency = a.integer("connect-concurrency", 50);
         int connectWarmup = a.integer("connect-warmup", Math.min(300, connectCount / 5));
+        List<ConnectKeys> connectKeys = parseKeyModes(a.str("connect-keys", "none"));
         List<Integer> idleCounts = new ArrayList<>();
         for (String s : a.str("idle", quick ? "2000" : "8000").split(",")) {
             if (!s.isBlank()) {
@@ -154,52 +159,64 @@ final class Compare {
         int targetCount = targetList.split(",").length + customTargets.size();
         long perRun = warmup.toSeconds() + duration.toSeconds() + pause.toSeconds() + 20;
         long loadSeconds = (long) rounds * targetCount * ((echoSpecs.size() + (doRate ? 1 : 0)) * perRun
-            + (doConnect ? 60 : 0));
+            + (doConnect ? 60 * connectKeys.size() : 0));
         long idleSeconds = doIdle ? idleCounts.size() * targetCount * (hold.toSeconds() + 90) : 0;
         Duration life = Duration.ofSeconds(600 + 2 * (loadSeconds + idleSeconds));
         Lab lab = Lab.fromArgs(a, logDir, life);
-        List<Lab.Target> targets = lab.targets(targetList, customTargets);
+        try {
+            List<Lab.Target> targets = lab.targets(targetList, customTargets);
 
-        Compare c = new Compare(lab, resultsDir, rounds, warmup, duration, pause, clientThreads, maxPending, maxOthers,
-            retries, warmupPass, warmupConnects);
-        c.header(targets, argv, resultsDir);
-        Results res = c.results;
-        for (EchoSpec e : echoSpecs) {
-            res.facts.put("scenario." + e.name(), e.describe());
-        }
-        if (doRate) {
-            res.facts.put("scenario.rate", String.format("%.0f msg/s open loop over %d connections, %s", rate,
-                rateConnections, sizeName(ratePayload)));
-        }
-        if (doConnect) {
-            res.facts.put("scenario.connect", connectCount + " x (upgrade, one echo, close), " + connectConcurrency
-                + " at a time, after " + connectWarmup + " warm-up cycles");
-        }
-        if (doIdle) {
-            res.facts.put("scenario.idle", idleCounts + " connections held " + hold.toSeconds() + " s");
-        }
+            Compare c = new Compare(lab, resultsDir, rounds, warmup, duration, pause, clientThreads, maxPending, maxOthers,
+                retries, warmupPass, warmupConnects);
+            c.header(targets, argv, resultsDir);
+            Results res = c.results;
+            for (EchoSpec e : echoSpecs) {
+                res.facts.put("scenario." + e.name(), e.describe());
+            }
+            if (doRate) {
+                res.facts.put("scenario.rate", String.format("%.0f msg/s open loop over %d connections, %s", rate,
+                    rateConnections, sizeName(ratePayload)));
+            }
+            if (doConnect) {
+                for (ConnectKeys k : connectKeys) {
+                    res.facts.put("scenario." + connectScenarioName(k), connectCount + " x (upgrade, one echo, close), "
+                        + connectConcurrency + " at a time, after " + connectWarmup + " warm-up cycles; " + k.describe());
+                }
+            }
+            if (doIdle) {
+                res.facts.put("scenario.idle", idleCounts + " connections held " + hold.toSeconds() + " s");
+            }
 
-        if (!echoSpecs.isEmpty() || doRate || doConnect) {
-            c.loadScenarios(targets, echoSpecs,
-                doRate ? new Bench.RateParams(List.of(), rateConnections, rate, ratePayload, warmup, duration,
-                    clientThreads, maxPending) : null,
-                doConnect ? new Bench.ConnectParams(List.of(), connectCount, connectConcurrency, 64, connectWarmup,
-                    clientThreads) : null);
-        }
-        if (doIdle) {
-            c.idleScenario(targets, idleCounts, hold);
-        }
+            if (!echoSpecs.isEmpty() || doRate || doConnect) {
+                List<Bench.ConnectParams> connects = new ArrayList<>();
+                if (doConnect) {
+                    for (ConnectKeys k : connectKeys) {
+                        connects.add(new Bench.ConnectParams(List.of(), connectCount, connectConcurrency, 64, connectWarmup,
+                            clientThreads, k));
+                    }
+                }
+                c.loadScenarios(targets, echoSpecs,
+                    doRate ? new Bench.RateParams(List.of(), rateConnections, rate, ratePayload, warmup, duration,
+                        clientThreads, maxPending) : null,
+                    connects);
+            }
+            if (doIdle) {
+                c.idleScenario(targets, idleCounts, hold);
+            }
 
-        res.write(resultsDir);
-        System.out.println();
-        System.out.println("results: " + resultsDir.toAbsolutePath() + " (summary.csv, rounds.csv, results.json,"
-            + " tables.txt, tables.md)");
-        if (!a.flag("no-chart")) {
-            Path png = resultsDir.resolve("chart.png");
-            Chart.write(res, png);
-            System.out.println("chart: " + png.toAbsolutePath());
+            res.write(resultsDir);
+            System.out.println();
+            System.out.println("results: " + resultsDir.toAbsolutePath() + " (summary.csv, rounds.csv, results.json,"
+                + " tables.txt, tables.md)");
+            if (!a.flag("no-chart")) {
+                Path png = resultsDir.resolve("chart.png");
+                Chart.write(res, png);
+                System.out.println("chart: " + png.toAbsolutePath());
+            }
+            return 0;
+        } finally {
+            lab.close(); // the redis-server, if a target needed one
         }
-        return 0;
     }
 
     private void header(List<Lab.Target> targets, String[] argv, Path resultsDir) {
@@ -218,6 +235,9 @@ final class Compare {
         for (Lab.Target t : targets) {
             f.put("target." + t.name(), lab.describe(t));
         }
+        if (targets.stream().anyMatch(Lab.Target::usesRedis)) {
+            f.put("redis", Lab.describeRedis());
+        }
         System.out.println("wslb-bench compare: " + f.get("machine") + "; " + f.get("jdk") + "; CLK_TCK "
             + ProcStats.clockTicksPerSecond());
         System.out.println("server JVM flags: " + f.get("server_jvm_flags"));
@@ -226,13 +246,18 @@ final class Compare {
         for (Lab.Target t : targets) {
             System.out.println("target " + lab.describe(t));
         }
+        if (f.containsKey("redis")) {
+            System.out.println("redis: " + f.get("redis"));
+        }
         System.out.println("results and logs: " + resultsDir.toAbsolutePath());
     }
 
     // ------------------------------------------------------------------ echo, rate, connect
 
     private void loadScenarios(List<Lab.Target> targets, List<EchoSpec> echoSpecs, Bench.@Nullable RateParams rate,
-                               Bench.@Nullable ConnectParams connect) throws Exception {
+                               List<Bench.ConnectParams> connects) throws Exception {
+        // The warm-up pass's connect cycles carry the first connect scenario's keys, so that a store's path is warm too.
+        ConnectKeys warmupKeys = connects.isEmpty() ? ConnectKeys.NONE : connects.get(0).keys();
         Map<String, Lab.Proxy> proxies = new LinkedHashMap<>();
         List<Lab.Target> live = new ArrayList<>();
         try (Child backends = lab.startBackends()) {
@@ -263,7 +288,8 @@ final class Compare {
                             maxPending), List.of());
                         // A JVM proxy needs some 30,000 connections before its connection path is compiled (docs/design.md).
                         if (warmupConnects > 0) {
-                            Bench.connect(new Bench.ConnectParams(urls, warmupConnects, 50, 64, 0, clientThreads), List.of());
+                            Bench.connect(new Bench.ConnectParams(urls, warmupConnects, 50, 64, 0, clientThreads,
+                                warmupKeys), List.of());
                         }
                     }
                     pause();
@@ -274,7 +300,7 @@ final class Compare {
                 if (rate != null) {
                     rateScenario(rate, live, proxies, backends, backendUrls, backendW);
                 }
-                if (connect != null) {
+                for (Bench.ConnectParams connect : connects) {
                     connectScenario(connect, live, proxies, backends, backendUrls, backendW);
                 }
             } catch (IOException x) {
@@ -310,8 +336,26 @@ final class Compare {
         return proxy == null ? backendUrls : List.of(proxy.url());
     }
 
-    private static List<Watched> watchedFor(Lab.@Nullable Proxy proxy, Watched backends) {
-        return proxy == null ? List.of(backends) : List.of(proxy.watched(), backends);
+    /**
+     * The processes measured in a window: the proxy (if any), the backends, and the bench's redis-server once a target
+     * has started it, so that its CPU is counted as the run's and not as other work disturbing it.
+     */
+    private List<Watched> watchedFor(Lab.@Nullable Proxy proxy, Watched backends) {
+        List<Watched> w = new ArrayList<>();
+        if (proxy != null) {
+            w.add(proxy.watched());
+        }
+        w.add(backends);
+        Watched redis = lab.redisWatched();
+        if (redis != null) {
+            w.add(redis);
+        }
+        return w;
+    }
+
+    /** The index of the redis-server in a window's CPU groups (see {@link #watchedFor}), or -1. */
+    private int redisGroup(Lab.@Nullable Proxy proxy) {
+        return lab.redisWatched() == null ? -1 : proxy != null ? 2 : 1;
     }
 
     private void pause() throws InterruptedException {
@@ -480,27 +524,39 @@ final class Compare {
 
     private void connectScenario(Bench.ConnectParams base, List<Lab.Target> live, Map<String, Lab.Proxy> proxies,
                                  Child backends, List<URI> backendUrls, Watched backendW) throws Exception {
-        String s = "connect";
-        System.out.printf("%n== connect: %d x (TCP connect, upgrade, one %s echo, close handshake), %d at a time, after %d"
-            + " warm-up cycles; %d round(s)%n", base.count(), sizeName(base.payload()), base.concurrency(),
-            base.warmupCount(), rounds);
+        String s = connectScenarioName(base.keys());
+        System.out.printf("%n== %s: %d x (TCP connect, upgrade, one %s echo, close handshake), %d at a time, after %d"
+            + " warm-up cycles; %s; %d round(s)%n", s, base.count(), sizeName(base.payload()), base.concurrency(),
+            base.warmupCount(), base.keys().describe(), rounds);
         Map<String, List<Bench.ConnectReport>> byTarget = alternate(live, proxies, backends, backendUrls, backendW,
-            (urls, watched) -> Bench.connect(base.withUrls(urls), watched), Bench.ConnectReport::cpu, (r, t, proxy, rep) -> {
+            (urls, watched) -> Bench.connect(base.withUrls(urls), watched, lab.redisAddress()), Bench.ConnectReport::cpu,
+            (r, t, proxy, rep) -> {
                 LoadClient.CycleRun c = rep.run();
                 results.round(s, t.name(), r, "upgrades_per_s", c.upgradesPerSecond());
                 results.round(s, t.name(), r, "handshake_p50_ms", Stats.ms(c.handshake(), 50));
                 results.round(s, t.name(), r, "handshake_p99_ms", Stats.ms(c.handshake(), 99));
                 results.round(s, t.name(), r, "proxy_us_per_conn", proxy != null ? rep.cpuMicrosPerConnection(0) : Double.NaN);
                 results.round(s, t.name(), r, "errors", c.errors());
+                RedisStats.Window redis = rep.redis();
+                int rg = redisGroup(proxy);
+                double redisUs = rg < 0 ? Double.NaN : rep.cpuMicrosPerConnection(rg);
+                if (redis != null) {
+                    results.round(s, t.name(), r, "redis_calls", redis.total());
+                    results.round(s, t.name(), r, "redis_calls_per_handshake_raw",
+                        redis.total() / (double) Math.max(1, c.handshake().getTotalCount()));
+                    results.round(s, t.name(), r, "redis_server_us_per_conn", redisUs);
+                }
                 System.out.printf("round %d/%d %-12s %7.0f upgrades/s  handshake p50 %.3f ms  p99 %.3f ms  cycle p50 %.3f"
-                        + " ms  proxy %s  client %.2f cores  others %.2f cores  errors %d%s%n", r, rounds, t.name(),
+                        + " ms  proxy %s  client %.2f cores  others %.2f cores  errors %d%s%s%n", r, rounds, t.name(),
                     c.upgradesPerSecond(), Stats.ms(c.handshake(), 50), Stats.ms(c.handshake(), 99),
                     Stats.ms(c.cycle(), 50),
                     proxy != null ? String.format("%.0f us/conn", rep.cpuMicrosPerConnection(0)) : "-",
                     rep.cpu().clientCores(), rep.cpu().otherCores(), c.errors(),
                     c.errors() > 0 ? " (handshake " + c.handshakeErrors() + ", echo " + c.echoErrors() + ", close "
                         + c.closeErrors() + ", unfinished " + (c.requested() - c.completed()) + "; first: "
-                        + c.firstError() + ")" : "");
+                        + c.firstError() + ")" : "",
+                    redis != null ? String.format("  redis-server %.0f us/conn, %d calls in %.1f s %s", redisUs, redis.total(),
+                        redis.seconds(), redis.calls()) : rep.redisFailure() != null ? "  redis: " + rep.redisFailure() : "");
             });
         Table table = new Table("target", "upgrades/s", "vs direct", "handshake p50 ms", "handshake p99 ms",
             "cycle p50 ms", "proxy us/conn", "client cores", "errors", "no FIN 1s");
@@ -538,8 +594,127 @@ final class Compare {
                 Table.num(cy50, 3), Table.num(proxyUs, 0),
                 Table.num(client, 2), errors, noEof);
         }
-        printTable("connect summary: " + base.count() + " cycles, " + base.concurrency() + " at a time (every figure:"
-            + " the median of the " + rounds + " round(s); handshake = TCP connect to 101 read)", table);
+        printTable(s + " summary: " + base.count() + " cycles, " + base.concurrency() + " at a time, "
+            + base.keys().describe() + " (every figure: the median of the " + rounds + " round(s); handshake = TCP"
+            + " connect to 101 read)", table);
+        storeTable(s, live, byTarget);
+        redisTable(s, live, byTarget);
+    }
+
+    /**
+     * The Redis session store against the in-memory one, when both built-in targets ran: the launcher with the same
+     * affinity and strategy, differing only in the store. The ratio and the added handshake times compare the medians
+     * of their alternated rounds, as {@code vs direct} does.
+     */
+    private void storeTable(String s, List<Lab.Target> live, Map<String, List<Bench.ConnectReport>> byTarget)
+        throws IOException {
+        List<Bench.ConnectReport> memory = okReports(live, byTarget, "wslb-memory");
+        List<Bench.ConnectReport> redis = okReports(live, byTarget, "wslb-redis");
+        if (memory.isEmpty() || redis.isEmpty()) {
+            return;
+        }
+        Table table = new Table("store", "upgrades/s", "vs in-memory", "handshake p50 ms", "+p50 ms", "handshake p99 ms",
+            "+p99 ms", "proxy us/conn", "redis-server us/conn", "errors");
+        double[] base = storeFigures(memory);
+        for (List<Bench.ConnectReport> reports : List.of(memory, redis)) {
+            double[] f = storeFigures(reports);
+            boolean isBase = reports == memory;
+            String name = isBase ? "wslb-memory" : "wslb-redis";
+            long errors = reportsOf(byTarget, live.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow())
+                .stream().mapToLong(x -> x.run().errors()).sum();
+            if (!isBase) {
+                results.summary(s, name, "upgrades_ratio_to_memory", Stats.ratio(f[0], base[0]));
+                results.summary(s, name, "added_handshake_p50_ms", f[1] - base[1]);
+                results.summary(s, name, "added_handshake_p99_ms", f[2] - base[2]);
+            }
+            results.summary(s, name, "redis_server_us_per_conn", f[4]);
+            table.row(isBase ? "in-memory (wslb-memory)" : "Redis (wslb-redis)", Table.num(f[0], 0),
+                Table.num(Stats.ratio(f[0], base[0]), 3), Table.num(f[1], 3), isBase ? "-" : Table.signed(f[1] - base[1], 3),
+                Table.num(f[2], 3), isBase ? "-" : Table.signed(f[2] - base[2], 3), Table.num(f[3], 0), Table.num(f[4], 0),
+                errors);
+        }
+        printTable(s + ": the Redis session store against the in-memory one (the same launcher, --affinity query:"
+            + ConnectKeys.PARAM + " --strategy least-connections; medians of the " + rounds + " round(s))", table);
+    }
+
+    /**
+     * Upgrades/s, handshake p50 and p99 (ms), the proxy's CPU and the redis-server's per connection (µs; the third CPU
+     * group of a proxied window, when the redis-server was watched): the medians of the rounds.
+     */
+    private static double[] storeFigures(List<Bench.ConnectReport> ok) {
+        return new double[] {median(ok, x -> x.run().upgradesPerSecond()), median(ok, x -> Stats.ms(x.run().handshake(), 50)),
+            median(ok, x -> Stats.ms(x.run().handshake(), 99)), median(ok, x -> x.cpuMicrosPerConnection(0)),
+            median(ok, x -> x.cpu().watched().size() > 2 ? x.cpuMicrosPerConnection(2) : Double.NaN)};
+    }
+
+    private static List<Bench.ConnectReport> okReports(List<Lab.Target> live, Map<String, List<Bench.ConnectReport>> byTarget,
+                                                       String name) {
+        return live.stream().filter(t -> t.name().equals(name)).findFirst()
+            .map(t -> reportsOf(byTarget, t).stream().filter(x -> x.run().ok() > 0).toList()).orElse(List.of());
+    }
+
+    /**
+     * Redis commands per handshake of each target using the bench's redis-server. Redis also runs commands whatever
+     * the load (each instance's heartbeat, admin polling): their rate is measured in the windows of the targets that
+     * do not use Redis (during which only the idle instances of the others talk to it), and that rate times each
+     * window's length is taken off before dividing by the window's handshakes.
+     */
+    private void redisTable(String s, List<Lab.Target> live, Map<String, List<Bench.ConnectReport>> byTarget)
+        throws IOException {
+        List<RedisStats.Window> quiet = new ArrayList<>();
+        for (Lab.Target t : live) {
+            if (!t.usesRedis()) {
+                reportsOf(byTarget, t).stream().map(Bench.ConnectReport::redis).filter(Objects::nonNull)
+                    .forEach(quiet::add);
+            }
+        }
+        Map<String, Double> background = RedisStats.ratePerSecond(quiet);
+        double quietSeconds = quiet.stream().mapToDouble(RedisStats.Window::seconds).sum();
+        Table table = new Table("target", "command", "calls per handshake", "without the background", "background calls/s");
+        boolean any = false;
+        for (Lab.Target t : live) {
+            if (!t.usesRedis()) {
+                continue;
+            }
+            List<Bench.ConnectReport> measured = reportsOf(byTarget, t).stream()
+                .filter(x -> x.redis() != null && x.run().handshake().getTotalCount() > 0).toList();
+            if (measured.isEmpty()) {
+                continue;
+            }
+            any = true;
+            List<Map<String, Double>> net = new ArrayList<>();
+            List<Map<String, Double>> raw = new ArrayList<>();
+            for (Bench.ConnectReport x : measured) {
+                RedisStats.Window w = requireNonNull(x.redis());
+                long handshakes = x.run().handshake().getTotalCount();
+                net.add(RedisStats.perOperation(w, background, handshakes));
+                raw.add(RedisStats.perOperation(w, Map.of(), handshakes));
+            }
+            TreeSet<String> commands = new TreeSet<>(background.keySet());
+            measured.forEach(x -> commands.addAll(requireNonNull(x.redis()).calls().keySet()));
+            for (String cmd : commands) {
+                double n = Stats.median(net.stream().mapToDouble(m -> m.getOrDefault(cmd, 0.0)).toArray());
+                double r = Stats.median(raw.stream().mapToDouble(m -> m.getOrDefault(cmd, 0.0)).toArray());
+                results.summary(s, t.name(), "redis_" + cmd.replace('|', '_') + "_per_handshake", n);
+                table.row(t.name(), cmd.toUpperCase(Locale.ROOT), Table.num(r, 3), Table.num(n, 3),
+                    Table.num(background.getOrDefault(cmd, 0.0), 2));
+            }
+            double netTotal = Stats.median(net.stream().mapToDouble(m -> m.values().stream().mapToDouble(Double::doubleValue)
+                .sum()).toArray());
+            double rawTotal = Stats.median(raw.stream().mapToDouble(m -> m.values().stream().mapToDouble(Double::doubleValue)
+                .sum()).toArray());
+            results.summary(s, t.name(), "redis_total_per_handshake", netTotal);
+            results.summary(s, t.name(), "redis_background_per_s",
+                background.values().stream().mapToDouble(Double::doubleValue).sum());
+            table.row(t.name(), "total", Table.num(rawTotal, 3), Table.num(netTotal, 3),
+                Table.num(background.values().stream().mapToDouble(Double::doubleValue).sum(), 2));
+        }
+        if (any) {
+            printTable(s + ": Redis commands per handshake (INFO commandstats before and after each window, the"
+                + " bench's own INFO left out; background: the rate in the " + String.format("%.0f", quietSeconds)
+                + " s of windows of the targets that do not use Redis, taken off; medians of the " + rounds
+                + " round(s))", table);
+        }
     }
 
     // ------------------------------------------------------------------ idle
@@ -700,6 +875,28 @@ final class Compare {
 
     private static <T> double median(List<T> items, ToDoubleFunction<T> f) {
         return Stats.median(items.stream().mapToDouble(f).toArray());
+    }
+
+    /** The connect scenario's name for a key mode: {@code connect} without keys, else {@code connect-unique}, ... */
+    static String connectScenarioName(ConnectKeys keys) {
+        return keys.none() ? "connect" : "connect-" + keys.label();
+    }
+
+    /** {@code --connect-keys}: a comma-separated list of key modes, one connect scenario each. */
+    static List<ConnectKeys> parseKeyModes(String s) {
+        List<ConnectKeys> modes = new ArrayList<>();
+        for (String m : s.split(",")) {
+            if (!m.isBlank()) {
+                ConnectKeys k = ConnectKeys.parse(m);
+                if (!modes.contains(k)) {
+                    modes.add(k);
+                }
+            }
+        }
+        if (modes.isEmpty()) {
+            throw new IllegalArgumentException("--connect-keys needs none, unique or a number of keys, got '" + s + "'");
+        }
+        return modes;
     }
 
     /** "100x4" (connections x in flight). */

@@ -3,6 +3,7 @@ package io.wslb.bench;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * The processes of a comparison: the echo backends (one JVM, two servers) and the proxy targets, each in its own
  * process under {@code timeout}, with their logs in one directory. Shared by {@code compare} and {@code soak}.
  */
-final class Lab {
+final class Lab implements AutoCloseable {
     /**
      * Flags of every Java server process (backends and proxies alike). ParallelGC: the least GC CPU per operation
      * (no concurrent refinement or marking threads competing for the 2 cores), and {@code GC.run} is a full,
@@ -36,6 +37,14 @@ final class Lab {
     static final String FRAME_RELAY_TEMPLATE =
         "{java} {jvm} -cp {jar} io.wslb.bench.Main frame-relay --listen 127.0.0.1:{port} {backends} --max-lifetime {lifetime}";
     static final String WSLB_TEMPLATE = "{java} {jvm} -jar {wslb-jar} proxy --listen 127.0.0.1:{port} {backends}";
+    /**
+     * The launcher with an affinity whose keys are stored ({@code ?room=}) and a strategy that does not use the key,
+     * so that every handshake with a key asks the session store; here the in-memory one.
+     */
+    static final String WSLB_MEMORY_TEMPLATE = WSLB_TEMPLATE + " --affinity query:" + ConnectKeys.PARAM
+        + " --strategy least-connections";
+    /** The same with the Redis session store, on the bench's own redis-server ({@code {redis}}). */
+    static final String WSLB_REDIS_TEMPLATE = WSLB_MEMORY_TEMPLATE + " --redis {redis} --instance-id bench";
 
     enum Kind { DIRECT, COMMAND, NGINX, HAPROXY }
 
@@ -43,6 +52,11 @@ final class Lab {
     record Target(String name, Kind kind, @Nullable String template) {
         boolean direct() {
             return kind == Kind.DIRECT;
+        }
+
+        /** Whether the target's command names the bench's redis-server ({@code {redis}} or {@code {redis-port}}). */
+        boolean usesRedis() {
+            return kind == Kind.COMMAND && template != null && template.contains("{redis");
         }
 
         /** The template (or executable) of a target that runs a process; direct has none. */
@@ -70,6 +84,8 @@ final class Lab {
     final @Nullable Path nginxTemplate;
     final @Nullable Path haproxyTemplate;
     private int childSeq;
+    private @Nullable Child redis;
+    private int redisPort;
 
     Lab(List<String> jvmFlags, Path benchJar, Path wslbJar, Path logDir, Duration lifetime, @Nullable Path nginxTemplate,
         @Nullable Path haproxyTemplate) {
@@ -80,6 +96,16 @@ final class Lab {
         this.lifetime = lifetime;
         this.nginxTemplate = nginxTemplate;
         this.haproxyTemplate = haproxyTemplate;
+    }
+
+    /** Stops what the lab shares between targets (the redis-server, if one was started). */
+    @Override
+    public synchronized void close() {
+        Child r = redis;
+        redis = null;
+        if (r != null) {
+            r.close();
+        }
     }
 
     /** The options every command using a Lab understands. */
@@ -119,6 +145,18 @@ final class Lab {
                         System.out.println("skipping target wslb: " + why);
                     }
                 }
+                case "wslb-memory", "wslb-redis" -> {
+                    boolean withRedis = name.equals("wslb-redis");
+                    String why = wslbUnavailable(wslbJar, withRedis ? "--redis" : "--affinity");
+                    if (why == null && withRedis && findExecutable("redis-server") == null) {
+                        why = "no redis-server on PATH or in /usr/sbin (on Debian/Ubuntu: apt-get install -y redis-server)";
+                    }
+                    if (why == null) {
+                        targets.add(new Target(name, Kind.COMMAND, withRedis ? WSLB_REDIS_TEMPLATE : WSLB_MEMORY_TEMPLATE));
+                    } else {
+                        System.out.println("skipping target " + name + ": " + why);
+                    }
+                }
                 case "nginx", "haproxy" -> {
                     Path exe = findExecutable(name);
                     if (exe == null) {
@@ -129,7 +167,8 @@ final class Lab {
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown built-in target '" + name
-                    + "' (built-in: direct, frame-relay, wslb, nginx, haproxy; or --target name=COMMAND)");
+                    + "' (built-in: direct, frame-relay, wslb, wslb-memory, wslb-redis, nginx, haproxy; or --target"
+                    + " name=COMMAND)");
             }
         }
         for (String t : custom) {
@@ -220,6 +259,9 @@ final class Lab {
         Files.createDirectories(logDir);
         Child child = switch (t.kind()) {
             case COMMAND -> {
+                if (t.usesRedis()) {
+                    startRedis();
+                }
                 List<String> cmd = expand(t.command(), vars(port, backendPorts));
                 record(t.name() + ": " + String.join(" ", cmd));
                 yield Child.start(name, cmd, lifetime, logDir, 1, Duration.ofSeconds(60));
@@ -237,6 +279,51 @@ final class Lab {
                 + "; see " + child.log, x);
         }
         return new Proxy(t, child, url, child.snapshotWatched());
+    }
+
+    /**
+     * Starts the redis-server the targets share, once: Debian's {@code redis-server} on a free loopback port, no
+     * persistence ({@code --save "" --appendonly no}), its own temporary directory (deleted when it stops), under
+     * {@code timeout} like every other process of the run, stopped by {@link #close()}.
+     *
+     * @return its address
+     */
+    synchronized InetSocketAddress startRedis() throws IOException, InterruptedException {
+        if (redis == null) {
+            Path exe = findExecutable("redis-server");
+            if (exe == null) {
+                throw new IOException("no redis-server on PATH or in /usr/sbin (on Debian/Ubuntu: apt-get install -y redis-server)");
+            }
+            int port = freePort();
+            Path dir = Files.createTempDirectory("wslb-bench-redis-");
+            List<String> cmd = redisCommand(exe, port, dir);
+            record("redis: " + String.join(" ", cmd).replace(" --save  ", " --save '' "));
+            redis = startWithTempDir(String.format("%02d-redis", ++childSeq), cmd, port, dir);
+            redisPort = port;
+        }
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), redisPort);
+    }
+
+    /** The redis-server's address, or null if no target has needed it so far. */
+    synchronized @Nullable InetSocketAddress redisAddress() {
+        return redis == null ? null : new InetSocketAddress(InetAddress.getLoopbackAddress(), redisPort);
+    }
+
+    /** The redis-server's process, to measure with the target using it, or null if none was started. */
+    synchronized @Nullable Watched redisWatched() {
+        return redis == null ? null : redis.watched();
+    }
+
+    static List<String> redisCommand(Path exe, int port, Path dir) {
+        return List.of(exe.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no");
+    }
+
+    /** What the run's facts say about the redis-server: its version and how it runs. */
+    static String describeRedis() {
+        Path exe = findExecutable("redis-server");
+        return exe == null ? "not installed" : versionOf(exe) + "; started by the bench on a free 127.0.0.1 port with"
+            + " --save '' --appendonly no in its own temporary directory";
     }
 
     private Child startNginx(Target t, String name, int port, List<Integer> backendPorts)
@@ -306,6 +393,11 @@ final class Lab {
         vars.put("{port}", List.of(Integer.toString(port)));
         vars.put("{backends}", backendArgs);
         vars.put("{lifetime}", List.of(lifetime.toSeconds() + "s"));
+        InetSocketAddress r = redisAddress();
+        if (r != null) {
+            vars.put("{redis}", List.of("redis://127.0.0.1:" + r.getPort()));
+            vars.put("{redis-port}", List.of(Integer.toString(r.getPort())));
+        }
         for (int i = 0; i < backendPorts.size(); i++) {
             vars.put("{backend" + (i + 1) + "}", List.of("ws://127.0.0.1:" + backendPorts.get(i)));
         }
@@ -377,6 +469,11 @@ final class Lab {
 
     /** Null if {@code java -jar JAR proxy --help} looks like a launcher with a proxy command, else the reason. */
     static @Nullable String wslbUnavailable(Path jar) {
+        return wslbUnavailable(jar, "--listen");
+    }
+
+    /** Null if {@code java -jar JAR proxy --help} mentions {@code --listen} and {@code flag}, else the reason. */
+    static @Nullable String wslbUnavailable(Path jar, String flag) {
         if (jar == null || !Files.isRegularFile(jar)) {
             return "no jar at " + jar;
         }
@@ -386,11 +483,12 @@ final class Lab {
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int rc = p.waitFor();
-            if (out.contains("--listen")) {
+            if (out.contains("--listen") && out.contains(flag)) {
                 return null;
             }
             String first = out.lines().findFirst().orElse("");
-            return "'" + jar + " proxy --help' exited " + rc + " without mentioning --listen: " + first;
+            return "'" + jar + " proxy --help' exited " + rc + " without mentioning " + (out.contains("--listen") ? flag
+                : "--listen") + ": " + first;
         } catch (IOException x) {
             return x.toString();
         } catch (InterruptedException x) {

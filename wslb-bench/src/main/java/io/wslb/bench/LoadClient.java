@@ -84,6 +84,7 @@ final class LoadClient implements AutoCloseable {
     private final AtomicReference<String> firstCycleError = new AtomicReference<>();
     private volatile long lastCycleDoneNanos;
     private volatile int cyclePayload = 64;
+    private volatile ConnectKeys cycleKeys = ConnectKeys.NONE;
 
     LoadClient(List<URI> urls, int threadCount) throws IOException {
         if (urls.isEmpty()) {
@@ -118,7 +119,7 @@ final class LoadClient implements AutoCloseable {
             IoThread t = threads[opened % threads.length];
             URI url = urls.get(opened % urls.size());
             opened++;
-            t.submit(() -> t.open(url, false));
+            t.submit(() -> t.open(url, false, null));
         }
         while (upgraded.get() + failed.get() - doneBefore < n && System.nanoTime() < deadline) {
             Thread.sleep(5);
@@ -149,6 +150,26 @@ final class LoadClient implements AutoCloseable {
         void windowStart();
 
         void windowEnd();
+
+        /**
+         * Both listeners: {@code outer} starts first and ends last, so what {@code outer} costs (a query to another
+         * process, say) stays out of {@code inner}'s window.
+         */
+        static WindowListener both(WindowListener outer, WindowListener inner) {
+            return new WindowListener() {
+                @Override
+                public void windowStart() {
+                    outer.windowStart();
+                    inner.windowStart();
+                }
+
+                @Override
+                public void windowEnd() {
+                    inner.windowEnd();
+                    outer.windowEnd();
+                }
+            };
+        }
     }
 
     // ------------------------------------------------------------------ echo (closed loop)
@@ -455,10 +476,20 @@ final class LoadClient implements AutoCloseable {
         }
     }
 
-    /** Runs {@code n} connect cycles, {@code concurrency} at a time; bounded by {@code timeout}. */
+    /** Runs {@code n} connect cycles, {@code concurrency} at a time, on the URLs as given; bounded by {@code timeout}. */
     CycleRun cycles(int n, int concurrency, int payload, Duration timeout, WindowListener listener)
         throws InterruptedException {
+        return cycles(n, concurrency, payload, ConnectKeys.NONE, timeout, listener);
+    }
+
+    /**
+     * Runs {@code n} connect cycles, {@code concurrency} at a time, each adding the affinity key {@code keys} gives it
+     * to its URL's query; bounded by {@code timeout}.
+     */
+    CycleRun cycles(int n, int concurrency, int payload, ConnectKeys keys, Duration timeout, WindowListener listener)
+        throws InterruptedException {
         cyclePayload = payload;
+        cycleKeys = keys;
         cyclesDone.set(0);
         cyclesOk.set(0);
         handshakeErrors.set(0);
@@ -683,7 +714,8 @@ final class LoadClient implements AutoCloseable {
             }
         }
 
-        void open(URI url, boolean cycle) {
+        /** Opens a connection to {@code url}, adding {@code extraQuery} (such as {@code room=KEY}) to its query. */
+        void open(URI url, boolean cycle, @Nullable String extraQuery) {
             SocketChannel ch = null;
             try {
                 ch = SocketChannel.open();
@@ -692,7 +724,7 @@ final class LoadClient implements AutoCloseable {
                 Conn c = new Conn(ch);
                 c.cycle = cycle;
                 ThreadLocalRandom.current().nextBytes(c.mask);
-                prepareHandshake(c, url);
+                prepareHandshake(c, url, extraQuery);
                 int port = url.getPort() > 0 ? url.getPort() : 80;
                 boolean connected = ch.connect(new InetSocketAddress(url.getHost(), port));
                 c.key = ch.register(selector, connected ? SelectionKey.OP_WRITE : SelectionKey.OP_CONNECT, c);
@@ -722,16 +754,12 @@ final class LoadClient implements AutoCloseable {
             }
         }
 
-        private void prepareHandshake(Conn c, URI url) {
+        private void prepareHandshake(Conn c, URI url, @Nullable String extraQuery) {
             byte[] keyBytes = new byte[16];
             ThreadLocalRandom.current().nextBytes(keyBytes);
             String key = Base64.getEncoder().encodeToString(keyBytes);
             c.expectedAccept = acceptFor(key);
-            String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-            if (url.getRawQuery() != null) {
-                path += "?" + url.getRawQuery();
-            }
-            String req = "GET " + path + " HTTP/1.1\r\n"
+            String req = "GET " + ConnectKeys.requestTarget(url, extraQuery) + " HTTP/1.1\r\n"
                 + "Host: " + url.getHost() + ":" + url.getPort() + "\r\n"
                 + "Upgrade: websocket\r\n"
                 + "Connection: Upgrade\r\n"
@@ -1109,8 +1137,9 @@ final class LoadClient implements AutoCloseable {
             if (cycleTickets.getAndDecrement() <= 0) {
                 return;
             }
-            URI url = urls.get(Math.floorMod(cycleSeq.getAndIncrement(), urls.size()));
-            open(url, true);
+            int seq = cycleSeq.getAndIncrement();
+            URI url = urls.get(Math.floorMod(seq, urls.size()));
+            open(url, true, cycleKeys.query(seq));
         }
 
         private void onCycleEcho(Conn c, long now) {

@@ -93,7 +93,7 @@ final class Soak {
         int closedByPeer;
         int openAtEnd;
         long roundTrips = 0;
-        try (Child backends = lab.startBackends()) {
+        try (lab; Child backends = lab.startBackends()) { // lab: the redis-server, if the target needs one
             List<URI> backendUrls = Lab.backendUrls(backends);
             Lab.Proxy proxy = target.direct() ? null : lab.startProxy(target, backendUrls);
             try (LoadClient client = new LoadClient(proxy == null ? backendUrls : List.of(proxy.url()), clientThreads)) {

@@ -41,4 +41,44 @@ class CompareArgsTest {
             .hasMessageContaining("ngnix");
         assertThat(lab.targets("", List.of("mine={java} -version")).get(0).name()).isEqualTo("direct");
     }
+
+    @Test
+    void keyModesMakeOneConnectScenarioEach() {
+        assertThat(Compare.parseKeyModes("unique,100,unique")).containsExactly(ConnectKeys.UNIQUE, ConnectKeys.parse("100"));
+        assertThat(Compare.parseKeyModes("none")).containsExactly(ConnectKeys.NONE);
+        assertThatThrownBy(() -> Compare.parseKeyModes(" , ")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Compare.connectScenarioName(ConnectKeys.NONE)).isEqualTo("connect"); // the chart's and older runs' name
+        assertThat(Compare.connectScenarioName(ConnectKeys.UNIQUE)).isEqualTo("connect-unique");
+        assertThat(Compare.connectScenarioName(ConnectKeys.parse("100"))).isEqualTo("connect-100keys");
+    }
+
+    @Test
+    void theStoreTargetsDifferOnlyInTheStore() {
+        assertThat(Lab.WSLB_MEMORY_TEMPLATE).startsWith(Lab.WSLB_TEMPLATE)
+            .endsWith(" --affinity query:room --strategy least-connections");
+        assertThat(Lab.WSLB_REDIS_TEMPLATE).isEqualTo(Lab.WSLB_MEMORY_TEMPLATE + " --redis {redis} --instance-id bench");
+        assertThat(new Lab.Target("wslb-redis", Lab.Kind.COMMAND, Lab.WSLB_REDIS_TEMPLATE).usesRedis()).isTrue();
+        assertThat(new Lab.Target("wslb-memory", Lab.Kind.COMMAND, Lab.WSLB_MEMORY_TEMPLATE).usesRedis()).isFalse();
+        assertThat(new Lab.Target("direct", Lab.Kind.DIRECT, null).usesRedis()).isFalse();
+        List<String> cmd = Lab.expand(Lab.WSLB_REDIS_TEMPLATE, Map.of("{java}", List.of("java"), "{jvm}", List.of(),
+            "{wslb-jar}", List.of("w.jar"), "{port}", List.of("9000"), "{backends}", List.of("--backend", "ws://127.0.0.1:1"),
+            "{redis}", List.of("redis://127.0.0.1:6400")));
+        assertThat(String.join(" ", cmd)).isEqualTo("java -jar w.jar proxy --listen 127.0.0.1:9000 --backend ws://127.0.0.1:1"
+            + " --affinity query:room --strategy least-connections --redis redis://127.0.0.1:6400 --instance-id bench");
+    }
+
+    @Test
+    void storeTargetsWithoutALauncherAreSkipped() {
+        Lab lab = new Lab(List.of(), java.nio.file.Path.of("x.jar"), java.nio.file.Path.of("no-such-launcher.jar"),
+            java.nio.file.Path.of("."), java.time.Duration.ofSeconds(1), null, null);
+        assertThat(lab.targets("direct,wslb-memory,wslb-redis", List.of())).extracting(Lab.Target::name)
+            .containsExactly("direct");
+    }
+
+    @Test
+    void theRedisServerRunsWithoutPersistence() {
+        assertThat(Lab.redisCommand(java.nio.file.Path.of("/usr/bin/redis-server"), 6400, java.nio.file.Path.of("/tmp/r")))
+            .containsExactly("/usr/bin/redis-server", "--port", "6400", "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                "no", "--dir", "/tmp/r", "--daemonize", "no");
+    }
 }
