@@ -11,11 +11,13 @@ import io.wslb.examples.snippets.ChatBalancer;
 import io.wslb.examples.snippets.OperationsSnippets;
 import io.wslb.examples.snippets.StrategiesSnippets;
 import io.wslb.examples.snippets.TlsInCode;
+import io.wslb.examples.snippets.TwoInstances;
 import io.wslb.jetty.BackendTls;
 import io.wslb.jetty.KeyMaterial;
 import io.wslb.jetty.ServerTls;
 import io.wslb.jetty.WebSocketLoadBalancerHandler;
 import io.wslb.strategies.BalancingStrategies;
+import io.wslb.testing.RedisServer;
 import io.wslb.testing.TestCertificate;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -71,6 +73,33 @@ class DocSnippetsRunTest {
         assertThat(List.of(first.greeting, second.greeting)).containsExactlyInAnyOrder("chat-1 here", "chat-2 here");
         first.assertEchoes("hello");
         second.assertEchoes("hello again");
+    }
+
+    @Test
+    void scaleOutTwoInstances_sendARoomToOneBackendThroughEitherInstance_andEcho() throws Exception {
+        RedisServer redis = RedisServer.start();
+        open.add(redis);
+        URI chat1 = echo("chat-1 here");
+        URI chat2 = echo("chat-2 here");
+        TwoInstances.Instance a = TwoInstances.Instance.start(0, "lb-a", redis.uri(), List.of(chat1, chat2));
+        open.add(a);
+        TwoInstances.Instance b = TwoInstances.Instance.start(0, "lb-b", redis.uri(), List.of(chat1, chat2));
+        open.add(b);
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.link().state().isUp() && b.link().state().isUp());
+
+        List<String> throughA = new ArrayList<>();
+        for (int room = 0; room < 10; room++) {
+            try (Client client = connect(HttpClient.newHttpClient(), URI.create("ws://127.0.0.1:" + port(a.server()) + "/ws?room=r" + room), x -> { })) {
+                throughA.add(client.greeting);
+                client.assertEchoes("hello from room " + room);
+            }
+        }
+        assertThat(throughA).contains("chat-1 here", "chat-2 here");
+        for (int room = 0; room < 10; room++) {
+            try (Client client = connect(HttpClient.newHttpClient(), URI.create("ws://127.0.0.1:" + port(b.server()) + "/ws?room=r" + room), x -> { })) {
+                assertThat(client.greeting).as("room r" + room + " through the other instance").isEqualTo(throughA.get(room));
+            }
+        }
     }
 
     @Test
