@@ -143,18 +143,21 @@ class RedisOutageAcceptanceTest {
             List<PacedLoad.Result> soFar = load.results();
             Map<String, String> backendOfTag = backendsByTag(backends);
             for (BalancerInstance placer : instances) {
-                List<PacedLoad.Result> outageKeys = soFar.stream()
-                    .filter(r -> r.instance().equals(placer.id) && r.key().startsWith("new-") && r.startNanos() >= cutAt && r.startNanos() < restoredAt)
-                    .filter(r -> r.failure() == null)
+                // Five keys first placed through it during the outage, from its start to its end.
+                List<PacedLoad.Result> placedInOutage = soFar.stream()
+                    .filter(r -> r.instance().equals(placer.id) && r.key().startsWith("new-") && r.failure() == null)
+                    .sorted(Comparator.comparingLong(PacedLoad.Result::startNanos))
                     .collect(Collectors.toMap(PacedLoad.Result::key, r -> r, (first, later) -> first, LinkedHashMap::new))
-                    .values().stream().limit(5).toList();
-                for (PacedLoad.Result placed : outageKeys) {
+                    .values().stream().filter(r -> r.startNanos() >= cutAt && r.startNanos() < restoredAt).toList();
+                assertThat(placedInOutage).as("keys first placed through " + placer.id + " during the outage").hasSizeGreaterThan(5);
+                for (int k = 0; k < 5; k++) {
+                    PacedLoad.Result placed = placedInOutage.get(k * (placedInOutage.size() - 1) / 4);
                     String backend = backendOfTag.get(placed.tag());
                     for (BalancerInstance other : instances) {
                         if (other != placer) {
                             String found = other.visit(client, backends, placed.key(), "cross-" + placed.tag() + "-" + other.id);
                             String seen = found.equals(backend) ? found : found + " != " + backend;
-                            crossChecks.computeIfAbsent(placed.key(), k -> new TreeMap<>()).put(other.id, seen);
+                            crossChecks.computeIfAbsent(placed.key(), key -> new TreeMap<>()).put(other.id, seen);
                             assertThat(found).as("%s, placed through %s during the outage, through %s", placed.key(), placer.id, other.id)
                                 .isEqualTo(backend);
                         }
