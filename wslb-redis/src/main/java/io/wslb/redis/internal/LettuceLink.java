@@ -13,6 +13,8 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.wslb.redis.RedisLink;
 import java.net.URI;
@@ -20,7 +22,11 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,12 +39,38 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link RedisLink} on Lettuce: one {@link RedisClient} with resources of its own, one connection, and the
- * UP/DEGRADED state that everything sharing it reads before it sends a command.
+ * UP/DEGRADED state that everything sharing it reads before it sends a command; and, once something
+ * {@linkplain #subscribe subscribes}, a second connection for Pub/Sub.
  */
 public final class LettuceLink implements RedisLink {
 
     // Named after the public type, so that users configure the link's logging by the name they know.
     private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
+    private static final long REFUSED_WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    /**
+     * Told of the messages of one channel, and of each time its subscription is made (again). Pub/Sub is
+     * at-most-once: what is published while the subscription is not in place is lost, so a subscriber that must not
+     * miss anything reads the state it follows after each {@link #subscribed()}.
+     */
+    public interface Subscriber {
+
+        /** The subscription is in place (first, or again after its connection was lost); on the link's threads. */
+        void subscribed();
+
+        /** @param message a message published on the channel; on Lettuce's I/O thread, so it must not block */
+        void message(String message);
+    }
+
+    /** The Pub/Sub connection and the channels subscribed on it. */
+    private static final class PubSub {
+        final StatefulRedisPubSubConnection<String, String> connection;
+        final Set<String> channels = ConcurrentHashMap.newKeySet();
+
+        PubSub(StatefulRedisPubSubConnection<String, String> connection) {
+            this.connection = connection;
+        }
+    }
 
     private final URI displayUri;
     private final RedisURI redisUri;
@@ -49,6 +81,13 @@ public final class LettuceLink implements RedisLink {
     private final AtomicBoolean probing = new AtomicBoolean();
     private final AtomicReference<@Nullable StatefulRedisConnection<String, String>> connection = new AtomicReference<>();
     private final Object lock = new Object();
+    private final Map<String, Subscriber> subscribers = new ConcurrentHashMap<>();
+    // A second connection, because one in subscribed mode takes no other command and Lettuce keeps subscriptions on a
+    // connection type of their own; the probe keeps it up like the first, as silently, so an outage is still two lines.
+    private final AtomicReference<@Nullable PubSub> pubSub = new AtomicReference<>();
+    private final AtomicBoolean pubSubBusy = new AtomicBoolean();
+    private volatile boolean pubSubAgain;
+    private volatile long lastRefusedSubscribe = System.nanoTime() - REFUSED_WARN_INTERVAL_NANOS;
 
     private volatile State state;
     private volatile boolean closed;
@@ -80,6 +119,11 @@ public final class LettuceLink implements RedisLink {
                 if (!closed && current == handler) {
                     drop(current);
                     markDown("connection lost");
+                }
+                PubSub subscribed = pubSub.get();
+                if (!closed && subscribed != null && subscribed.connection == handler) {
+                    // Made again by the next probe once Redis answers; the link's own connection tells of the outage.
+                    dropPubSub(subscribed);
                 }
             }
         });
@@ -138,6 +182,38 @@ public final class LettuceLink implements RedisLink {
         return c == null ? null : c.async();
     }
 
+    /**
+     * Subscribes to {@code channel}, now if the link is up, else as soon as it is, and again after every loss of the
+     * Pub/Sub connection; {@link Subscriber#subscribed()} tells each time the subscription is in place.
+     *
+     * @param channel the channel
+     * @param subscriber told of its messages; one per channel
+     * @throws IllegalStateException if the channel has a subscriber already
+     */
+    public void subscribe(String channel, Subscriber subscriber) {
+        requireNonNull(channel, "channel");
+        requireNonNull(subscriber, "subscriber");
+        if (subscribers.putIfAbsent(channel, subscriber) != null) {
+            throw new IllegalStateException("channel " + channel + " has a subscriber already");
+        }
+        executor.execute(this::keepPubSub);
+    }
+
+    /** @param channel a channel subscribed before; harmless if it was not */
+    public void unsubscribe(String channel) {
+        subscribers.remove(channel);
+        PubSub current = pubSub.get();
+        if (current != null && current.channels.remove(channel)) {
+            current.connection.async().unsubscribe(channel);
+        }
+    }
+
+    /** {@return whether {@code channel}'s subscription is in place now} */
+    public boolean isSubscribed(String channel) {
+        PubSub current = pubSub.get();
+        return current != null && current.channels.contains(channel);
+    }
+
     /** {@return the link's threads (Lettuce's computation threads): for timers and for completing callers' stages} */
     public ScheduledExecutorService executor() {
         return executor;
@@ -189,6 +265,7 @@ public final class LettuceLink implements RedisLink {
         if (closed || !probing.compareAndSet(false, true)) {
             return;
         }
+        keepPubSub();
         StatefulRedisConnection<String, String> c = connection.get();
         if (c == null) {
             client.connectAsync(StringCodec.UTF8, redisUri).whenComplete((made, failure) -> {
@@ -216,6 +293,114 @@ public final class LettuceLink implements RedisLink {
         });
     }
 
+    /**
+     * Keeps the Pub/Sub connection while the link is up: makes it (again) and subscribes what is not yet subscribed,
+     * or PINGs it, at every probe; its failed attempts are not logged, since the link's own connection tells of the
+     * outage.
+     */
+    private void keepPubSub() {
+        if (closed || subscribers.isEmpty() || !isUp()) {
+            return;
+        }
+        if (!pubSubBusy.compareAndSet(false, true)) {
+            pubSubAgain = true;
+            return;
+        }
+        pubSubAgain = false;
+        PubSub current = pubSub.get();
+        CompletableFuture<Void> step = current == null ? connectPubSub() : checkPubSub(current);
+        step.whenComplete((ignored, failure) -> {
+            pubSubBusy.set(false);
+            if (pubSubAgain && !closed) {
+                executor.execute(this::keepPubSub);
+            }
+        });
+    }
+
+    private CompletableFuture<Void> connectPubSub() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        client.connectPubSubAsync(StringCodec.UTF8, redisUri).whenComplete((made, failure) -> {
+            if (failure != null) {
+                LOG.debug("Pub/Sub connection to {} not made: {}", displayUri, describe(failure));
+                done.complete(null);
+                return;
+            }
+            if (closed) {
+                made.closeAsync();
+                done.complete(null);
+                return;
+            }
+            PubSub fresh = new PubSub(made);
+            made.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    Subscriber subscriber = subscribers.get(channel);
+                    if (subscriber != null) {
+                        subscriber.message(message);
+                    }
+                }
+            });
+            pubSub.set(fresh);
+            subscribeMissing(fresh).whenComplete((ignored, f) -> done.complete(null));
+        });
+        return done;
+    }
+
+    private CompletableFuture<Void> checkPubSub(PubSub current) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        current.connection.async().ping().whenComplete((pong, failure) -> {
+            if (failure != null && isOutage(failure)) {
+                dropPubSub(current);
+                done.complete(null);
+            } else {
+                subscribeMissing(current).whenComplete((ignored, f) -> done.complete(null));
+            }
+        });
+        return done;
+    }
+
+    private CompletableFuture<Void> subscribeMissing(PubSub current) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        String[] missing = subscribers.keySet().stream().filter(c -> !current.channels.contains(c)).toArray(String[]::new);
+        if (missing.length == 0) {
+            done.complete(null);
+            return done;
+        }
+        current.connection.async().subscribe(missing).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                for (String channel : missing) {
+                    Subscriber subscriber = subscribers.get(channel);
+                    if (subscriber != null && current.channels.add(channel)) {
+                        executor.execute(subscriber::subscribed);
+                    }
+                }
+            } else if (isOutage(failure)) {
+                dropPubSub(current);
+            } else {
+                refusedSubscribe(failure);
+            }
+            done.complete(null);
+        });
+        return done;
+    }
+
+    /** A SUBSCRIBE that Redis refused (an ACL without the channel, say): tried again at every probe, said once a minute. */
+    private void refusedSubscribe(Throwable failure) {
+        long now = System.nanoTime();
+        if (now - lastRefusedSubscribe >= REFUSED_WARN_INTERVAL_NANOS) {
+            lastRefusedSubscribe = now;
+            LOG.warn("Redis at {} refused a SUBSCRIBE; what other instances announce does not reach this one until it accepts: {}",
+                displayUri, describe(failure));
+        }
+    }
+
+    private void dropPubSub(PubSub current) {
+        if (pubSub.compareAndSet(current, null)) {
+            current.channels.clear();
+            current.connection.closeAsync();
+        }
+    }
+
     private void drop(StatefulRedisConnection<String, String> c) {
         if (connection.compareAndSet(c, null)) {
             c.closeAsync();
@@ -239,6 +424,7 @@ public final class LettuceLink implements RedisLink {
             outageLogged = false;
             tell(previous, current);
         }
+        executor.execute(this::keepPubSub);
     }
 
     private void markDown(String error) {

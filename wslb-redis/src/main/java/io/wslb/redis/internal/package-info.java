@@ -1,6 +1,7 @@
 /**
- * Implementation of {@link io.wslb.redis.RedisLink} on Lettuce and of {@link io.wslb.redis.RedisSessionStore}; not
- * exported, subject to change without notice.
+ * Implementation of {@link io.wslb.redis.RedisLink} on Lettuce, of {@link io.wslb.redis.RedisSessionStore}, of the
+ * connection counts that instances share ({@link io.wslb.redis.internal.SharedCounts}) and of the admin actions they
+ * share ({@link io.wslb.redis.internal.ClusterAdmin}); not exported, subject to change without notice.
  */
 @NullMarked
 package io.wslb.redis.internal;
