@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -44,6 +45,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * or frozen with SIGSTOP, for 30 seconds. Redis down costs sharing, never a handshake: none fails, the handshake latency
  * grows by the lookup budget at most, every key keeps its backend, and within 5 seconds of Redis's return the instances
  * share again. Each instance logs the outage once and the recovery once.
+ *
+ * <p>The latency bound compares handshakes that no pause of the whole test process overlapped ({@link PauseMeter}):
+ * on a 2-core machine shared with other work, such pauses move a p99 by hundreds of milliseconds either way, before or
+ * during the outage. The figures with them are printed too.
  *
  * <p>Everything runs with the defaults a user gets: the link's 1 s timeout and probe, the store's 50 ms lookup budget
  * and 5 s near cache, the cluster's 1 s heartbeat. The strategy is the power of two choices, which reads the shared
@@ -63,6 +68,8 @@ class RedisOutageAcceptanceTest {
     private static final Duration BUDGET = RedisSessionStore.Builder.DEFAULT_LOOKUP_BUDGET;
     /** What the issue allows a handshake's p99 to grow by while Redis is down: the lookup budget and 10 ms. */
     private static final Duration ALLOWED_P99_INCREASE = BUDGET.plusMillis(10);
+    /** A pause of the whole test process this long or longer is the machine's, not Redis's (see {@link PauseMeter}). */
+    private static final Duration PAUSE = Duration.ofMillis(10);
     private static final Duration SHARE_AGAIN_WITHIN = Duration.ofSeconds(5);
     /** Keys first seen before the outage, visited through every instance before and during it. */
     private static final int OLD_KEYS = 30;
@@ -104,7 +111,7 @@ class RedisOutageAcceptanceTest {
         await("the old keys in Redis").atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> seeded.forEach((key, backend) ->
             assertThat(REDIS.server().command("GET", prefix + "session:" + key)).as(key).isEqualTo("wslb1:" + backend)));
 
-        try (LogCapture log = new LogCapture(); PacedLoad load = new PacedLoad(instances, client)) {
+        try (LogCapture log = new LogCapture(); PauseMeter meter = new PauseMeter(PAUSE); PacedLoad load = new PacedLoad(instances, client)) {
             load.start();
             load.awaitIssued(perSecond(WARM_UP));
             long baselineFrom = System.nanoTime();
@@ -186,17 +193,26 @@ class RedisOutageAcceptanceTest {
             }
             Map<String, Set<String>> split = backendsOfKey.entrySet().stream().filter(e -> e.getValue().size() > 1)
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (x, y) -> x, TreeMap::new));
-            Latency before = Latency.of(results, baselineFrom, cutAt);
-            Latency during = Latency.of(results, cutAt, restoredAt);
-            Latency after = Latency.of(results, restoredAt, Long.MAX_VALUE);
+            Latency before = Latency.of(results, baselineFrom, cutAt, r -> true);
+            Latency during = Latency.of(results, cutAt, restoredAt, r -> true);
+            Latency after = Latency.of(results, restoredAt, Long.MAX_VALUE, r -> true);
+            // The same, without the handshakes that a pause of the whole process overlapped: those measure the machine.
+            Predicate<PacedLoad.Result> unpaused = r -> !meter.pausedDuring(r.startNanos(), r.startNanos() + r.handshakeNanos());
+            Latency beforeUnpaused = Latency.of(results, baselineFrom, cutAt, unpaused);
+            Latency duringUnpaused = Latency.of(results, cutAt, restoredAt, unpaused);
+            List<PauseMeter.Pause> pauses = meter.pauses();
             List<String> outageLines = log.lines("WARN", "io.wslb.redis.RedisLink", "stopped answering");
             List<String> recoveryLines = log.lines("INFO", "io.wslb.redis.RedisLink", "answers again");
 
             System.out.printf("Redis %s for %d s, %d handshakes/s over 3 instances (%d in all, %d failed)%n", kind, OUTAGE.toSeconds(), RATE,
                 results.size(), failed.size());
             System.out.printf("  handshake before: %s%n  handshake during: %s%n  handshake after:  %s%n", before, during, after);
-            System.out.printf("  p99 grew by %.1f ms (allowed: %d ms); %d handshakes during the outage took the lookup budget (%d ms) or longer%n",
-                (during.p99Micros() - before.p99Micros()) / 1000.0, ALLOWED_P99_INCREASE.toMillis(), during.atLeast(BUDGET), BUDGET.toMillis());
+            System.out.printf("  p99 grew by %.1f ms; %d handshakes during the outage took the lookup budget (%d ms) or longer%n",
+                (during.p99Micros() - before.p99Micros()) / 1000.0, during.atLeast(BUDGET), BUDGET.toMillis());
+            System.out.printf("  the process paused %d times for %d ms or more (longest %d ms, %d ms in all); outside those pauses:%n"
+                    + "  handshake before: %s%n  handshake during: %s%n  p99 grew by %.1f ms (allowed: %d ms)%n", pauses.size(), PAUSE.toMillis(),
+                pauses.stream().mapToLong(PauseMeter.Pause::millis).max().orElse(0), pauses.stream().mapToLong(PauseMeter.Pause::millis).sum(),
+                beforeUnpaused, duringUnpaused, (duringUnpaused.p99Micros() - beforeUnpaused.p99Micros()) / 1000.0, ALLOWED_P99_INCREASE.toMillis());
             System.out.printf("  slowest handshakes during the outage (ms after the cut: ms, instance, key): %s%n", results.stream()
                 .filter(r -> r.failure() == null && r.startNanos() >= cutAt && r.startNanos() < restoredAt)
                 .sorted(Comparator.comparingLong(PacedLoad.Result::handshakeNanos).reversed()).limit(5)
@@ -215,7 +231,13 @@ class RedisOutageAcceptanceTest {
 
             assertThat(failed).as("failed handshakes").isEmpty();
             assertThat(during.count()).as("handshakes during the outage").isGreaterThanOrEqualTo(perSecond(OUTAGE) * 9 / 10);
-            assertThat(during.p99Micros() - before.p99Micros()).as("p99 during the outage over p99 before, us")
+            // Measured outside the machine's pauses, which a loaded 2-core machine makes long and many enough to move a p99 by
+            // more than the bound either way; a handshake that waits for Redis is not a pause, so the bound still holds it.
+            assertThat(beforeUnpaused.count()).as("handshakes before the outage outside pauses: the machine let the test measure")
+                .isGreaterThanOrEqualTo(before.count() / 2);
+            assertThat(duringUnpaused.count()).as("handshakes during the outage outside pauses: the machine let the test measure")
+                .isGreaterThanOrEqualTo(during.count() / 2);
+            assertThat(duringUnpaused.p99Micros() - beforeUnpaused.p99Micros()).as("p99 during the outage over p99 before, us")
                 .isLessThanOrEqualTo(ALLOWED_P99_INCREASE.toNanos() / 1_000);
             assertThat(split).as("keys that reached more than one backend").isEmpty();
             assertThat(revisitsInOutage).as("revisits during the outage").isGreaterThan(perSecond(OUTAGE) / 4);
@@ -258,9 +280,9 @@ class RedisOutageAcceptanceTest {
     /** The handshake latencies of the visits that started in a window. */
     private record Latency(List<Long> sortedMicros) {
 
-        static Latency of(Collection<PacedLoad.Result> results, long fromNanos, long toNanos) {
+        static Latency of(Collection<PacedLoad.Result> results, long fromNanos, long toNanos, Predicate<PacedLoad.Result> kept) {
             return new Latency(results.stream().filter(r -> r.failure() == null && r.startNanos() >= fromNanos && r.startNanos() < toNanos)
-                .map(r -> r.handshakeNanos() / 1_000).sorted().toList());
+                .filter(kept).map(r -> r.handshakeNanos() / 1_000).sorted().toList());
         }
 
         int count() {
