@@ -89,13 +89,13 @@ describe('wslb launcher: several instances over one Redis', () => {
 
       const home = {};
       for (let k = 0; k < 20; k++) {
-        const c = await s.connect(`${one.url}chat?room=room-${k}`);
+        const c = await s.connect(new URL(`/chat?room=room-${k}`, one.url).href);
         home[k] = await c.whoami();
         await c.close();
       }
       assert.ok(new Set(Object.values(home)).size > 1, `20 rooms spread over the backends: ${JSON.stringify(home)}`);
       for (let k = 0; k < 20; k++) {
-        const c = await s.connect(`${two.url}chat?room=room-${k}`);
+        const c = await s.connect(new URL(`/chat?room=room-${k}`, two.url).href);
         assert.equal(await c.whoami(), home[k], `room-${k} through the second instance`);
         await c.close();
       }
@@ -121,7 +121,7 @@ describe('wslb launcher: several instances over one Redis', () => {
       assert.ok(onA.length > 0, 'round robin put a client of instance two on a');
 
       const r = await post(one, '/backends/a/drain', { window: '0s' });
-      assert.equal(r.status, 200, r.text);
+      assert.equal(r.status, 202, r.text);
       for (const c of onA) {
         const closed = await withTimeout(c.closed, 10_000, 'the drain to reach instance two');
         assert.equal(closed.code, 1012, 'instance two closes its clients of the drained backend with 1012');
@@ -162,7 +162,7 @@ describe('wslb launcher: several instances over one Redis', () => {
       const l = await s.launcher([], { args: ['--redis', `redis://127.0.0.1:${dead}`, '--affinity', 'query:room',
         '--admin', '127.0.0.1:0', '--backend', `${a.url};id=a`] });
       for (let i = 0; i < 5; i++) {
-        const c = await s.connect(`${l.url}?room=r${i}`);
+        const c = await s.connect(new URL(`/?room=r${i}`, l.url).href);
         assert.equal(await c.whoami(), 'a');
         await c.close();
       }

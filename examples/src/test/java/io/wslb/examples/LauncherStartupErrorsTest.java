@@ -97,6 +97,10 @@ class LauncherStartupErrorsTest {
         cases.add(bad("backend-client-key", "no such file", "--backend-client-cert", cert.toString(),
             "--backend-client-key", missing));
         cases.add(bad("selectors", "0", "--selectors", "0"));
+        cases.add(bad("redis", "redis://127.0.0.1:6379", "--redis", "127.0.0.1:6379"));
+        cases.add(bad("redis-password-file", "no such file", "--redis", "redis://127.0.0.1", "--redis-password-file", missing));
+        cases.add(bad("instance-id", "letters, digits", "--redis", "redis://127.0.0.1", "--instance-id", "two words"));
+        cases.add(bad("redis-timeout", "at most 10s", "--redis", "redis://127.0.0.1", "--redis-timeout", "1m"));
         return cases;
     }
 

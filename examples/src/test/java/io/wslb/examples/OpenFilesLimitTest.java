@@ -208,42 +208,65 @@ class OpenFilesLimitTest {
     }
 
     /**
-     * This JVM's classpath, with every directory packed into a jar, listed after the other jars and the launcher's own
-     * classes last: starting the launcher then opens every jar, and the JVM keeps them open. The proxy can then load a
-     * class while it has no descriptor to spare, as it does from its one shaded jar, whereas a class in a directory
-     * needs a file opened for it (and the JVM remembers such a failure as a NoClassDefFoundError for good).
+     * This JVM's classpath packed into one jar, as the launcher's shaded jar is: the proxy then holds one descriptor
+     * for its classes, whatever the number of libraries, and can load a class while it has no descriptor to spare
+     * (a class in a directory needs a file opened for it, and the JVM remembers such a failure as a
+     * NoClassDefFoundError for good). The first entry of a name wins, as on the classpath; service files are joined.
      */
     private String childClasspath() throws IOException {
-        List<String> jars = new ArrayList<>();
-        List<String> packed = new ArrayList<>();
-        String launcher = null;
-        int n = 0;
-        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-            Path path = Path.of(entry);
-            if (!java.nio.file.Files.isDirectory(path)) {
-                jars.add(entry);
-                continue;
-            }
-            Path jar = classes.resolve("classes-" + n++ + ".jar");
-            try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(jar));
-                 java.util.stream.Stream<Path> files = java.nio.file.Files.walk(path)) {
-                for (Path file : (Iterable<Path>) files.filter(java.nio.file.Files::isRegularFile)::iterator) {
-                    out.putNextEntry(new java.util.jar.JarEntry(path.relativize(file).toString().replace('\\', '/')));
-                    java.nio.file.Files.copy(file, out);
-                    out.closeEntry();
+        Path jar = classes.resolve("launcher-shaded.jar");
+        java.util.Set<String> written = new java.util.HashSet<>();
+        java.util.Map<String, java.io.ByteArrayOutputStream> services = new java.util.LinkedHashMap<>();
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(jar))) {
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path path = Path.of(entry);
+                if (java.nio.file.Files.isDirectory(path)) {
+                    try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(path)) {
+                        for (Path file : (Iterable<Path>) files.filter(java.nio.file.Files::isRegularFile)::iterator) {
+                            try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+                                copy(path.relativize(file).toString().replace('\\', '/'), in, out, written, services);
+                            }
+                        }
+                    }
+                } else if (java.nio.file.Files.isRegularFile(path)) {
+                    try (java.util.jar.JarFile source = new java.util.jar.JarFile(path.toFile())) {
+                        for (java.util.jar.JarEntry e : java.util.Collections.list(source.entries())) {
+                            if (!e.isDirectory()) {
+                                try (java.io.InputStream in = source.getInputStream(e)) {
+                                    copy(e.getName(), in, out, written, services);
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            if (java.nio.file.Files.exists(path.resolve(Main.class.getName().replace('.', '/') + ".class"))) {
-                launcher = jar.toString();
-            } else {
-                packed.add(jar.toString());
+            for (java.util.Map.Entry<String, java.io.ByteArrayOutputStream> service : services.entrySet()) {
+                out.putNextEntry(new java.util.jar.JarEntry(service.getKey()));
+                service.getValue().writeTo(out);
+                out.closeEntry();
             }
         }
-        jars.addAll(packed);
-        if (launcher != null) {
-            jars.add(launcher);
+        return jar.toString();
+    }
+
+    private static void copy(String name, java.io.InputStream in, java.util.jar.JarOutputStream out, java.util.Set<String> written,
+                             java.util.Map<String, java.io.ByteArrayOutputStream> services) throws IOException {
+        String upper = name.toUpperCase(java.util.Locale.ROOT);
+        if (upper.equals("META-INF/MANIFEST.MF") || name.endsWith("module-info.class") || upper.startsWith("META-INF/VERSIONS/")
+            || upper.startsWith("META-INF/") && (upper.endsWith(".SF") || upper.endsWith(".RSA") || upper.endsWith(".DSA"))) {
+            return;
         }
-        return String.join(java.io.File.pathSeparator, jars);
+        if (name.startsWith("META-INF/services/")) {
+            java.io.ByteArrayOutputStream joined = services.computeIfAbsent(name, k -> new java.io.ByteArrayOutputStream());
+            in.transferTo(joined);
+            joined.write('\n');
+            return;
+        }
+        if (written.add(name)) {
+            out.putNextEntry(new java.util.jar.JarEntry(name));
+            in.transferTo(out);
+            out.closeEntry();
+        }
     }
 
     /** Sends an upgrade request; returns the response head, or "no answer" if none comes within the timeout. */

@@ -91,7 +91,9 @@ class RedisLinkTest {
 
             assertThat(link.state().isUp()).isFalse();
             assertThat(link.state().lastError()).doesNotContain("secret");
-            assertThat(log.lines("WARN", "io.wslb.redis.RedisLink", "WRONGPASS")).hasSize(1).noneMatch(line -> line.contains("secret"));
+            // One line for the outage, whatever the first failure said (under load the first attempt may time out
+            // before AUTH is refused); the state says why now.
+            assertThat(log.lines("WARN", "io.wslb.redis.RedisLink")).hasSize(1).noneMatch(line -> line.contains("secret"));
         }
     }
 
