@@ -12,7 +12,7 @@ import { DIRECT, JAR, JAVA, TEST_TIMEOUT_MS, scope, stopProcess, waitUntil, with
 
 const T = { timeout: TEST_TIMEOUT_MS, skip: DIRECT ? 'needs the launcher' : false };
 
-/** Asks a Redis server PING over a raw socket; resolves true on +PONG. */
+/** Asks a Redis server PING over a raw socket; resolves true on +PONG (or -NOAUTH, from a server with a password). */
 function ping(port) {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
@@ -26,7 +26,7 @@ function ping(port) {
       answer += d.toString('latin1');
       if (answer.includes('\r\n')) {
         socket.destroy();
-        resolve(answer.startsWith('+PONG'));
+        resolve(answer.startsWith('+PONG') || answer.startsWith('-NOAUTH')); // a server with a password answers too
       }
     });
     socket.on('error', () => resolve(false));
@@ -34,11 +34,11 @@ function ping(port) {
 }
 
 /** Starts Debian's redis-server on a free loopback port, killed with the scope. */
-async function redisServer(s) {
+async function redisServer(s, extra = []) {
   const port = await s.deadPort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslb-redis-'));
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--dir', dir], { stdio: 'ignore' });
+    '--dir', dir, ...extra], { stdio: 'ignore' });
   s.defer(async () => {
     await stopProcess(child, 1_000);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -171,6 +171,28 @@ describe('wslb launcher: several instances over one Redis', () => {
       assert.ok(st.redis.lastError, `the status says why: ${JSON.stringify(st.redis)}`);
       const warnings = l.output.text.split('\n').filter((line) => /WARN/.test(line) && /redis/i.test(line));
       assert.ok(warnings.length <= 1, `the outage is logged once, not per handshake: ${warnings.join('\n')}`);
+    });
+  });
+
+  test('f. a wrong Redis password: the instance serves from local state, and log and status say WRONGPASS, never the password', T, async (t) => {
+    const s = scope(t);
+    await s.run(async () => {
+      const redis = await redisServer(s, ['--requirepass', 'right-password']);
+      const wrong = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wslb-pass-')), 'redis.pass');
+      fs.writeFileSync(wrong, 'wrong-password\n');
+      const a = await s.backend({ name: 'a' });
+      const l = await s.launcher([], { args: ['--redis', redis.url, '--redis-password-file', wrong, '--affinity', 'query:room',
+        '--admin', '127.0.0.1:0', '--backend', `${a.url};id=a`] });
+      await waitUntil(async () => /WRONGPASS/.test((await status(l)).redis?.lastError ?? ''), 10_000, 'the status to say WRONGPASS');
+      const c = await s.connect(new URL('/?room=r1', l.url).href);
+      assert.equal(await c.whoami(), 'a', 'handshakes go on');
+      await c.close();
+      const st = await status(l);
+      assert.equal(st.redis.state, 'DEGRADED');
+      assert.ok(!JSON.stringify(st).includes('wrong-password'), 'the status never shows the password');
+      assert.ok(!l.output.text.includes('wrong-password'), 'the log never shows the password');
+      const warnings = l.output.text.split('\n').filter((line) => /WARN/.test(line) && /RedisLink/.test(line));
+      assert.equal(warnings.length, 1, `one line for the outage: ${warnings.join('\n')}`);
     });
   });
 
