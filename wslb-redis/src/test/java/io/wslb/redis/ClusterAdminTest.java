@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.wslb.Backend;
 import io.wslb.BackendPool;
 import io.wslb.LiveBackend;
+import io.wslb.jetty.testing.Closer;
 import io.wslb.testing.RedisServer;
 import io.wslb.testing.RedisServerExtension;
 import java.time.Duration;
@@ -38,13 +39,11 @@ class ClusterAdminTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(15);
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final Closer toClose = new Closer();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
+        toClose.close();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static io.wslb.redis.RedisSessionStoreTest.done;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.wslb.jetty.testing.Closer;
 import io.wslb.testing.RedisServer;
 import io.wslb.testing.RedisServerExtension;
 import java.time.Duration;
@@ -36,13 +37,11 @@ class RedisOutageTest {
     private static final Duration BUDGET = Duration.ofMillis(50);
     private static final Duration PATIENCE = Duration.ofSeconds(15);
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final Closer toClose = new Closer();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
+        toClose.close();
     }
 
     @Test
