@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * servers), or when its port accepts connections (NGINX, HAProxy).
  */
 final class Child implements AutoCloseable {
-    static final Pattern LISTENING = Pattern.compile("listening on ws://([^\\s:/]+):(\\d+)");
+    static final Pattern LISTENING = Pattern.compile("listening on wss?://([^\\s:/]+):(\\d+)");
     private static final List<Child> LIVE = new ArrayList<>();
 
     static {

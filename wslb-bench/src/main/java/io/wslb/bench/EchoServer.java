@@ -9,6 +9,7 @@ import java.util.Set;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.websocket.core.CloseStatus;
 import org.eclipse.jetty.websocket.core.Configuration;
 import org.eclipse.jetty.websocket.core.CoreSession;
@@ -17,6 +18,7 @@ import org.eclipse.jetty.websocket.core.OpCode;
 import org.eclipse.jetty.websocket.core.WebSocketComponents;
 import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
 import org.eclipse.jetty.websocket.core.server.WebSocketUpgradeHandler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Echo backend on {@code jetty-websocket-core}: every data frame is sent back as it arrives (frame by frame, so
@@ -29,8 +31,13 @@ final class EchoServer {
     private final ServerConnector connector;
 
     EchoServer(String host, int port, int maxThreads, Duration idleTimeout) {
+        this(host, port, maxThreads, idleTimeout, null);
+    }
+
+    /** An echo server terminating TLS with {@code tls} when it is given (the bench's own tests of {@code wss://}). */
+    EchoServer(String host, int port, int maxThreads, Duration idleTimeout, SslContextFactory.@Nullable Server tls) {
         server = JettySupport.newServer("echo", maxThreads);
-        connector = JettySupport.addConnector(server, host, port);
+        connector = JettySupport.addConnector(server, host, port, tls);
         WebSocketComponents components = WebSocketServerComponents.ensureWebSocketComponents(server);
         Configuration.ConfigurationCustomizer config = JettySupport.sessionConfig(idleTimeout);
         WebSocketUpgradeHandler upgrade = new WebSocketUpgradeHandler(components);

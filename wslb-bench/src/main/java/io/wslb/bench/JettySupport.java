@@ -5,8 +5,11 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.core.Configuration;
+import org.jspecify.annotations.Nullable;
 
 /** Shared Jetty set-up for the bench's servers: a capped thread pool, one plain HTTP/1.1 connector. */
 final class JettySupport {
@@ -28,11 +31,18 @@ final class JettySupport {
     }
 
     static ServerConnector addConnector(Server server, String host, int port) {
+        return addConnector(server, host, port, null);
+    }
+
+    /** A connector terminating TLS with {@code tls} when it is given. */
+    static ServerConnector addConnector(Server server, String host, int port, SslContextFactory.@Nullable Server tls) {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
+        HttpConnectionFactory h1 = new HttpConnectionFactory(http);
         // 1 acceptor, 1 selector: this is a 2-core box shared with the client and the backends.
-        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        ServerConnector connector = tls == null ? new ServerConnector(server, 1, 1, h1)
+            : new ServerConnector(server, 1, 1, new SslConnectionFactory(tls, h1.getProtocol()), h1);
         connector.setHost(host);
         connector.setPort(port);
         connector.setAcceptQueueSize(4096);

@@ -45,11 +45,20 @@ final class Lab implements AutoCloseable {
         + " --strategy least-connections";
     /** The same with the Redis session store, on the bench's own redis-server ({@code {redis}}). */
     static final String WSLB_REDIS_TEMPLATE = WSLB_MEMORY_TEMPLATE + " --redis {redis} --instance-id bench";
+    /** The launcher terminating TLS with the run's certificate ({@link BenchCertificate}). */
+    static final String WSLB_TLS_TEMPLATE = WSLB_TEMPLATE + " --tls-cert {tls-cert} --tls-key {tls-key}";
 
     enum Kind { DIRECT, COMMAND, NGINX, HAPROXY }
 
-    /** A target: no proxy ({@code direct}), a command template printing its listening line, NGINX or HAProxy. */
-    record Target(String name, Kind kind, @Nullable String template) {
+    /**
+     * A target: no proxy ({@code direct}), a command template printing its listening line, NGINX or HAProxy; clients
+     * reach it over {@code wss://} when {@code tls} is set.
+     */
+    record Target(String name, Kind kind, @Nullable String template, boolean tls) {
+        Target(String name, Kind kind, @Nullable String template) {
+            this(name, kind, template, false);
+        }
+
         boolean direct() {
             return kind == Kind.DIRECT;
         }
@@ -86,6 +95,10 @@ final class Lab implements AutoCloseable {
     private int childSeq;
     private @Nullable Child redis;
     private int redisPort;
+    private boolean tlsResumption;
+    /** The java of the Java proxy targets ({@code {java}}); the backends and the client run on the bench's own. */
+    private String proxyJava = javaExe();
+    private @Nullable BenchCertificate certificate;
 
     Lab(List<String> jvmFlags, Path benchJar, Path wslbJar, Path logDir, Duration lifetime, @Nullable Path nginxTemplate,
         @Nullable Path haproxyTemplate) {
@@ -109,13 +122,54 @@ final class Lab implements AutoCloseable {
     }
 
     /** The options every command using a Lab understands. */
-    static final String[] OPTIONS = {"jvm-flags", "wslb-jar", "nginx-conf", "haproxy-conf", "log-dir"};
+    static final String[] OPTIONS = {"jvm-flags", "wslb-jar", "nginx-conf", "haproxy-conf", "log-dir", "tls-resumption", "proxy-java"};
 
     static Lab fromArgs(Args a, Path defaultLogDir, Duration lifetime) throws Exception {
         Path benchJar = benchJar();
-        return new Lab(Compare.splitWords(a.str("jvm-flags", DEFAULT_JVM_FLAGS)), benchJar,
+        Lab lab = new Lab(Compare.splitWords(a.str("jvm-flags", DEFAULT_JVM_FLAGS)), benchJar,
             resolveWslbJar(a.strOrNull("wslb-jar"), benchJar), a.path("log-dir", defaultLogDir), lifetime,
             a.pathOrNull("nginx-conf"), a.pathOrNull("haproxy-conf"));
+        lab.tlsResumption(parseOnOff("tls-resumption", a.str("tls-resumption", "off")));
+        String proxyJava = a.strOrNull("proxy-java");
+        if (proxyJava != null) {
+            if (!Files.isExecutable(Path.of(proxyJava))) {
+                throw new IllegalArgumentException("--proxy-java must name a java executable, got '" + proxyJava + "'");
+            }
+            lab.proxyJava = proxyJava;
+        }
+        return lab;
+    }
+
+    static boolean parseOnOff(String option, String value) {
+        return switch (value) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("--" + option + " must be on or off, got '" + value + "'");
+        };
+    }
+
+    /**
+     * Whether TLS targets let clients resume sessions, and whether the load client offers to: off (the default) makes
+     * every TLS connection a full handshake.
+     */
+    void tlsResumption(boolean on) {
+        tlsResumption = on;
+        ClientTls.useForRun(on ? ClientTls.resuming() : ClientTls.fullHandshakes());
+    }
+
+    boolean tlsResumption() {
+        return tlsResumption;
+    }
+
+    /** The certificate of the TLS targets, made at the first call. */
+    synchronized BenchCertificate certificate() throws IOException, InterruptedException {
+        BenchCertificate c = certificate;
+        if (c == null) {
+            c = BenchCertificate.generate(logDir.toAbsolutePath().resolve("tls"));
+            certificate = c;
+            record("tls: " + BenchCertificate.DESCRIPTION + ", " + c.certificate());
+        }
+        return c;
     }
 
     static Path benchJar() throws Exception {
@@ -157,18 +211,35 @@ final class Lab implements AutoCloseable {
                         System.out.println("skipping target " + name + ": " + why);
                     }
                 }
-                case "nginx", "haproxy" -> {
-                    Path exe = findExecutable(name);
-                    if (exe == null) {
-                        System.out.println("skipping target " + name + ": not installed (no '" + name + "' on PATH or in"
-                            + " /usr/sbin; on Debian/Ubuntu: apt-get install -y " + name + ")");
+                case "wslb-tls" -> {
+                    String why = wslbUnavailable(wslbJar, "--tls-cert");
+                    if (why == null && findExecutable("openssl") == null) {
+                        why = "no openssl on PATH or in /usr/sbin to make the certificate (apt-get install -y openssl)";
+                    }
+                    if (why == null) {
+                        targets.add(new Target(name, Kind.COMMAND, WSLB_TLS_TEMPLATE, true));
                     } else {
-                        targets.add(new Target(name, name.equals("nginx") ? Kind.NGINX : Kind.HAPROXY, exe.toString()));
+                        System.out.println("skipping target " + name + ": " + why);
+                    }
+                }
+                case "nginx", "haproxy", "nginx-tls", "haproxy-tls" -> {
+                    boolean tls = name.endsWith("-tls");
+                    String program = tls ? name.substring(0, name.length() - 4) : name;
+                    Path exe = findExecutable(program);
+                    if (exe == null) {
+                        System.out.println("skipping target " + name + ": not installed (no '" + program + "' on PATH or in"
+                            + " /usr/sbin; on Debian/Ubuntu: apt-get install -y " + program + ")");
+                    } else if (tls && findExecutable("openssl") == null) {
+                        System.out.println("skipping target " + name + ": no openssl on PATH or in /usr/sbin to make the"
+                            + " certificate (apt-get install -y openssl)");
+                    } else {
+                        targets.add(new Target(name, program.equals("nginx") ? Kind.NGINX : Kind.HAPROXY, exe.toString(),
+                            tls));
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown built-in target '" + name
-                    + "' (built-in: direct, frame-relay, wslb, wslb-memory, wslb-redis, nginx, haproxy; or --target"
-                    + " name=COMMAND)");
+                    + "' (built-in: direct, frame-relay, wslb, wslb-memory, wslb-redis, wslb-tls, nginx, nginx-tls,"
+                    + " haproxy, haproxy-tls; or --target name=COMMAND)");
             }
         }
         for (String t : custom) {
@@ -176,7 +247,8 @@ final class Lab implements AutoCloseable {
             if (eq <= 0) {
                 throw new IllegalArgumentException("--target needs name=command-template, got '" + t + "'");
             }
-            targets.add(new Target(t.substring(0, eq).trim(), Kind.COMMAND, t.substring(eq + 1).trim()));
+            String template = t.substring(eq + 1).trim();
+            targets.add(new Target(t.substring(0, eq).trim(), Kind.COMMAND, template, template.contains("{tls-")));
         }
         if (targets.stream().noneMatch(Target::direct)) {
             targets.add(0, new Target("direct", Kind.DIRECT, null));
@@ -188,13 +260,14 @@ final class Lab implements AutoCloseable {
     String describe(Target t) {
         return switch (t.kind()) {
             case DIRECT -> "direct: no proxy, connections split over the 2 backends";
-            case NGINX -> "nginx: " + versionOf(Path.of(t.command())) + ", " + Runtime.getRuntime().availableProcessors()
+            case NGINX -> t.name() + ": " + versionOf(Path.of(t.command())) + ", " + Runtime.getRuntime().availableProcessors()
                 + " worker processes, config " + (nginxTemplate != null ? nginxTemplate : "built-in (see nginx.conf in the logs)");
-            case HAPROXY -> "haproxy: " + versionOf(Path.of(t.command())) + ", nbthread "
+            case HAPROXY -> t.name() + ": " + versionOf(Path.of(t.command())) + ", nbthread "
                 + Runtime.getRuntime().availableProcessors() + ", config "
                 + (haproxyTemplate != null ? haproxyTemplate : "built-in (see haproxy.cfg in the logs)");
-            case COMMAND -> t.name() + ": " + t.command().replace("{wslb-jar}", String.valueOf(wslbJar));
-        };
+            case COMMAND -> t.name() + ": " + t.command().replace("{wslb-jar}", String.valueOf(wslbJar))
+                .replace("{java}", proxyJava + " (" + javaVersionOf(proxyJava) + ")");
+        } + (t.tls() ? "; TLS: " + BenchCertificate.DESCRIPTION + ", resumption " + (tlsResumption ? "on" : "off") : "");
     }
 
     static @Nullable Path findExecutable(String name) {
@@ -219,6 +292,15 @@ final class Lab implements AutoCloseable {
     static String versionOf(Path exe) {
         try {
             String out = ProcStats.run(List.of(exe.toString(), "-v"), 10);
+            return out.lines().filter(l -> !l.isBlank()).findFirst().orElse("?").trim();
+        } catch (IOException | RuntimeException x) {
+            return "version unknown (" + x.getMessage() + ")";
+        }
+    }
+
+    static String javaVersionOf(String java) {
+        try {
+            String out = ProcStats.run(List.of(java, "-version"), 10);
             return out.lines().filter(l -> !l.isBlank()).findFirst().orElse("?").trim();
         } catch (IOException | RuntimeException x) {
             return "version unknown (" + x.getMessage() + ")";
@@ -262,6 +344,9 @@ final class Lab implements AutoCloseable {
                 if (t.usesRedis()) {
                     startRedis();
                 }
+                if (t.tls()) {
+                    certificate();
+                }
                 List<String> cmd = expand(t.command(), vars(port, backendPorts));
                 record(t.name() + ": " + String.join(" ", cmd));
                 yield Child.start(name, cmd, lifetime, logDir, 1, Duration.ofSeconds(60));
@@ -270,7 +355,7 @@ final class Lab implements AutoCloseable {
             case HAPROXY -> startHaproxy(t, name, port, backendPorts);
             case DIRECT -> throw new IllegalArgumentException("direct has no proxy");
         };
-        URI url = URI.create("ws://127.0.0.1:" + child.port() + "/");
+        URI url = URI.create((t.tls() ? "wss" : "ws") + "://127.0.0.1:" + child.port() + "/");
         try {
             probe(url);
         } catch (IOException x) {
@@ -331,7 +416,7 @@ final class Lab implements AutoCloseable {
         Path dir = Files.createTempDirectory("wslb-bench-nginx-");
         Path errorLog = logDir.toAbsolutePath().resolve(name + "-error.log");
         String conf = Templates.nginx(Templates.load(Templates.NGINX_RESOURCE, nginxTemplate), port, backendPorts, dir,
-            errorLog, Runtime.getRuntime().availableProcessors());
+            errorLog, Runtime.getRuntime().availableProcessors(), tlsSettings(t));
         Path confFile = dir.resolve("nginx.conf");
         Files.writeString(confFile, conf, StandardCharsets.UTF_8);
         Files.writeString(logDir.resolve(name + "-nginx.conf"), conf, StandardCharsets.UTF_8);
@@ -345,13 +430,17 @@ final class Lab implements AutoCloseable {
         throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("wslb-bench-haproxy-");
         String cfg = Templates.haproxy(Templates.load(Templates.HAPROXY_RESOURCE, haproxyTemplate), port, backendPorts,
-            Runtime.getRuntime().availableProcessors());
+            Runtime.getRuntime().availableProcessors(), tlsSettings(t));
         Path cfgFile = dir.resolve("haproxy.cfg");
         Files.writeString(cfgFile, cfg, StandardCharsets.UTF_8);
         Files.writeString(logDir.resolve(name + "-haproxy.cfg"), cfg, StandardCharsets.UTF_8);
         List<String> cmd = List.of(t.command(), "-f", cfgFile.toString(), "-db");
         record(t.name() + ": " + String.join(" ", cmd));
         return startWithTempDir(name, cmd, port, dir);
+    }
+
+    private Templates.@Nullable TlsSettings tlsSettings(Target t) throws IOException, InterruptedException {
+        return t.tls() ? new Templates.TlsSettings(certificate(), tlsResumption) : null;
     }
 
     /** Starts a native proxy whose configuration lives in {@code dir}; the directory goes with the process. */
@@ -386,13 +475,19 @@ final class Lab implements AutoCloseable {
             backendArgs.add("ws://127.0.0.1:" + p);
         }
         Map<String, List<String>> vars = new LinkedHashMap<>();
-        vars.put("{java}", List.of(javaExe()));
+        vars.put("{java}", List.of(proxyJava));
         vars.put("{jvm}", jvmFlags);
         vars.put("{jar}", List.of(benchJar.toString()));
         vars.put("{wslb-jar}", List.of(wslbJar == null ? "wslb-examples.jar" : wslbJar.toString()));
         vars.put("{port}", List.of(Integer.toString(port)));
         vars.put("{backends}", backendArgs);
         vars.put("{lifetime}", List.of(lifetime.toSeconds() + "s"));
+        BenchCertificate cert = certificate;
+        if (cert != null) {
+            vars.put("{tls-cert}", List.of(cert.certificate().toString()));
+            vars.put("{tls-key}", List.of(cert.key().toString()));
+            vars.put("{tls-pem}", List.of(cert.combined().toString()));
+        }
         InetSocketAddress r = redisAddress();
         if (r != null) {
             vars.put("{redis}", List.of("redis://127.0.0.1:" + r.getPort()));

@@ -60,7 +60,10 @@ final class LoadClient implements AutoCloseable {
     /** After the peer's CLOSE frame, how long a connect cycle waits for the peer to close TCP before closing it. */
     private static final long EOF_GRACE_NS = TimeUnit.SECONDS.toNanos(1);
 
+    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+
     private final List<URI> urls;
+    private final ClientTls tls;
     private final IoThread[] threads;
     final AtomicInteger upgraded = new AtomicInteger();
     final AtomicInteger failed = new AtomicInteger();
@@ -87,10 +90,16 @@ final class LoadClient implements AutoCloseable {
     private volatile ConnectKeys cycleKeys = ConnectKeys.NONE;
 
     LoadClient(List<URI> urls, int threadCount) throws IOException {
+        this(urls, threadCount, ClientTls.forRun());
+    }
+
+    /** @param tls how {@code wss://} URLs are connected to */
+    LoadClient(List<URI> urls, int threadCount, ClientTls tls) throws IOException {
         if (urls.isEmpty()) {
             throw new IllegalArgumentException("at least one --url is required");
         }
         this.urls = List.copyOf(urls);
+        this.tls = tls;
         threads = new IoThread[threadCount];
         for (int i = 0; i < threadCount; i++) {
             threads[i] = new IoThread(i);
@@ -424,8 +433,8 @@ final class LoadClient implements AutoCloseable {
                     out.put(stampAt + i, (byte) ((intended >>> (56 - 8 * i)) ^ c.mask[i & 3]));
                 }
                 out.flip();
-                c.channel.write(out);
-                if (out.hasRemaining()) {
+                c.wire.write(out);
+                if (out.hasRemaining() || c.wire.hasPendingOutput()) {
                     pending.add(c);
                 } else {
                     pending.remove(c);
@@ -443,8 +452,8 @@ final class LoadClient implements AutoCloseable {
                 Conn c = it.next();
                 try {
                     ByteBuffer out = requireNonNull(c.rateOut, "rate outbox not allocated");
-                    c.channel.write(out);
-                    if (!out.hasRemaining()) {
+                    c.wire.write(out);
+                    if (!out.hasRemaining() && !c.wire.hasPendingOutput()) {
                         it.remove();
                     }
                 } catch (IOException | RuntimeException x) {
@@ -591,6 +600,8 @@ final class LoadClient implements AutoCloseable {
     /** One client connection, touched only by its I/O thread (except the rate sender's fields). */
     private static final class Conn {
         final SocketChannel channel;
+        final Wire wire;
+        boolean connected; // TCP is up (a TLS connection stays CONNECTING through its TLS handshake)
         @Nullable SelectionKey key; // set in open() right after registering, before any event
         int state = CONNECTING;
         final long startedNanos = System.nanoTime();
@@ -634,8 +645,9 @@ final class LoadClient implements AutoCloseable {
         long control;
         int controlLen;
 
-        Conn(SocketChannel channel) {
+        Conn(SocketChannel channel, Wire wire) {
             this.channel = channel;
+            this.wire = wire;
         }
 
         SelectionKey key() {
@@ -721,14 +733,16 @@ final class LoadClient implements AutoCloseable {
                 ch = SocketChannel.open();
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                Conn c = new Conn(ch);
+                boolean secure = "wss".equals(url.getScheme());
+                Conn c = new Conn(ch, secure ? new TlsWire(ch, tls, tls.newEngine(url)) : Wire.plain(ch));
                 c.cycle = cycle;
                 ThreadLocalRandom.current().nextBytes(c.mask);
                 prepareHandshake(c, url, extraQuery);
-                int port = url.getPort() > 0 ? url.getPort() : 80;
+                int port = url.getPort() > 0 ? url.getPort() : secure ? 443 : 80;
                 boolean connected = ch.connect(new InetSocketAddress(url.getHost(), port));
                 c.key = ch.register(selector, connected ? SelectionKey.OP_WRITE : SelectionKey.OP_CONNECT, c);
-                if (connected) {
+                c.connected = connected;
+                if (connected && !secure) {
                     c.state = HANDSHAKING;
                 }
                 handshakes.add(c);
@@ -774,8 +788,22 @@ final class LoadClient implements AutoCloseable {
             }
             if (key.isConnectable()) {
                 c.channel.finishConnect();
-                c.state = HANDSHAKING;
+                c.connected = true;
                 key.interestOps(SelectionKey.OP_WRITE);
+                if (c.wire instanceof TlsWire) {
+                    return; // the TLS handshake starts when the socket is writable
+                }
+                c.state = HANDSHAKING;
+            }
+            if (c.state == CONNECTING && c.connected) {
+                int waitFor = c.wire.handshake();
+                if (waitFor != 0) {
+                    key.interestOps(waitFor);
+                    return;
+                }
+                c.state = HANDSHAKING;
+                onWritable(c);
+                return;
             }
             if (key.isValid() && key.isWritable()) {
                 onWritable(c);
@@ -786,10 +814,16 @@ final class LoadClient implements AutoCloseable {
         }
 
         private void onWritable(Conn c) throws IOException {
+            if (c.wire.hasPendingOutput()) {
+                c.wire.write(NOTHING);
+                if (c.wire.hasPendingOutput()) {
+                    return;
+                }
+            }
             if (c.state == HANDSHAKING) {
                 ByteBuffer request = requireNonNull(c.handshakeOut, "upgrade request not prepared");
-                c.channel.write(request);
-                if (!request.hasRemaining()) {
+                c.wire.write(request);
+                if (!request.hasRemaining() && !c.wire.hasPendingOutput()) {
                     c.handshakeOut = null;
                     c.handshakeIn = ByteBuffer.allocate(2048);
                     c.key().interestOps(SelectionKey.OP_READ);
@@ -798,13 +832,15 @@ final class LoadClient implements AutoCloseable {
             }
             if (c.writePending) {
                 ByteBuffer frames = requireNonNull(c.frames, "echo frames not built");
-                c.channel.write(frames);
-                if (frames.hasRemaining()) {
+                c.wire.write(frames);
+                if (frames.hasRemaining() || c.wire.hasPendingOutput()) {
                     return;
                 }
                 c.writePending = false;
                 c.key().interestOps(SelectionKey.OP_READ);
                 sendOwed(c, System.nanoTime());
+            } else {
+                c.key().interestOps(SelectionKey.OP_READ); // what was left of a CLOSE frame has gone
             }
         }
 
@@ -817,7 +853,7 @@ final class LoadClient implements AutoCloseable {
             int n;
             do {
                 buf.clear();
-                n = c.channel.read(buf);
+                n = c.wire.read(buf);
                 if (n < 0) {
                     if (c.cycle) {
                         if (c.stage == STAGE_EOF) {
@@ -839,12 +875,12 @@ final class LoadClient implements AutoCloseable {
                 if (c.state == OPEN && sending) {
                     sendOwed(c, now);
                 }
-            } while (n == buf.capacity() && c.state != CLOSED);
+            } while (c.wire.readAgain(n, buf) && c.state != CLOSED);
         }
 
         private void readHandshake(Conn c) throws IOException {
             ByteBuffer in = requireNonNull(c.handshakeIn, "no handshake response buffer");
-            int n = c.channel.read(in);
+            int n = c.wire.read(in);
             if (n < 0) {
                 throw new IOException("EOF during handshake");
             }
@@ -1108,6 +1144,7 @@ final class LoadClient implements AutoCloseable {
             c.frames = b;
             c.frameLen = frameLen;
             c.framesInBuffer = copies;
+            c.wire.recordSize(frameLen);
         }
 
         private void sendOwed(Conn c, long now) throws IOException {
@@ -1123,8 +1160,8 @@ final class LoadClient implements AutoCloseable {
                     inflight += k;
                 }
                 c.owed -= k;
-                c.channel.write(b);
-                if (b.hasRemaining()) {
+                c.wire.write(b);
+                if (b.hasRemaining() || c.wire.hasPendingOutput()) {
                     c.writePending = true;
                     c.key().interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
                 }
@@ -1234,7 +1271,10 @@ final class LoadClient implements AutoCloseable {
             closingCount++;
             c.writePending = false;
             c.key().interestOps(SelectionKey.OP_READ);
-            c.channel.write(ByteBuffer.wrap(f)); // 8 bytes on an idle socket: written at once
+            c.wire.write(ByteBuffer.wrap(f)); // 8 bytes on an idle socket: written at once
+            if (c.wire.hasPendingOutput()) {
+                c.key().interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            }
         }
 
         void closeAllConnections() {

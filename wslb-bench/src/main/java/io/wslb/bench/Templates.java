@@ -65,6 +65,12 @@ final class Templates {
      * proxied connections while each process stays under the machine's limit.
      */
     static String nginx(String template, int port, List<Integer> backendPorts, Path dir, Path errorLog, int workers) {
+        return nginx(template, port, backendPorts, dir, errorLog, workers, null);
+    }
+
+    /** The same, terminating TLS with {@code tls} when it is given. */
+    static String nginx(String template, int port, List<Integer> backendPorts, Path dir, Path errorLog, int workers,
+        @Nullable TlsSettings tls) {
         StringBuilder servers = new StringBuilder();
         for (int p : backendPorts) {
             servers.append("        server 127.0.0.1:").append(p).append(";\n");
@@ -77,14 +83,32 @@ final class Templates {
         vars.put("dir", dir.toString());
         vars.put("error_log", errorLog.toString());
         vars.put("upstream_servers", stripLastNewline(servers));
+        vars.put("listen_ssl", tls == null ? "" : " ssl");
+        vars.put("ssl_settings", tls == null ? "" : nginxSsl(tls));
         for (int i = 0; i < backendPorts.size(); i++) {
             vars.put("backend" + (i + 1), Integer.toString(backendPorts.get(i)));
         }
         return render(template, vars);
     }
 
+    /** NGINX's TLS lines: the certificate, TLS 1.2 and 1.3, and either no resumption at all or a shared cache and tickets. */
+    private static String nginxSsl(TlsSettings tls) {
+        String indent = "        ";
+        return indent + "ssl_certificate " + tls.certificate().certificate() + ";\n"
+            + indent + "ssl_certificate_key " + tls.certificate().key() + ";\n"
+            + indent + "ssl_protocols TLSv1.2 TLSv1.3;\n"
+            + (tls.resumption()
+                ? indent + "ssl_session_cache shared:SSL:20m;\n" + indent + "ssl_session_tickets on;"
+                : indent + "ssl_session_cache off;\n" + indent + "ssl_session_tickets off;");
+    }
+
     /** HAProxy configuration: one thread per core, maxconn sized for 8,000+ proxied connections (two fds each). */
     static String haproxy(String template, int port, List<Integer> backendPorts, int threads) {
+        return haproxy(template, port, backendPorts, threads, null);
+    }
+
+    /** The same, terminating TLS with {@code tls} when it is given. */
+    static String haproxy(String template, int port, List<Integer> backendPorts, int threads, @Nullable TlsSettings tls) {
         StringBuilder servers = new StringBuilder();
         for (int i = 0; i < backendPorts.size(); i++) {
             servers.append("    server b").append(i + 1).append(" 127.0.0.1:").append(backendPorts.get(i)).append('\n');
@@ -94,6 +118,9 @@ final class Templates {
         vars.put("threads", Integer.toString(threads));
         vars.put("maxconn", Integer.toString(haproxyMaxconn()));
         vars.put("servers", stripLastNewline(servers));
+        vars.put("bind_tls", tls == null ? "" : " ssl crt " + tls.certificate().combined() + " ssl-min-ver TLSv1.2"
+            + (tls.resumption() ? "" : " no-tls-tickets"));
+        vars.put("tls_global", tls == null || tls.resumption() ? "" : "    tune.ssl.cachesize 0");
         for (int i = 0; i < backendPorts.size(); i++) {
             vars.put("backend" + (i + 1), Integer.toString(backendPorts.get(i)));
         }
@@ -103,6 +130,10 @@ final class Templates {
     /** Two fds per proxied connection plus HAProxy's own (listeners, pollers, pipes): stay under the limit. */
     static int haproxyMaxconn() {
         return (OPEN_FILES_LIMIT - 1000) / 2;
+    }
+
+    /** How a TLS target terminates TLS: the run's certificate, and whether it lets clients resume sessions. */
+    record TlsSettings(BenchCertificate certificate, boolean resumption) {
     }
 
     private static String stripLastNewline(StringBuilder b) {

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TemplatesTest {
     @Test
@@ -84,6 +86,44 @@ class TemplatesTest {
         Path file = dir.resolve("haproxy.cfg");
         Files.writeString(file, Templates.haproxy(Templates.load(Templates.HAPROXY_RESOURCE, null), 18081,
             List.of(40001, 40002), 2));
+        String out = ProcStats.run(List.of(haproxy.toString(), "-c", "-f", file.toString()), 30);
+        assertThat(out).contains("Configuration file is valid").doesNotContainIgnoringCase("warning");
+    }
+
+    @ParameterizedTest(name = "resumption {0}")
+    @ValueSource(booleans = {false, true})
+    void nginxAcceptsTheRenderedTlsConfig(boolean resumption, @TempDir Path dir) throws Exception {
+        Path nginx = Lab.findExecutable("nginx");
+        assertThat(nginx).as("nginx must be installed to check the shipped config (.ci/run installs it)").isNotNull();
+        Path log = dir.resolve("error.log");
+        BenchCertificate cert = BenchCertificate.generate(dir.resolve("tls"));
+        String conf = Templates.nginx(Templates.load(Templates.NGINX_RESOURCE, null), 18080, List.of(40001, 40002), dir,
+            log, 2, new Templates.TlsSettings(cert, resumption));
+        assertThat(conf).contains("listen 127.0.0.1:18080 ssl ", "ssl_certificate " + cert.certificate() + ";",
+            resumption ? "ssl_session_tickets on;" : "ssl_session_tickets off;");
+        Path file = dir.resolve("nginx.conf");
+        Files.writeString(file, conf);
+        String out = ProcStats.run(List.of(nginx.toString(), "-t", "-p", dir.toString(), "-e", log.toString(), "-c",
+            file.toString()), 30);
+        assertThat(out).contains("test is successful");
+    }
+
+    @ParameterizedTest(name = "resumption {0}")
+    @ValueSource(booleans = {false, true})
+    void haproxyAcceptsTheRenderedTlsConfig(boolean resumption, @TempDir Path dir) throws Exception {
+        Path haproxy = Lab.findExecutable("haproxy");
+        assertThat(haproxy).as("haproxy must be installed to check the shipped config (.ci/run installs it)").isNotNull();
+        BenchCertificate cert = BenchCertificate.generate(dir.resolve("tls"));
+        String cfg = Templates.haproxy(Templates.load(Templates.HAPROXY_RESOURCE, null), 18081, List.of(40001, 40002), 2,
+            new Templates.TlsSettings(cert, resumption));
+        assertThat(cfg).contains("bind 127.0.0.1:18081 ssl crt " + cert.combined());
+        if (resumption) {
+            assertThat(cfg).doesNotContain("no-tls-tickets", "tune.ssl.cachesize");
+        } else {
+            assertThat(cfg).contains("no-tls-tickets", "tune.ssl.cachesize 0");
+        }
+        Path file = dir.resolve("haproxy.cfg");
+        Files.writeString(file, cfg);
         String out = ProcStats.run(List.of(haproxy.toString(), "-c", "-f", file.toString()), 30);
         assertThat(out).contains("Configuration file is valid").doesNotContainIgnoringCase("warning");
     }
