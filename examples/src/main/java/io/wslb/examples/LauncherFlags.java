@@ -24,8 +24,8 @@ final class LauncherFlags {
         "health-check", "health-interval", "health-timeout", "admin", "admin-token-file", "ping-interval",
         "allowed-origin", "shutdown-window", "max-handshakes-per-ip-per-second", "handshake-timeout",
         "max-connections-per-ip", "max-pending-handshakes", "max-pending-handshakes-per-ip",
-        "tls-cert", "tls-key", "keystore", "keystore-password-file", "tls-reload-interval",
-        "backend-ca", "backend-client-cert", "backend-client-key", "selectors", "accept-queue",
+        "tls-cert", "tls-key", "keystore", "keystore-password-file", "tls-reload-interval", "tls-engine",
+        "tls-resumption", "tls-ticket-keys", "backend-ca", "backend-client-cert", "backend-client-key", "selectors", "accept-queue",
         "redis", "redis-password-file", "instance-id", "redis-timeout");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified", "tls-self-signed");
 

@@ -3,6 +3,7 @@ package io.wslb.examples;
 import io.wslb.jetty.BackendTls;
 import io.wslb.jetty.KeyMaterial;
 import io.wslb.jetty.ServerTls;
+import io.wslb.jetty.TlsEngine;
 import io.wslb.testing.TestCertificate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
@@ -23,7 +25,7 @@ final class TlsOptions {
 
     /** Flags that take a value. */
     static final Set<String> SERVER_VALUED = Set.of("tls-cert", "tls-key", "keystore", "keystore-password-file",
-        "tls-reload-interval");
+        "tls-reload-interval", "tls-engine", "tls-resumption", "tls-ticket-keys");
     /** Flags without a value. */
     static final Set<String> SERVER_FLAGS = Set.of("tls-self-signed");
     /** Backend-side flags (proxy only). */
@@ -39,6 +41,15 @@ final class TlsOptions {
                                         (removed on exit); its private key is kept in memory, never written
               --tls-reload-interval DURATION  how often the certificate files are checked; a changed, valid
                                         certificate is used by new connections without restart (default 1m; 0: never)
+              --tls-engine auto|openssl|jdk  what runs the TLS handshakes: BoringSSL (bundled, several times less
+                                        CPU per handshake, no buffer held by an idle connection) or the JDK's TLS;
+                                        auto (default) takes BoringSSL where it loads and says so at start
+              --tls-resumption on|off   whether clients may resume sessions instead of full handshakes (default on;
+                                        off needs the openssl engine)
+              --tls-ticket-keys PATH    seal session tickets with keys from this file, shared by every instance so
+                                        that a client resumes on any of them: one key per line, base64 of 48 random
+                                        bytes (openssl rand -base64 48), the first sealing new tickets; re-read like
+                                        the certificate (needs the openssl engine)
             """;
 
     static final String BACKEND_HELP = """
@@ -67,10 +78,31 @@ final class TlsOptions {
             throw new Options.UsageException("--keystore-password-file goes with --keystore");
         }
         if (!pem && !store && !selfSigned) {
-            if (options.has("tls-reload-interval")) {
-                throw new Options.UsageException("--tls-reload-interval goes with --tls-cert/--tls-key or --keystore");
+            for (String flag : List.of("tls-reload-interval", "tls-engine", "tls-resumption", "tls-ticket-keys")) {
+                if (options.has(flag)) {
+                    throw new Options.UsageException("--" + flag + " goes with --tls-cert/--tls-key, --keystore or"
+                        + " --tls-self-signed");
+                }
             }
             return null;
+        }
+        TlsEngine engine = switch (options.get("tls-engine", "auto")) {
+            case "auto" -> TlsEngine.AUTO;
+            case "openssl" -> TlsEngine.OPENSSL;
+            case "jdk" -> TlsEngine.JDK;
+            default -> throw new Options.UsageException("--tls-engine must be auto, openssl or jdk, got '"
+                + options.get("tls-engine", "") + "'");
+        };
+        boolean resumption = switch (options.get("tls-resumption", "on")) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new Options.UsageException("--tls-resumption must be on or off, got '"
+                + options.get("tls-resumption", "") + "'");
+        };
+        Path ticketKeys = options.has("tls-ticket-keys")
+            ? Options.readableFile("--tls-ticket-keys", options.get("tls-ticket-keys", "")) : null;
+        if (ticketKeys != null && !resumption) {
+            throw new Options.UsageException("--tls-ticket-keys needs --tls-resumption on");
         }
         Duration interval = options.duration("tls-reload-interval", ServerTls.DEFAULT_CHECK_INTERVAL);
         KeyMaterial material;
@@ -94,9 +126,24 @@ final class TlsOptions {
             material = selfSigned();
             interval = Duration.ZERO;
         }
+        ServerTls.Builder builder = ServerTls.builder(material).checkInterval(interval).engine(engine)
+            .resumption(resumption);
+        if (ticketKeys != null) {
+            builder.ticketKeys(ticketKeys);
+        }
         try {
-            return ServerTls.of(material, interval);
+            return builder.build();
         } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.startsWith("TLS ticket keys")) {
+                throw new Options.UsageException("--tls-ticket-keys: " + message);
+            }
+            if (message.startsWith("engine OPENSSL") || message.contains("needs the OPENSSL engine")) {
+                throw new Options.UsageException(message.replace("engine OPENSSL", "--tls-engine openssl")
+                    .replace("ticketKeys", "--tls-ticket-keys").replace("resumption off", "--tls-resumption off")
+                    .replace("the OPENSSL engine", "--tls-engine openssl")
+                    .replace("engine JDK was chosen", "--tls-engine jdk was given"));
+            }
             throw new Options.UsageException(flags + ": " + reason(e));
         }
     }

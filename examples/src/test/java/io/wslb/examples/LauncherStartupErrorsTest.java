@@ -91,6 +91,11 @@ class LauncherStartupErrorsTest {
             "--keystore-password-file", missing));
         cases.add(bad("tls-reload-interval", "soon", "--tls-self-signed", "--tls-reload-interval", "soon"));
         cases.add(bad("tls-self-signed", "choose one", "--tls-self-signed", "--keystore", store.toString()));
+        cases.add(bad("tls-engine", "auto, openssl or jdk", "--tls-self-signed", "--tls-engine", "boring"));
+        cases.add(bad("tls-resumption", "on or off", "--tls-self-signed", "--tls-resumption", "maybe"));
+        Path shortKey = Files.writeString(dir.resolve("short.keys"), "c2hvcnQ=\n");
+        cases.add(bad("tls-ticket-keys", "line 1: 5 bytes, expected 48", "--tls-self-signed", "--tls-ticket-keys",
+            shortKey.toString()));
         cases.add(bad("backend-ca", "no PEM certificate", "--backend-ca", notPem.toString()));
         cases.add(bad("backend-client-cert", "no such file", "--backend-client-cert", missing,
             "--backend-client-key", key.toString()));
@@ -130,6 +135,22 @@ class LauncherStartupErrorsTest {
                     + "|maxConnections|pingInterval|baseEjectionTime|consecutiveFailures|ttl)\\b")
                 .doesNotContainPattern("got PT[0-9]");
         }
+    }
+
+    @Test
+    void ticketKeysOrResumptionOff_withTheJdkEngine_areUsageErrorsSayingWhy(@TempDir Path dir) throws Exception {
+        Path keys = Files.writeString(dir.resolve("ticket.keys"), java.util.Base64.getEncoder().encodeToString(new byte[48]));
+
+        assertThatThrownBy(() -> ProxyLauncher.startForTest("--listen", "127.0.0.1:0", "--backend", BACKEND,
+            "--tls-self-signed", "--tls-engine", "jdk", "--tls-ticket-keys", keys.toString()))
+            .isInstanceOf(Options.UsageException.class)
+            .hasMessage("--tls-ticket-keys needs --tls-engine openssl: the JDK's TLS makes its own ticket keys and"
+                + " cannot share them (--tls-engine jdk was given)");
+        assertThatThrownBy(() -> ProxyLauncher.startForTest("--listen", "127.0.0.1:0", "--backend", BACKEND,
+            "--tls-self-signed", "--tls-engine", "jdk", "--tls-resumption", "off"))
+            .isInstanceOf(Options.UsageException.class)
+            .hasMessage("--tls-resumption off needs --tls-engine openssl: the JDK's TLS cannot turn it off"
+                + " (--tls-engine jdk was given)");
     }
 
     @Test

@@ -2,6 +2,10 @@ package io.wslb.jetty;
 
 import static java.util.Objects.requireNonNull;
 
+import io.wslb.jetty.internal.tls.OpenSslConnectionFactory;
+import io.wslb.jetty.internal.tls.OpenSslContextFactory;
+import io.wslb.jetty.internal.tls.OpenSslTls;
+import io.wslb.jetty.internal.tls.TicketKeys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -14,6 +18,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.SslConnectionFactory;
@@ -31,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * (one minute by default) and, when their content changed and the new material is valid, new handshakes use it
  * while open connections keep theirs. Invalid new material (a half-written file, a key that does not match) is
  * logged and ignored until the next check; the old certificate stays in use.
+ *
+ * <p>The handshakes run on BoringSSL when netty-tcnative is on the class path ({@link TlsEngine#AUTO}), on the
+ * JDK's TLS otherwise. With BoringSSL, session ticket keys can come from a file that several instances share
+ * ({@link Builder#ticketKeys(Path)}), re-read like the certificate, so that a client resumes its session on
+ * whichever instance it reaches after a failover.
  *
  * <pre>{@code
  * ServerTls tls = ServerTls.of(KeyMaterial.pem(Path.of("fullchain.pem"), Path.of("privkey.pem")));
@@ -51,17 +61,50 @@ public final class ServerTls extends ContainerLifeCycle {
 
     private final KeyMaterial identity;
     private final Duration checkInterval;
-    private final SslContextFactory.Server factory = new SslContextFactory.Server();
+    private final TlsEngine engine;
+    private final boolean resumption;
+    private final @Nullable Path ticketKeyFile;
+    private final @Nullable OpenSslTls openssl;
+    private final SslContextFactory.Server factory;
     private final Object reloadLock = new Object();
     private volatile byte[] fingerprint;
+    private volatile byte[] ticketKeysPrint = new byte[0];
     private volatile X509Certificate certificate;
     private @Nullable Scheduler scheduler;
 
-    private ServerTls(KeyMaterial identity, Duration checkInterval) {
-        this.identity = identity;
-        this.checkInterval = checkInterval;
+    private ServerTls(Builder b) {
+        this.identity = b.identity;
+        this.checkInterval = b.checkInterval;
+        this.resumption = b.resumption;
+        this.ticketKeyFile = b.ticketKeys;
+        String unavailable = b.engine == TlsEngine.JDK ? "not asked for" : OpenSslTls.unavailableBecause();
+        if (b.engine == TlsEngine.OPENSSL && unavailable != null) {
+            throw new IllegalArgumentException("engine OPENSSL: " + unavailable);
+        }
+        this.engine = unavailable == null ? TlsEngine.OPENSSL : TlsEngine.JDK;
+        String why = b.engine == TlsEngine.JDK ? " (engine JDK was chosen)" : "; BoringSSL is not available: " + unavailable;
+        if (engine == TlsEngine.JDK && b.ticketKeys != null) {
+            throw new IllegalArgumentException("ticketKeys needs the OPENSSL engine: the JDK's TLS makes its own ticket"
+                + " keys and cannot share them" + why);
+        }
+        if (engine == TlsEngine.JDK && !b.resumption) {
+            throw new IllegalArgumentException("resumption off needs the OPENSSL engine: the JDK's TLS cannot turn it"
+                + " off" + why);
+        }
         byte[] print = fingerprint(identity);
         KeyStore store = loadOrFail(identity);
+        if (engine == TlsEngine.OPENSSL) {
+            TicketKeys keys = ticketKeyFile == null ? null : TicketKeys.read(ticketKeyFile);
+            OpenSslTls tls = new OpenSslTls(resumption, keys);
+            this.openssl = tls;
+            this.factory = new OpenSslContextFactory(tls);
+            if (ticketKeyFile != null) {
+                ticketKeysPrint = fingerprint(List.of(ticketKeyFile), "TLS ticket keys " + ticketKeyFile);
+            }
+        } else {
+            this.openssl = null;
+            this.factory = new SslContextFactory.Server();
+        }
         factory.setIncludeProtocols("TLSv1.3", "TLSv1.2");
         factory.setRenegotiationAllowed(false);
         install(factory, store);
@@ -87,12 +130,99 @@ public final class ServerTls extends ContainerLifeCycle {
      * @throws IllegalArgumentException if the material cannot be read or is invalid, or the interval is negative
      */
     public static ServerTls of(KeyMaterial identity, Duration checkInterval) {
-        requireNonNull(identity, "identity");
-        requireNonNull(checkInterval, "checkInterval");
-        if (checkInterval.isNegative()) {
-            throw new IllegalArgumentException("checkInterval must not be negative, got " + checkInterval);
+        return builder(identity).checkInterval(checkInterval).build();
+    }
+
+    /**
+     * @param identity the certificate and key presented to clients; read at {@link Builder#build()}
+     * @return a builder with the defaults: {@link TlsEngine#AUTO}, resumption on with the engine's own ticket keys,
+     *     files checked every {@link #DEFAULT_CHECK_INTERVAL}
+     */
+    public static Builder builder(KeyMaterial identity) {
+        return new Builder(requireNonNull(identity, "identity"));
+    }
+
+    /**
+     * The settings of a {@link ServerTls}.
+     *
+     * <pre>{@code
+     * ServerTls tls = ServerTls.builder(KeyMaterial.pem(Path.of("fullchain.pem"), Path.of("privkey.pem")))
+     *     .ticketKeys(Path.of("/etc/wslb/ticket.keys")) // the same file on every instance
+     *     .build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final KeyMaterial identity;
+        private Duration checkInterval = DEFAULT_CHECK_INTERVAL;
+        private TlsEngine engine = TlsEngine.AUTO;
+        private boolean resumption = true;
+        private @Nullable Path ticketKeys;
+
+        private Builder(KeyMaterial identity) {
+            this.identity = identity;
         }
-        return new ServerTls(identity, checkInterval);
+
+        /** @param interval how often the files are checked for change; zero: never (default 1 minute) */
+        public Builder checkInterval(Duration interval) {
+            requireNonNull(interval, "checkInterval");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("checkInterval must not be negative, got " + interval);
+            }
+            this.checkInterval = interval;
+            return this;
+        }
+
+        /** @param engine which TLS implementation runs the handshakes (default {@link TlsEngine#AUTO}) */
+        public Builder engine(TlsEngine engine) {
+            this.engine = requireNonNull(engine, "engine");
+            return this;
+        }
+
+        /**
+         * @param on whether clients may resume a session instead of a full handshake (default on); off needs the
+         *     {@link TlsEngine#OPENSSL} engine
+         */
+        public Builder resumption(boolean on) {
+            this.resumption = on;
+            return this;
+        }
+
+        /**
+         * @param file session ticket keys shared with other instances: one per line, base64 of 48 random bytes
+         *     ({@code openssl rand -base64 48}), the first sealing new tickets; re-read like the certificate. Needs
+         *     the {@link TlsEngine#OPENSSL} engine
+         */
+        public Builder ticketKeys(Path file) {
+            this.ticketKeys = requireNonNull(file, "ticketKeys");
+            return this;
+        }
+
+        /**
+         * @return the TLS termination, its material read now
+         * @throws IllegalArgumentException if the material or the ticket keys cannot be read or are invalid, or a
+         *     setting needs an engine that is not available (the message says which)
+         */
+        public ServerTls build() {
+            if (ticketKeys != null && !resumption) {
+                throw new IllegalArgumentException("ticketKeys and resumption off contradict each other");
+            }
+            return new ServerTls(this);
+        }
+    }
+
+    /** @return the TLS implementation running the handshakes: {@link TlsEngine#OPENSSL} or {@link TlsEngine#JDK} */
+    public TlsEngine engine() {
+        return engine;
+    }
+
+    /** @return what runs the handshakes and how sessions resume, for logs and status pages */
+    public String describe() {
+        String impl = engine == TlsEngine.OPENSSL ? OpenSslTls.version() + " (netty-tcnative)"
+            : "the JDK's TLS (" + System.getProperty("java.vm.vendor") + " " + System.getProperty("java.version") + ")";
+        String sessions = !resumption ? "resumption off"
+            : ticketKeyFile != null ? "session tickets with the keys of " + ticketKeyFile
+            : "session tickets with keys of this instance";
+        return impl + ", " + sessions;
     }
 
     /** @return the Jetty TLS factory this termination configures (TLS 1.2/1.3, the current certificate) */
@@ -102,6 +232,9 @@ public final class ServerTls extends ContainerLifeCycle {
 
     /** @return a new TLS connection factory for a connector, followed by HTTP/1.1 */
     public SslConnectionFactory connectionFactory() {
+        if (factory instanceof OpenSslContextFactory native_) {
+            return new OpenSslConnectionFactory(native_, HttpVersion.HTTP_1_1.asString());
+        }
         return new SslConnectionFactory(factory, HttpVersion.HTTP_1_1.asString());
     }
 
@@ -158,10 +291,43 @@ public final class ServerTls extends ContainerLifeCycle {
         }
     }
 
+    /**
+     * Re-reads the ticket key file, if one was given; if its content changed and every line is a key, new tickets
+     * are sealed with its first key from now on. An invalid file is logged and the current keys stay.
+     *
+     * @return true if new keys were installed
+     */
+    public boolean reloadTicketKeysIfChanged() {
+        Path file = ticketKeyFile;
+        OpenSslTls tls = openssl;
+        if (file == null || tls == null) {
+            return false;
+        }
+        synchronized (reloadLock) {
+            TicketKeys keys;
+            byte[] print;
+            try {
+                print = fingerprint(List.of(file), "TLS ticket keys " + file);
+                if (Arrays.equals(print, ticketKeysPrint)) {
+                    return false;
+                }
+                keys = TicketKeys.read(file);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("TLS reload: {}; keeping the current ticket keys", e.getMessage());
+                return false;
+            }
+            tls.ticketKeys(keys);
+            ticketKeysPrint = print;
+            LOG.info("TLS: new session ticket keys: {}", keys);
+            return true;
+        }
+    }
+
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        if (!checkInterval.isZero() && !identity.files().isEmpty()) {
+        LOG.info("TLS: {}", describe());
+        if (!checkInterval.isZero() && (!identity.files().isEmpty() || ticketKeyFile != null)) {
             ScheduledExecutorScheduler timer = new ScheduledExecutorScheduler("wslb-tls-reload", true);
             timer.start();
             scheduler = timer;
@@ -186,6 +352,7 @@ public final class ServerTls extends ContainerLifeCycle {
             }
             try {
                 reloadIfChanged();
+                reloadTicketKeysIfChanged();
             } finally {
                 if (scheduler == timer) {
                     scheduleCheck(timer);
@@ -197,6 +364,10 @@ public final class ServerTls extends ContainerLifeCycle {
     private void install(SslContextFactory.Server target, KeyStore store) {
         target.setKeyStore(store);
         target.setKeyManagerPassword(new String(identity.password()));
+        OpenSslTls tls = openssl;
+        if (tls != null) {
+            tls.install(store, identity.password());
+        }
     }
 
     private static KeyStore loadOrFail(KeyMaterial identity) {
@@ -222,16 +393,20 @@ public final class ServerTls extends ContainerLifeCycle {
 
     /** SHA-256 over every file's length and content: changes when any file does. */
     private static byte[] fingerprint(KeyMaterial identity) {
+        return fingerprint(identity.files(), "TLS key material " + identity);
+    }
+
+    private static byte[] fingerprint(List<Path> files, String what) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (Path file : identity.files()) {
+            for (Path file : files) {
                 byte[] content = Files.readAllBytes(file);
                 digest.update(ByteBuffer.allocate(4).putInt(0, content.length));
                 digest.update(content);
             }
             return digest.digest();
         } catch (IOException e) {
-            throw new IllegalArgumentException("TLS key material " + identity + ": cannot read " + e.getMessage(), e);
+            throw new IllegalArgumentException(what + ": cannot read " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.wslb.jetty.KeyMaterial;
 import io.wslb.jetty.ServerTls;
+import io.wslb.jetty.TlsEngine;
 import io.wslb.jetty.testing.Balancers;
 import io.wslb.jetty.testing.ClientSocket;
 import io.wslb.jetty.testing.Closer;
@@ -33,10 +34,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** {@code wss://} terminated by the balancer: TLS 1.2/1.3 only, and a renewed certificate is used without restart. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "engine {0}")
+@EnumSource(value = TlsEngine.class, names = {"OPENSSL", "JDK"})
 class TlsTerminationTest {
+
+    /** Every test runs on both engines: BoringSSL (netty-tcnative, on the test class path) and the JDK's TLS. */
+    @Parameter
+    TlsEngine engine;
 
     private final Closer closer = new Closer();
     private final EventLog events = new EventLog();
@@ -60,6 +70,12 @@ class TlsTerminationTest {
         closer.close();
     }
 
+    private ServerTls tls(KeyMaterial material, Duration checkInterval) {
+        ServerTls tls = ServerTls.builder(material).engine(engine).checkInterval(checkInterval).build();
+        assertThat(tls.engine()).isEqualTo(engine);
+        return tls;
+    }
+
     private LoadBalancerProxy proxyWith(ServerTls tls) throws Exception {
         return closer.add(LoadBalancerProxy.handlerOverTls("/", Balancers.roundRobin(events, backend.backend()).build(), tls));
     }
@@ -73,7 +89,7 @@ class TlsTerminationTest {
 
     @Test
     void wssClient_isTerminatedAtTheBalancer_andTheBackendSeesForwardedProtoHttps() throws Exception {
-        LoadBalancerProxy proxy = proxyWith(ServerTls.of(KeyMaterial.pem(certFile, keyFile)));
+        LoadBalancerProxy proxy = proxyWith(tls(KeyMaterial.pem(certFile, keyFile), ServerTls.DEFAULT_CHECK_INTERVAL));
 
         ClientSocket socket = clientTrusting(firstCa).connect(proxy.uri("/chat"));
 
@@ -86,7 +102,7 @@ class TlsTerminationTest {
 
     @Test
     void aClientThatDoesNotTrustTheCertificate_failsItsTlsHandshake_andOthersAreServed() throws Exception {
-        LoadBalancerProxy proxy = proxyWith(ServerTls.of(KeyMaterial.pem(certFile, keyFile)));
+        LoadBalancerProxy proxy = proxyWith(tls(KeyMaterial.pem(certFile, keyFile), ServerTls.DEFAULT_CHECK_INTERVAL));
         WsClient stranger = clientTrusting(TestCertificate.authority("some other CA"));
 
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> stranger.connect(proxy.uri("/")))
@@ -98,7 +114,7 @@ class TlsTerminationTest {
 
     @Test
     void onlyTls12And13AreNegotiated() throws Exception {
-        LoadBalancerProxy proxy = proxyWith(ServerTls.of(KeyMaterial.pem(certFile, keyFile)));
+        LoadBalancerProxy proxy = proxyWith(tls(KeyMaterial.pem(certFile, keyFile), ServerTls.DEFAULT_CHECK_INTERVAL));
 
         assertThat(handshake(proxy.port(), firstCa, "TLSv1.3").getSession().getProtocol()).isEqualTo("TLSv1.3");
         assertThat(handshake(proxy.port(), firstCa, "TLSv1.2").getSession().getProtocol()).isEqualTo("TLSv1.2");
@@ -106,7 +122,7 @@ class TlsTerminationTest {
 
     @Test
     void aTls11ClientHello_getsAProtocolVersionAlert_notAServerHello() throws Exception {
-        LoadBalancerProxy proxy = proxyWith(ServerTls.of(KeyMaterial.pem(certFile, keyFile)));
+        LoadBalancerProxy proxy = proxyWith(tls(KeyMaterial.pem(certFile, keyFile), ServerTls.DEFAULT_CHECK_INTERVAL));
 
         // The JDK client refuses to offer TLS 1.1 at all, so the hello is written by hand: a TLS 1.1 ClientHello
         // (legacy version 0x0302, no supported_versions extension) offering two suites TLS 1.1 knew.
@@ -129,7 +145,7 @@ class TlsTerminationTest {
 
     @Test
     void aRenewedCertificate_isUsedByNewHandshakes_whileOpenConnectionsKeepWorking() throws Exception {
-        ServerTls tls = ServerTls.of(KeyMaterial.pem(certFile, keyFile), Duration.ZERO);
+        ServerTls tls = tls(KeyMaterial.pem(certFile, keyFile), Duration.ZERO);
         LoadBalancerProxy proxy = proxyWith(tls);
         ClientSocket before = clientTrusting(firstCa).connect(proxy.uri("/before"));
         TestCertificate secondCa = TestCertificate.authority("second CA");
@@ -148,7 +164,7 @@ class TlsTerminationTest {
 
     @Test
     void theFilesAreCheckedPeriodically_whenAnIntervalIsSet() throws Exception {
-        ServerTls tls = ServerTls.of(KeyMaterial.pem(certFile, keyFile), Duration.ofMillis(50));
+        ServerTls tls = tls(KeyMaterial.pem(certFile, keyFile), Duration.ofMillis(50));
         LoadBalancerProxy proxy = proxyWith(tls);
         TestCertificate secondCa = TestCertificate.authority("second CA");
         TestCertificate renewed = secondCa.issue("localhost", "127.0.0.1");
@@ -165,7 +181,7 @@ class TlsTerminationTest {
 
     @Test
     void invalidNewMaterial_isIgnored_andTheCurrentCertificateStays() throws Exception {
-        ServerTls tls = ServerTls.of(KeyMaterial.pem(certFile, keyFile), Duration.ZERO);
+        ServerTls tls = tls(KeyMaterial.pem(certFile, keyFile), Duration.ZERO);
         LoadBalancerProxy proxy = proxyWith(tls);
         X509Certificate current = tls.certificate();
 
@@ -183,7 +199,7 @@ class TlsTerminationTest {
     void aPkcs12Keystore_servesAsWell() throws Exception {
         TestCertificate certificate = firstCa.issue("localhost", "127.0.0.1");
         Path store = certificate.writePkcs12(dir.resolve("proxy.p12"), "s3cret".toCharArray());
-        LoadBalancerProxy proxy = proxyWith(ServerTls.of(KeyMaterial.keyStore(store, "s3cret".toCharArray())));
+        LoadBalancerProxy proxy = proxyWith(tls(KeyMaterial.keyStore(store, "s3cret".toCharArray()), ServerTls.DEFAULT_CHECK_INTERVAL));
 
         assertThat(peerCertificate(proxy.port(), firstCa)).isEqualTo(certificate.certificate());
         assertThat(clientTrusting(firstCa).connect(proxy.uri("/")).echo("p12")).isEqualTo("p12");

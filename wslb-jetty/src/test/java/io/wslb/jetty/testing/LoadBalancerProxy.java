@@ -12,6 +12,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
@@ -108,8 +109,21 @@ public final class LoadBalancerProxy implements AutoCloseable {
      * @return a started proxy; {@link #uri} gives {@code wss://} addresses
      */
     public static LoadBalancerProxy handlerOverTls(String path, WebSocketLoadBalancer balancer, ServerTls tls) throws Exception {
+        return handlerOverTls(path, balancer, tls, 0);
+    }
+
+    /**
+     * Like {@link #handlerOverTls(String, WebSocketLoadBalancer, ServerTls)}, on a given port: an instance taking over
+     * the address of one that stopped, as after a failover.
+     *
+     * @param port the port to listen on; 0 for any free one
+     * @return a started proxy
+     */
+    public static LoadBalancerProxy handlerOverTls(String path, WebSocketLoadBalancer balancer, ServerTls tls, int port)
+        throws Exception {
         Server server = newServer();
         ServerConnector connector = listening(server, new ProxyServerConnector(server, tls));
+        connector.setPort(port);
         WebSocketLoadBalancerHandler handler = WebSocketLoadBalancerHandler.at(path, balancer);
         server.setHandler(handler);
         return started(new LoadBalancerProxy(server, connector, balancer, handler));
@@ -143,13 +157,32 @@ public final class LoadBalancerProxy implements AutoCloseable {
         return tracked(path, balancer, true);
     }
 
+    /**
+     * Like {@link #handlerOverTls}, on a server whose buffer pool tracks every buffer not yet released.
+     *
+     * @param path the mount path
+     * @param balancer the balancer
+     * @param tls the balancer's certificate
+     * @return a started proxy; {@link #uri} gives {@code wss://} addresses
+     */
+    public static LoadBalancerProxy handlerTrackedOverTls(String path, WebSocketLoadBalancer balancer, ServerTls tls)
+        throws Exception {
+        return tracked(path, balancer, server -> listening(server, new ProxyServerConnector(server, tls)));
+    }
+
     private static LoadBalancerProxy tracked(String path, WebSocketLoadBalancer balancer, boolean proxyConnector) throws Exception {
+        return tracked(path, balancer,
+            server -> proxyConnector ? listening(server, new ProxyServerConnector(server)) : connector(server));
+    }
+
+    private static LoadBalancerProxy tracked(String path, WebSocketLoadBalancer balancer,
+        Function<Server, ServerConnector> listener) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("proxy");
         threads.setIdleTimeout(1000);
         threads.setMaxEvictCount(64); // every thread idle for 1 s retires at once, not one per second
         Server server = new Server(threads, null, new ArrayByteBufferPool.Tracking());
-        ServerConnector connector = proxyConnector ? listening(server, new ProxyServerConnector(server)) : connector(server);
+        ServerConnector connector = listener.apply(server);
         WebSocketLoadBalancerHandler handler = WebSocketLoadBalancerHandler.at(path, balancer);
         server.setHandler(handler);
         return started(new LoadBalancerProxy(server, connector, balancer, handler));
