@@ -72,7 +72,7 @@ final class Compare {
     static int run(String[] argv) throws Exception {
         List<String> known = new ArrayList<>(List.of("targets", "target", "scenarios", "quick", "rounds", "duration",
             "warmup", "echo-64", "echo-64k", "connections", "inflight", "payload", "rate", "rate-connections",
-            "rate-payload", "connect", "connect-concurrency", "connect-warmup", "connect-keys", "idle", "hold", "skip-echo",
+            "rate-payload", "connect", "connect-concurrency", "connect-warmup", "connect-keys", "idle", "hold", "idle-warmup", "skip-echo",
             "skip-idle",
             "results", "no-chart", "client-threads", "max-pending", "pause", "max-others", "retries", "warmup-pass", "warmup-connects"));
         known.addAll(List.of(Lab.OPTIONS));
@@ -140,6 +140,7 @@ final class Compare {
         int connectConcurrency = a.integer("connect-concurrency", 50);
         int connectWarmup = a.integer("connect-warmup", Math.min(300, connectCount / 5));
         List<ConnectKeys> connectKeys = parseKeyModes(a.str("connect-keys", "none"));
+        boolean idleWarmup = Lab.parseOnOff("idle-warmup", a.str("idle-warmup", "on"));
         List<Integer> idleCounts = new ArrayList<>();
         for (String s : a.str("idle", quick ? "2000" : "8000").split(",")) {
             if (!s.isBlank()) {
@@ -184,7 +185,8 @@ final class Compare {
                 }
             }
             if (doIdle) {
-                res.facts.put("scenario.idle", idleCounts + " connections held " + hold.toSeconds() + " s");
+                res.facts.put("scenario.idle", idleCounts + " connections held " + hold.toSeconds() + " s"
+                    + (idleWarmup ? ", after as many opened and closed" : ", fresh processes (no warm-up)"));
             }
 
             if (!echoSpecs.isEmpty() || doRate || doConnect) {
@@ -201,7 +203,7 @@ final class Compare {
                     connects);
             }
             if (doIdle) {
-                c.idleScenario(targets, idleCounts, hold);
+                c.idleScenario(targets, idleCounts, hold, idleWarmup);
             }
 
             res.write(resultsDir);
@@ -719,9 +721,16 @@ final class Compare {
 
     // ------------------------------------------------------------------ idle
 
-    private void idleScenario(List<Lab.Target> targets, List<Integer> counts, Duration hold) throws Exception {
+    /**
+     * @param warmup whether the same number of connections is opened and closed first: on, the figure is what each
+     *     further connection costs a process that has held that many before (allocators keep what they had); off, it
+     *     is the growth of a fresh process
+     */
+    private void idleScenario(List<Lab.Target> targets, List<Integer> counts, Duration hold, boolean warmup)
+        throws Exception {
         System.out.printf("%n== idle: memory per idle connection, held %ds; a fresh backend and proxy process per line;"
-            + " the same number of connections opened and closed first as warm-up%n", hold.toSeconds());
+            + (warmup ? " the same number of connections opened and closed first as warm-up%n"
+                : " no warm-up: the growth of a fresh process%n"), hold.toSeconds());
         System.out.println("   direct measures the backend JVM (one WebSocket per connection); a proxy target measures"
             + " all of its processes (two sockets per connection); heap only for JVMs");
         for (int n : counts) {
@@ -745,7 +754,9 @@ final class Compare {
                         }
                         List<URI> urls = urlsFor(proxy, backendUrls);
                         Watched w = proxy == null ? backends.watched() : proxy.watched();
-                        warmUpConnections(urls, n);
+                        if (warmup) {
+                            warmUpConnections(urls, n);
+                        }
                         Bench.IdleReport r = Bench.idle(urls, n, hold, w, clientThreads, maxPending);
                         double sum = r.sumBytesPerConnection();
                         if (t.direct()) {

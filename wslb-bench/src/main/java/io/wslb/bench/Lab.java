@@ -45,8 +45,14 @@ final class Lab implements AutoCloseable {
         + " --strategy least-connections";
     /** The same with the Redis session store, on the bench's own redis-server ({@code {redis}}). */
     static final String WSLB_REDIS_TEMPLATE = WSLB_MEMORY_TEMPLATE + " --redis {redis} --instance-id bench";
-    /** The launcher terminating TLS with the run's certificate ({@link BenchCertificate}). */
-    static final String WSLB_TLS_TEMPLATE = WSLB_TEMPLATE + " --tls-cert {tls-cert} --tls-key {tls-key}";
+    /**
+     * The launcher terminating TLS with the run's certificate ({@link BenchCertificate}) on its default engine
+     * (BoringSSL), sessions resumable or not as the run's {@code --tls-resumption} says.
+     */
+    static final String WSLB_TLS_TEMPLATE = WSLB_TEMPLATE + " --tls-cert {tls-cert} --tls-key {tls-key}"
+        + " --tls-resumption {tls-resumption}";
+    /** The same on the JDK's TLS, which cannot turn resumption off (a client that offers none still gets tickets). */
+    static final String WSLB_TLS_JDK_TEMPLATE = WSLB_TEMPLATE + " --tls-engine jdk --tls-cert {tls-cert} --tls-key {tls-key}";
 
     enum Kind { DIRECT, COMMAND, NGINX, HAPROXY }
 
@@ -122,14 +128,18 @@ final class Lab implements AutoCloseable {
     }
 
     /** The options every command using a Lab understands. */
-    static final String[] OPTIONS = {"jvm-flags", "wslb-jar", "nginx-conf", "haproxy-conf", "log-dir", "tls-resumption", "proxy-java"};
+    static final String[] OPTIONS = {"jvm-flags", "wslb-jar", "nginx-conf", "haproxy-conf", "log-dir", "tls-resumption", "tls-client", "proxy-java"};
 
     static Lab fromArgs(Args a, Path defaultLogDir, Duration lifetime) throws Exception {
         Path benchJar = benchJar();
         Lab lab = new Lab(Compare.splitWords(a.str("jvm-flags", DEFAULT_JVM_FLAGS)), benchJar,
             resolveWslbJar(a.strOrNull("wslb-jar"), benchJar), a.path("log-dir", defaultLogDir), lifetime,
             a.pathOrNull("nginx-conf"), a.pathOrNull("haproxy-conf"));
-        lab.tlsResumption(parseOnOff("tls-resumption", a.str("tls-resumption", "off")));
+        String client = a.str("tls-client", "openssl");
+        if (!client.equals("openssl") && !client.equals("jdk")) {
+            throw new IllegalArgumentException("--tls-client must be openssl or jdk, got '" + client + "'");
+        }
+        lab.tlsResumption(parseOnOff("tls-resumption", a.str("tls-resumption", "off")), client.equals("jdk"));
         String proxyJava = a.strOrNull("proxy-java");
         if (proxyJava != null) {
             if (!Files.isExecutable(Path.of(proxyJava))) {
@@ -152,9 +162,9 @@ final class Lab implements AutoCloseable {
      * Whether TLS targets let clients resume sessions, and whether the load client offers to: off (the default) makes
      * every TLS connection a full handshake.
      */
-    void tlsResumption(boolean on) {
+    void tlsResumption(boolean on, boolean jdkClient) {
         tlsResumption = on;
-        ClientTls.useForRun(on ? ClientTls.resuming() : ClientTls.fullHandshakes());
+        ClientTls.useForRun(jdkClient ? ClientTls.jdk(on) : on ? ClientTls.resuming() : ClientTls.fullHandshakes());
     }
 
     boolean tlsResumption() {
@@ -211,13 +221,14 @@ final class Lab implements AutoCloseable {
                         System.out.println("skipping target " + name + ": " + why);
                     }
                 }
-                case "wslb-tls" -> {
-                    String why = wslbUnavailable(wslbJar, "--tls-cert");
+                case "wslb-tls", "wslb-tls-jdk" -> {
+                    String why = wslbUnavailable(wslbJar, "--tls-engine");
                     if (why == null && findExecutable("openssl") == null) {
                         why = "no openssl on PATH or in /usr/sbin to make the certificate (apt-get install -y openssl)";
                     }
                     if (why == null) {
-                        targets.add(new Target(name, Kind.COMMAND, WSLB_TLS_TEMPLATE, true));
+                        targets.add(new Target(name, Kind.COMMAND, name.equals("wslb-tls") ? WSLB_TLS_TEMPLATE
+                            : WSLB_TLS_JDK_TEMPLATE, true));
                     } else {
                         System.out.println("skipping target " + name + ": " + why);
                     }
@@ -238,7 +249,7 @@ final class Lab implements AutoCloseable {
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown built-in target '" + name
-                    + "' (built-in: direct, frame-relay, wslb, wslb-memory, wslb-redis, wslb-tls, nginx, nginx-tls,"
+                    + "' (built-in: direct, frame-relay, wslb, wslb-memory, wslb-redis, wslb-tls, wslb-tls-jdk, nginx, nginx-tls,"
                     + " haproxy, haproxy-tls; or --target name=COMMAND)");
             }
         }
@@ -267,7 +278,8 @@ final class Lab implements AutoCloseable {
                 + (haproxyTemplate != null ? haproxyTemplate : "built-in (see haproxy.cfg in the logs)");
             case COMMAND -> t.name() + ": " + t.command().replace("{wslb-jar}", String.valueOf(wslbJar))
                 .replace("{java}", proxyJava + " (" + javaVersionOf(proxyJava) + ")");
-        } + (t.tls() ? "; TLS: " + BenchCertificate.DESCRIPTION + ", resumption " + (tlsResumption ? "on" : "off") : "");
+        } + (t.tls() ? "; TLS: " + BenchCertificate.DESCRIPTION + ", resumption " + (tlsResumption ? "on" : "off")
+            + ", client on " + ClientTls.forRun().implementation() : "");
     }
 
     static @Nullable Path findExecutable(String name) {
@@ -362,6 +374,9 @@ final class Lab implements AutoCloseable {
             child.close();
             throw new IOException(t.name() + " started but a WebSocket upgrade through it failed: " + x.getMessage()
                 + "; see " + child.log, x);
+        }
+        if (t.tls()) {
+            record(t.name() + ": negotiated " + ClientTls.forRun().negotiated());
         }
         return new Proxy(t, child, url, child.snapshotWatched());
     }
@@ -487,6 +502,7 @@ final class Lab implements AutoCloseable {
             vars.put("{tls-cert}", List.of(cert.certificate().toString()));
             vars.put("{tls-key}", List.of(cert.key().toString()));
             vars.put("{tls-pem}", List.of(cert.combined().toString()));
+            vars.put("{tls-resumption}", List.of(tlsResumption ? "on" : "off"));
         }
         InetSocketAddress r = redisAddress();
         if (r != null) {

@@ -1306,6 +1306,7 @@ final class LoadClient implements AutoCloseable {
             c.state = CLOSED;
             c.dead = true;
             conns.remove(c);
+            c.wire.release();
             try {
                 c.channel.close();
             } catch (IOException ignored) {

@@ -23,12 +23,14 @@ public final class Main {
           idle         --url ws://... [--url ...] --connections N --hold S --pid PID [--client-threads 1]
 
           compare      [--targets direct,wslb,nginx,haproxy] [--target name=COMMAND-TEMPLATE ...]
-                       (more built-in targets: frame-relay, wslb-memory, wslb-redis)
+                       (more built-in targets: frame-relay, wslb-memory, wslb-redis; over TLS: wslb-tls,
+                        wslb-tls-jdk, nginx-tls, haproxy-tls, with a certificate made by openssl for the run)
                        [--scenarios echo-64,echo-64k,rate,connect,idle] [--quick]
                        [--rounds 3] [--duration 10s] [--warmup 5s] [--pause 1s] [--warmup-pass 5s] [--warmup-connects 30000]
                        [--echo-64 100x4] [--echo-64k 10x2] [--rate 5000 --rate-connections 100 --rate-payload 64]
                        [--connect 3000 --connect-concurrency 50 --connect-warmup 300] [--connect-keys none|unique|N,...]
-                       [--idle 8000 --hold 10s]
+                       [--idle 8000 --hold 10s --idle-warmup on|off]
+                       [--tls-resumption off|on] [--tls-client openssl|jdk] [--proxy-java PATH]
                        [--results DIR] [--no-chart] [--jvm-flags "..."] [--wslb-jar PATH]
                        [--nginx-conf FILE] [--haproxy-conf FILE] [--client-threads 1]
           soak         --target wslb|direct|nginx|haproxy|frame-relay [--duration 10m] [--sample 10s] [--warmup 10s]

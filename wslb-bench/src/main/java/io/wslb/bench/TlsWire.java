@@ -41,7 +41,6 @@ final class TlsWire implements Wire {
         this.channel = channel;
         this.owner = owner;
         this.engine = engine;
-        engine.setUseClientMode(true);
         engine.beginHandshake();
     }
 
@@ -235,6 +234,11 @@ final class TlsWire implements Wire {
         while ((task = engine.getDelegatedTask()) != null) {
             task.run();
         }
+    }
+
+    @Override
+    public void release() {
+        ClientTls.free(engine);
     }
 
     @Override

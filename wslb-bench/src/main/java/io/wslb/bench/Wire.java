@@ -27,6 +27,10 @@ interface Wire {
     default void recordSize(int bytes) {
     }
 
+    /** Frees what the wire holds besides the socket (a native TLS engine); the owner closes the socket. */
+    default void release() {
+    }
+
     /** Whether bytes accepted by {@code write} still wait for the socket. */
     boolean hasPendingOutput();
 

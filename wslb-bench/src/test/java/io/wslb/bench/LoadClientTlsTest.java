@@ -53,7 +53,22 @@ class LoadClientTlsTest {
             assertThat(client.openConnections()).isZero();
             assertThat(client.closedByPeer.get()).isZero();
         }
-        assertThat(tls.negotiated()).startsWith("TLSv1.3 TLS_AES_256_GCM_SHA384");
+        assertThat(tls.negotiated()).startsWith("TLSv1.3 TLS_AES_");
+    }
+
+    @Test
+    void theJdkClient_echoesAndCountsItsFullHandshakes() throws Exception {
+        ClientTls tls = ClientTls.jdk(false);
+        try (LoadClient client = new LoadClient(List.of(url), 1, tls)) {
+            assertThat(client.connect(5, 5, Duration.ofSeconds(20))).isEqualTo(5);
+            LoadClient.EchoWindow w = client.echo(2, 1000, Duration.ofMillis(100), Duration.ofMillis(200),
+                LoadClient.WindowListener.NONE);
+            assertThat(w.roundTrips()).isPositive();
+            assertThat(w.lengthErrors()).isZero();
+            client.closeAll(Duration.ofSeconds(5));
+        }
+        assertThat(tls.fullHandshakesSeen()).isEqualTo(5);
+        assertThat(tls.negotiated()).isEqualTo("TLSv1.3 TLS_AES_256_GCM_SHA384");
     }
 
     @Test
