@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.util.BufferUtil;
 import org.jspecify.annotations.Nullable;
 
@@ -173,7 +174,6 @@ final class Relay extends Pump {
             ByteBuffer bytes = held.getByteBuffer();
             BufferUtil.clear(bytes);
             int filled = fill(bytes);
-            drained = filled >= 0 && filled < bytes.capacity();
             if (filled > 0) {
                 if (now.sinkShut()) {
                     if (discardUntilClose(bytes)) {
@@ -227,6 +227,7 @@ final class Relay extends Pump {
         state = state.to(next);
     }
 
+    /** Fills {@code bytes} from the source and sets {@link #drained}: whether the source has nothing more now. */
     private int fill(ByteBuffer bytes) {
         ByteBuffer first = initial;
         if (first != null) {
@@ -234,10 +235,24 @@ final class Relay extends Pump {
             if (!first.hasRemaining()) {
                 initial = null;
             }
+            drained = false;
             return appended;
         }
+        EndPoint endPoint = source.getEndPoint();
         try {
-            return source.getEndPoint().fill(bytes);
+            int filled = endPoint.fill(bytes);
+            if (filled > 0 && endPoint instanceof SslConnection.SslEndPoint) {
+                // TLS hands over one record per fill, and a client sends a record per message: gather what has
+                // arrived, so that the sink gets one write for them rather than one per message.
+                int more = 0;
+                while (BufferUtil.space(bytes) > 0 && (more = endPoint.fill(bytes)) > 0) {
+                    filled += more;
+                }
+                drained = more == 0 && BufferUtil.space(bytes) > 0; // an end of stream is read again, and seen
+                return filled;
+            }
+            drained = filled >= 0 && filled < bytes.capacity();
+            return filled;
         } catch (IOException failure) {
             return -1;
         }
