@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
+import crypto from 'node:crypto';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
@@ -197,6 +199,54 @@ describe('wslb TLS, from outside', () => {
         assert.equal(r.status, 2, `${args.join(' ')}: exit status\n${r.stderr}`);
         assert.match(r.stderr, message, args.join(' '));
       }
+    });
+  });
+
+  test('5. --tls-ticket-keys: a session from one instance resumes on another sharing the key file; not otherwise', T, async (t) => {
+    const s = scope(t);
+    await s.run(async () => {
+      const dir = tempDir(s);
+      const ca = authority(dir, 'sessions-ca');
+      const cert = issue(dir, ca, 'proxy', 'DNS:localhost,IP:127.0.0.1');
+      const key = () => crypto.randomBytes(48).toString('base64');
+      const shared = path.join(dir, 'shared.keys');
+      fs.writeFileSync(shared, `${key()}\n${key()}\n`);
+      const other = path.join(dir, 'other.keys');
+      fs.writeFileSync(other, `${key()}\n`);
+      const b = await s.backend({ name: 'plain' });
+      const tlsArgs = ['--tls-cert', cert.cert, '--tls-key', cert.key];
+      const a = await s.launcher([b.url], { args: [...tlsArgs, '--tls-ticket-keys', shared] });
+      const a2 = await s.launcher([b.url], { args: [...tlsArgs, '--tls-ticket-keys', shared] });
+      const c = await s.launcher([b.url], { args: [...tlsArgs, '--tls-ticket-keys', other] });
+      const off = await s.launcher([b.url], { args: [...tlsArgs, '--tls-resumption', 'off'] });
+      assert.match(a.output.text, /TLS: BoringSSL[^\n]*session tickets with the keys of /, 'the start-up log says which engine');
+      assert.match(off.output.text, /TLS: BoringSSL[^\n]*resumption off/);
+
+      /** One TLS connection; resolves with { session, reused } once the server's session ticket has arrived. */
+      const handshake = (url, session) => withTimeout(new Promise((resolve, reject) => {
+        const u = new URL(url);
+        const socket = tls.connect({ host: u.hostname, port: Number(u.port), servername: 'localhost',
+          ca: fs.readFileSync(ca.cert), minVersion: 'TLSv1.3', session });
+        let ticket = null;
+        socket.on('session', (bytes) => { ticket = bytes; });
+        socket.once('secureConnect', () => {
+          // An HTTP request and its answer: the ticket, sent after the handshake, has been read by then.
+          socket.write('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+        });
+        socket.on('data', () => {});
+        socket.once('end', () => resolve({ session: ticket, reused: socket.isSessionReused() }));
+        socket.once('error', reject);
+      }), 10_000, `a TLS handshake with ${url}`);
+
+      const first = await handshake(a.url);
+      assert.equal(first.reused, false);
+      assert.ok(first.session, 'the first instance sent a session ticket');
+      assert.equal((await handshake(a2.url, first.session)).reused, true, 'an instance with the same keys resumes it');
+      assert.equal((await handshake(c.url, first.session)).reused, false, 'an instance with other keys cannot');
+
+      const plain = await handshake(off.url);
+      assert.equal(plain.session, null, 'with resumption off no ticket is sent');
+      assert.equal((await handshake(off.url, first.session)).reused, false);
     });
   });
 });
