@@ -3,8 +3,8 @@ package io.wslb.jetty;
 import static java.util.Objects.requireNonNull;
 
 import io.wslb.jetty.internal.tls.OpenSslConnectionFactory;
-import io.wslb.jetty.internal.tls.OpenSslContextFactory;
 import io.wslb.jetty.internal.tls.OpenSslTls;
+import io.wslb.jetty.internal.tls.ServerContextFactory;
 import io.wslb.jetty.internal.tls.TicketKeys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -65,7 +65,7 @@ public final class ServerTls extends ContainerLifeCycle {
     private final boolean resumption;
     private final @Nullable Path ticketKeyFile;
     private final @Nullable OpenSslTls openssl;
-    private final SslContextFactory.Server factory;
+    private final ServerContextFactory factory;
     private final Object reloadLock = new Object();
     private volatile byte[] fingerprint;
     private volatile byte[] ticketKeysPrint = new byte[0];
@@ -97,13 +97,13 @@ public final class ServerTls extends ContainerLifeCycle {
             TicketKeys keys = ticketKeyFile == null ? null : TicketKeys.read(ticketKeyFile);
             OpenSslTls tls = new OpenSslTls(resumption, keys);
             this.openssl = tls;
-            this.factory = new OpenSslContextFactory(tls);
+            this.factory = new ServerContextFactory(tls);
             if (ticketKeyFile != null) {
                 ticketKeysPrint = fingerprint(List.of(ticketKeyFile), "TLS ticket keys " + ticketKeyFile);
             }
         } else {
             this.openssl = null;
-            this.factory = new SslContextFactory.Server();
+            this.factory = new ServerContextFactory(null);
         }
         factory.setIncludeProtocols("TLSv1.3", "TLSv1.2");
         factory.setRenegotiationAllowed(false);
@@ -232,8 +232,8 @@ public final class ServerTls extends ContainerLifeCycle {
 
     /** @return a new TLS connection factory for a connector, followed by HTTP/1.1 */
     public SslConnectionFactory connectionFactory() {
-        if (factory instanceof OpenSslContextFactory native_) {
-            return new OpenSslConnectionFactory(native_, HttpVersion.HTTP_1_1.asString());
+        if (factory.openssl() != null) {
+            return new OpenSslConnectionFactory(factory, HttpVersion.HTTP_1_1.asString());
         }
         return new SslConnectionFactory(factory, HttpVersion.HTTP_1_1.asString());
     }

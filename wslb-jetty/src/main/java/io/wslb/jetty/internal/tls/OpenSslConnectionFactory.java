@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class OpenSslConnectionFactory extends SslConnectionFactory {
 
-    public OpenSslConnectionFactory(OpenSslContextFactory factory, String nextProtocol) {
+    public OpenSslConnectionFactory(ServerContextFactory factory, String nextProtocol) {
         super(factory, nextProtocol);
         setDirectBuffersForEncryption(true);
         setDirectBuffersForDecryption(true);
