@@ -38,6 +38,8 @@ final class Compare {
     }
 
     private final Lab lab;
+    /** Full TLS handshakes the client saw in the latest connect window (warm-up cycles included). */
+    private long lastFullHandshakes;
     private final Results results = new Results();
     private final int rounds;
     private final Duration warmup;
@@ -531,9 +533,20 @@ final class Compare {
             + " warm-up cycles; %s; %d round(s)%n", s, base.count(), sizeName(base.payload()), base.concurrency(),
             base.warmupCount(), base.keys().describe(), rounds);
         Map<String, List<Bench.ConnectReport>> byTarget = alternate(live, proxies, backends, backendUrls, backendW,
-            (urls, watched) -> Bench.connect(base.withUrls(urls), watched, lab.redisAddress()), Bench.ConnectReport::cpu,
+            (urls, watched) -> {
+                long fullBefore = ClientTls.forRun().fullHandshakesSeen();
+                Bench.ConnectReport report = Bench.connect(base.withUrls(urls), watched, lab.redisAddress());
+                lastFullHandshakes = ClientTls.forRun().fullHandshakesSeen() - fullBefore;
+                return report;
+            }, Bench.ConnectReport::cpu,
             (r, t, proxy, rep) -> {
                 LoadClient.CycleRun c = rep.run();
+                String tls = "";
+                if (t.tls()) {
+                    long cycles = c.requested() + base.warmupCount();
+                    results.round(s, t.name(), r, "full_tls_handshakes_share", lastFullHandshakes / (double) cycles);
+                    tls = String.format("  full TLS handshakes %d of %d", lastFullHandshakes, cycles);
+                }
                 results.round(s, t.name(), r, "upgrades_per_s", c.upgradesPerSecond());
                 results.round(s, t.name(), r, "handshake_p50_ms", Stats.ms(c.handshake(), 50));
                 results.round(s, t.name(), r, "handshake_p99_ms", Stats.ms(c.handshake(), 99));
@@ -549,7 +562,7 @@ final class Compare {
                     results.round(s, t.name(), r, "redis_server_us_per_conn", redisUs);
                 }
                 System.out.printf("round %d/%d %-12s %7.0f upgrades/s  handshake p50 %.3f ms  p99 %.3f ms  cycle p50 %.3f"
-                        + " ms  proxy %s  client %.2f cores  others %.2f cores  errors %d%s%s%n", r, rounds, t.name(),
+                        + " ms  proxy %s  client %.2f cores  others %.2f cores  errors %d%s%s%s%n", r, rounds, t.name(),
                     c.upgradesPerSecond(), Stats.ms(c.handshake(), 50), Stats.ms(c.handshake(), 99),
                     Stats.ms(c.cycle(), 50),
                     proxy != null ? String.format("%.0f us/conn", rep.cpuMicrosPerConnection(0)) : "-",
@@ -558,7 +571,8 @@ final class Compare {
                         + c.closeErrors() + ", unfinished " + (c.requested() - c.completed()) + "; first: "
                         + c.firstError() + ")" : "",
                     redis != null ? String.format("  redis-server %.0f us/conn, %d calls in %.1f s %s", redisUs, redis.total(),
-                        redis.seconds(), redis.calls()) : rep.redisFailure() != null ? "  redis: " + rep.redisFailure() : "");
+                        redis.seconds(), redis.calls()) : rep.redisFailure() != null ? "  redis: " + rep.redisFailure() : "",
+                    tls);
             });
         Table table = new Table("target", "upgrades/s", "vs direct", "handshake p50 ms", "handshake p99 ms",
             "cycle p50 ms", "proxy us/conn", "client cores", "errors", "no FIN 1s");
