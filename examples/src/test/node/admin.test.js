@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { DIRECT, TEST_TIMEOUT_MS, delay, scope, withTimeout } from './lib/harness.js';
+import { DIRECT, TEST_TIMEOUT_MS, delay, scope, waitUntil, withTimeout } from './lib/harness.js';
 
 const T = { timeout: TEST_TIMEOUT_MS, skip: DIRECT ? 'needs the launcher' : false };
 
@@ -82,6 +82,38 @@ describe('wslb launcher: admin address', () => {
       }
       const status = await fetch(`${l.admin}/backends/b`, { headers: { authorization: 'Bearer s3cret-T0ken-0123456789abcdef' } });
       assert.equal((await status.json()).weight, 1, 'the refused requests changed nothing');
+    });
+  });
+
+  test('3. every change made through the admin API is one INFO line naming the caller and the change', T, async (t) => {
+    const s = scope(t);
+    await s.run(async () => {
+      const b = await s.backend({ name: 'b' });
+      const c = await s.backend({ name: 'c' });
+      const l = await s.launcher([`${b.url};id=b`], { args: ['--admin', '127.0.0.1:0'] });
+      const post = async (p, body) => {
+        const res = await fetch(`${l.admin}${p}`, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+        assert.ok(res.status < 300, `${p}: HTTP ${res.status} ${await res.text()}`);
+      };
+      await post('/backends', { id: 'c', uri: c.url, weight: 2 });
+      await post('/backends/b/weight', { weight: 3 });
+      await post('/backends/b/drain', { window: '1s' });
+      await post('/backends/b/resume');
+      await post('/backends/c/health', { healthy: false });
+      await post('/backends/c/remove', {});
+      assert.equal((await fetch(`${l.admin}/status`)).status, 200, 'a read is not a change');
+
+      const wanted = [
+        `admin API, 127.0.0.1: added backend c ${c.url} (weight 2, maxConnections 0, backup false)`,
+        'admin API, 127.0.0.1: backend b: weight 1 -> 3',
+        'admin API, 127.0.0.1: backend b: draining over PT1S',
+        'admin API, 127.0.0.1: backend b: resumed',
+        'admin API, 127.0.0.1: backend c: marked unhealthy',
+        'admin API, 127.0.0.1: backend c: removed, its connections closed at once',
+      ];
+      await waitUntil(() => wanted.every((line) => l.output.text.includes(line)), 5_000, 'the six admin log lines');
+      const adminLines = l.output.text.split('\n').filter((line) => line.includes('admin API, '));
+      assert.equal(adminLines.length, wanted.length, adminLines.join('\n'));
     });
   });
 });

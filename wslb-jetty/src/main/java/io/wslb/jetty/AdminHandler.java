@@ -139,7 +139,7 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
             return true;
         }
         if (!route.endpoint().method().equals("POST")) {
-            afterBody(request, response, callback, () -> answer(response, callback, () -> api.call(route, "")));
+            afterBody(request, response, callback, () -> answer(request, response, callback, () -> api.call(route, "")));
             return true;
         }
         if (request.getLength() > DISCARD_LIMIT) {
@@ -149,7 +149,7 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
         BodyReader.read(request, MAX_BODY_BYTES, DISCARD_LIMIT, new BodyReader.Done() {
             @Override
             public void body(byte[] bytes) {
-                answer(response, callback, () -> api.call(route, utf8(bytes)));
+                answer(request, response, callback, () -> api.call(route, utf8(bytes)));
             }
 
             @Override
@@ -215,7 +215,7 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
         return MessageDigest.isEqual(expected, sha256(header.substring(7).trim()));
     }
 
-    private void answer(Response response, Callback callback, Supplier<AdminApi.Reply> call) {
+    private void answer(Request request, Response response, Callback callback, Supplier<AdminApi.Reply> call) {
         AdminApi.Reply reply;
         try {
             reply = call.get();
@@ -229,6 +229,9 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
             LOG.warn("admin request failed", e);
             error(response, callback, 500, "internal error: " + e);
             return;
+        }
+        if (reply.change() != null) {
+            LOG.info("admin API, {}: {}", Request.getRemoteAddr(request), reply.change());
         }
         if (reply.location() != null) {
             response.getHeaders().put(HttpHeader.LOCATION, reply.location());

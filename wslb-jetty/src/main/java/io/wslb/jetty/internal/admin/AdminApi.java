@@ -64,7 +64,11 @@ public final class AdminApi {
      * @param body what {@link Json#write} turns into the response body
      * @param location a {@code Location} header value relative to the request URI, or null
      */
-    public record Reply(int status, Object body, @Nullable String location) {}
+    public record Reply(int status, Object body, @Nullable String location, @Nullable String change) {
+        Reply(int status, Object body, @Nullable String location) {
+            this(status, body, location, null);
+        }
+    }
 
     /** A client error with its HTTP status (404, 405 with the {@code Allow} value, 409). */
     public static final class Failure extends RuntimeException {
@@ -152,8 +156,11 @@ public final class AdminApi {
                 if (json.fields().get("weight") == null) {
                     throw new IllegalArgumentException("\"weight\" is required, e.g. {\"weight\":3}");
                 }
-                Backend reweighted = require(id).backend().withWeight(json.integer("weight", 0));
-                yield new Reply(200, describe(pool.update(reweighted)), null);
+                LiveBackend live = require(id);
+                int before = live.backend().weight();
+                Backend reweighted = live.backend().withWeight(json.integer("weight", 0));
+                yield new Reply(200, describe(pool.update(reweighted)), null,
+                    "backend " + live.id() + ": weight " + before + " -> " + reweighted.weight());
             }
             case DRAIN, REMOVE -> {
                 Duration window = window(fields(body, Set.of("window")).string("window"));
@@ -162,13 +169,15 @@ public final class AdminApi {
                 if (!found) {
                     throw unknown(live.id());
                 }
-                yield new Reply(202, describe(live), null);
+                String over = window.isZero() ? "at once" : "over " + window;
+                yield new Reply(202, describe(live), null, "backend " + live.id() + ": "
+                    + (route.endpoint() == Endpoint.DRAIN ? "draining " + over : "removed, its connections closed " + over));
             }
             case RESUME -> {
                 fields(body, Set.of());
                 LiveBackend live = require(id);
                 pool.resume(live.id());
-                yield new Reply(200, describe(live), null);
+                yield new Reply(200, describe(live), null, "backend " + live.id() + ": resumed");
             }
             case HEALTH -> {
                 FlatJson json = fields(body, Set.of("healthy"));
@@ -181,7 +190,8 @@ public final class AdminApi {
                 } else {
                     pool.markUnhealthy(live.id());
                 }
-                yield new Reply(200, describe(live), null);
+                yield new Reply(200, describe(live), null, "backend " + live.id() + ": marked "
+                    + (healthy ? "healthy" : "unhealthy"));
             }
         };
     }
@@ -220,7 +230,9 @@ public final class AdminApi {
         } catch (IllegalArgumentException e) { // added by someone else since the check above
             throw new Failure(409, String.valueOf(e.getMessage()), null);
         }
-        return new Reply(201, describe(live), "backends/" + live.id());
+        return new Reply(201, describe(live), "backends/" + live.id(), "added backend " + live.id() + " " + backend.uri()
+            + " (weight " + backend.weight() + ", maxConnections " + backend.maxConnections() + ", backup "
+            + backend.backup() + ")");
     }
 
     private LiveBackend require(@Nullable String id) {
