@@ -24,9 +24,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The load client's TLS: TLS 1.3 with X25519, on BoringSSL (netty-tcnative) by default or on the JDK's TLS, and no
- * check of the server's certificate chain. BoringSSL keeps the client's share of a full handshake small (the JDK's
- * pure-Java X25519 and ECDSA verification cost about a core at 400 handshakes per second here, as much as the
- * proxies), so that the proxies' handshakes are what a run measures. With {@code resume} off the engines have no
+ * check of the server's certificate chain. BoringSSL keeps the client's share of a full handshake small (on the JDK's
+ * pure-Java X25519 and ECDSA verification the client cost as much as the proxies it measured; the figures are in
+ * docs/design.md, section 6), so that the proxies' handshakes are what a run measures. With {@code resume} off the engines have no
  * peer name, so no session is ever offered: every connection is a full handshake whatever the server allows. With it
  * on, a connection to a host and port offers the last session that host gave.
  */
