@@ -101,9 +101,13 @@ final class TlsOptions {
         };
         Path ticketKeys = options.has("tls-ticket-keys")
             ? Options.readableFile("--tls-ticket-keys", options.get("tls-ticket-keys", "")) : null;
-        if (ticketKeys != null && !resumption) {
-            throw new Options.UsageException("--tls-ticket-keys needs --tls-resumption on");
+        // The combinations are checked here, in the flags' words, rather than read back from the library's messages.
+        String unavailable = engine == TlsEngine.JDK ? null : ServerTls.openSslUnavailableBecause();
+        if (engine == TlsEngine.OPENSSL && unavailable != null) {
+            throw new Options.UsageException("--tls-engine openssl: " + unavailable);
         }
+        boolean onJdk = engine == TlsEngine.JDK || unavailable != null;
+        String why = engine == TlsEngine.JDK ? " (--tls-engine jdk was given)" : "; BoringSSL is not available: " + unavailable;
         Duration interval = options.duration("tls-reload-interval", ServerTls.DEFAULT_CHECK_INTERVAL);
         KeyMaterial material;
         String flags;
@@ -129,21 +133,26 @@ final class TlsOptions {
         ServerTls.Builder builder = ServerTls.builder(material).checkInterval(interval).engine(engine)
             .resumption(resumption);
         if (ticketKeys != null) {
-            builder.ticketKeys(ticketKeys);
+            if (!resumption) {
+                throw new Options.UsageException("--tls-ticket-keys needs --tls-resumption on");
+            }
+            if (onJdk) {
+                throw new Options.UsageException("--tls-ticket-keys needs --tls-engine openssl: the JDK's TLS makes its own"
+                    + " ticket keys and cannot share them" + why);
+            }
+            try {
+                builder.ticketKeys(ticketKeys);
+            } catch (IllegalArgumentException e) {
+                throw new Options.UsageException("--tls-ticket-keys: " + e.getMessage());
+            }
+        }
+        if (!resumption && onJdk) {
+            throw new Options.UsageException("--tls-resumption off needs --tls-engine openssl: the JDK's TLS cannot turn it"
+                + " off" + why);
         }
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
-            String message = String.valueOf(e.getMessage());
-            if (message.startsWith("TLS ticket keys")) {
-                throw new Options.UsageException("--tls-ticket-keys: " + message);
-            }
-            if (message.startsWith("engine OPENSSL") || message.contains("needs the OPENSSL engine")) {
-                throw new Options.UsageException(message.replace("engine OPENSSL", "--tls-engine openssl")
-                    .replace("ticketKeys", "--tls-ticket-keys").replace("resumption off", "--tls-resumption off")
-                    .replace("the OPENSSL engine", "--tls-engine openssl")
-                    .replace("engine JDK was chosen", "--tls-engine jdk was given"));
-            }
             throw new Options.UsageException(flags + ": " + reason(e));
         }
     }

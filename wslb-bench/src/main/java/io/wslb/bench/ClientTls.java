@@ -91,10 +91,6 @@ final class ClientTls {
         return forRun;
     }
 
-    boolean resumes() {
-        return resume;
-    }
-
     /** Handshakes in which the server sent its certificate: the full ones (a resumed TLS 1.3 handshake sends none). */
     long fullHandshakesSeen() {
         return fullHandshakes.get();

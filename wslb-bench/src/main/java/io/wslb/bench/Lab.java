@@ -167,10 +167,6 @@ final class Lab implements AutoCloseable {
         ClientTls.useForRun(jdkClient ? ClientTls.jdk(on) : on ? ClientTls.resuming() : ClientTls.fullHandshakes());
     }
 
-    boolean tlsResumption() {
-        return tlsResumption;
-    }
-
     /** The certificate of the TLS targets, made at the first call. */
     synchronized BenchCertificate certificate() throws IOException, InterruptedException {
         BenchCertificate c = certificate;
@@ -277,7 +273,7 @@ final class Lab implements AutoCloseable {
                 + Runtime.getRuntime().availableProcessors() + ", config "
                 + (haproxyTemplate != null ? haproxyTemplate : "built-in (see haproxy.cfg in the logs)");
             case COMMAND -> t.name() + ": " + t.command().replace("{wslb-jar}", String.valueOf(wslbJar))
-                .replace("{java}", proxyJava + " (" + javaVersionOf(proxyJava) + ")");
+                .replace("{java}", proxyJava + " (" + versionOf(proxyJava, "-version") + ")");
         } + (t.tls() ? "; TLS: " + BenchCertificate.DESCRIPTION + ", resumption " + (tlsResumption ? "on" : "off")
             + ", client on " + ClientTls.forRun().implementation() : "");
     }
@@ -302,17 +298,13 @@ final class Lab implements AutoCloseable {
     }
 
     static String versionOf(Path exe) {
-        try {
-            String out = ProcStats.run(List.of(exe.toString(), "-v"), 10);
-            return out.lines().filter(l -> !l.isBlank()).findFirst().orElse("?").trim();
-        } catch (IOException | RuntimeException x) {
-            return "version unknown (" + x.getMessage() + ")";
-        }
+        return versionOf(exe.toString(), "-v");
     }
 
-    static String javaVersionOf(String java) {
+    /** The first line {@code exe flag} prints ({@code -v} for NGINX, HAProxy and redis-server, {@code -version} for java). */
+    static String versionOf(String exe, String flag) {
         try {
-            String out = ProcStats.run(List.of(java, "-version"), 10);
+            String out = ProcStats.run(List.of(exe, flag), 10);
             return out.lines().filter(l -> !l.isBlank()).findFirst().orElse("?").trim();
         } catch (IOException | RuntimeException x) {
             return "version unknown (" + x.getMessage() + ")";

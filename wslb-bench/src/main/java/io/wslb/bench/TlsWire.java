@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class TlsWire implements Wire {
     private static final int NET_SCRATCH = 128 * 1024;
+    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** One thread's buffers: encrypted input, encrypted output, and plaintext produced during the handshake. */
@@ -34,6 +35,8 @@ final class TlsWire implements Wire {
     private @Nullable ByteBuffer inLeft;
     private volatile @Nullable ByteBuffer outLeft;
     private volatile int recordSize = 16 * 1024;
+    /** Plaintext a record can hold: less room than this in a read's buffer stops decoding (the engine's size is fixed). */
+    private final int appBufferSize;
     private boolean overflowed;
     private boolean closed;
 
@@ -41,6 +44,7 @@ final class TlsWire implements Wire {
         this.channel = channel;
         this.owner = owner;
         this.engine = engine;
+        this.appBufferSize = engine.getSession().getApplicationBufferSize();
         engine.beginHandshake();
     }
 
@@ -52,7 +56,7 @@ final class TlsWire implements Wire {
             }
             switch (engine.getHandshakeStatus()) {
                 case NEED_TASK -> runTasks();
-                case NEED_WRAP -> wrapOnce(ByteBuffer.allocate(0));
+                case NEED_WRAP -> wrapOnce(NOTHING);
                 case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
                     ByteBuffer app = SCRATCH.get().app;
                     app.clear();
@@ -99,13 +103,12 @@ final class TlsWire implements Wire {
             int n = channel.read(net);
             eof = n < 0;
             net.flip();
-            unwrapAll(net, dst);
-            produced += lastProduced;
+            produced += unwrapAll(net, dst);
             net.compact();
             if (overflowed || closed || eof || n == 0) {
                 break;
             }
-            if (dst.remaining() < engine.getSession().getApplicationBufferSize()) {
+            if (dst.remaining() < appBufferSize) {
                 overflowed = net.position() > 0 || n > 0;
                 break;
             }
@@ -123,25 +126,23 @@ final class TlsWire implements Wire {
         return produced;
     }
 
-    private int lastProduced;
-
-    /** Unwraps every whole record in {@code net}; sets {@link #lastProduced}, {@link #overflowed}, {@link #closed}. */
-    private void unwrapAll(ByteBuffer net, ByteBuffer dst) throws IOException {
-        lastProduced = 0;
+    /** Unwraps every whole record in {@code net}; returns the bytes produced; sets {@link #overflowed}, {@link #closed}. */
+    private int unwrapAll(ByteBuffer net, ByteBuffer dst) throws IOException {
+        int produced = 0;
         while (net.hasRemaining()) {
             SSLEngineResult r = engine.unwrap(net, dst);
-            lastProduced += r.bytesProduced();
+            produced += r.bytesProduced();
             switch (r.getStatus()) {
                 case BUFFER_UNDERFLOW -> {
-                    return;
+                    return produced;
                 }
                 case BUFFER_OVERFLOW -> {
                     overflowed = true;
-                    return;
+                    return produced;
                 }
                 case CLOSED -> {
                     closed = true;
-                    return;
+                    return produced;
                 }
                 default -> {
                     // OK
@@ -151,12 +152,13 @@ final class TlsWire implements Wire {
             if (hs == SSLEngineResult.HandshakeStatus.NEED_TASK) {
                 runTasks();
             } else if (hs == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
-                return; // the handshake (or a key update) has something to send first
+                return produced; // the handshake (or a key update) has something to send first
             }
             if (r.bytesConsumed() == 0 && r.bytesProduced() == 0) {
-                return;
+                return produced;
             }
         }
+        return produced;
     }
 
     @Override

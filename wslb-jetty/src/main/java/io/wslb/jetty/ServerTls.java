@@ -61,14 +61,12 @@ public final class ServerTls extends ContainerLifeCycle {
 
     private final KeyMaterial identity;
     private final Duration checkInterval;
-    private final TlsEngine engine;
     private final boolean resumption;
-    private final @Nullable Path ticketKeyFile;
     private final @Nullable OpenSslTls openssl;
     private final ServerContextFactory factory;
     private final Object reloadLock = new Object();
     private volatile byte[] fingerprint;
-    private volatile byte[] ticketKeysPrint = new byte[0];
+    private volatile @Nullable TicketKeys ticketKeys;
     private volatile X509Certificate certificate;
     private @Nullable Scheduler scheduler;
 
@@ -76,35 +74,24 @@ public final class ServerTls extends ContainerLifeCycle {
         this.identity = b.identity;
         this.checkInterval = b.checkInterval;
         this.resumption = b.resumption;
-        this.ticketKeyFile = b.ticketKeys;
+        this.ticketKeys = b.ticketKeys;
         String unavailable = b.engine == TlsEngine.JDK ? "not asked for" : OpenSslTls.unavailableBecause();
         if (b.engine == TlsEngine.OPENSSL && unavailable != null) {
             throw new IllegalArgumentException("engine OPENSSL: " + unavailable);
         }
-        this.engine = unavailable == null ? TlsEngine.OPENSSL : TlsEngine.JDK;
         String why = b.engine == TlsEngine.JDK ? " (engine JDK was chosen)" : "; BoringSSL is not available: " + unavailable;
-        if (engine == TlsEngine.JDK && b.ticketKeys != null) {
+        if (unavailable != null && b.ticketKeys != null) {
             throw new IllegalArgumentException("ticketKeys needs the OPENSSL engine: the JDK's TLS makes its own ticket"
                 + " keys and cannot share them" + why);
         }
-        if (engine == TlsEngine.JDK && !b.resumption) {
+        if (unavailable != null && !b.resumption) {
             throw new IllegalArgumentException("resumption off needs the OPENSSL engine: the JDK's TLS cannot turn it"
                 + " off" + why);
         }
         byte[] print = fingerprint(identity);
         KeyStore store = loadOrFail(identity);
-        if (engine == TlsEngine.OPENSSL) {
-            TicketKeys keys = ticketKeyFile == null ? null : TicketKeys.read(ticketKeyFile);
-            OpenSslTls tls = new OpenSslTls(resumption, keys);
-            this.openssl = tls;
-            this.factory = new ServerContextFactory(tls);
-            if (ticketKeyFile != null) {
-                ticketKeysPrint = fingerprint(List.of(ticketKeyFile), "TLS ticket keys " + ticketKeyFile);
-            }
-        } else {
-            this.openssl = null;
-            this.factory = new ServerContextFactory(null);
-        }
+        this.openssl = unavailable == null ? new OpenSslTls(resumption, b.ticketKeys) : null;
+        this.factory = new ServerContextFactory(openssl);
         factory.setIncludeProtocols("TLSv1.3", "TLSv1.2");
         factory.setRenegotiationAllowed(false);
         install(factory, store);
@@ -156,7 +143,7 @@ public final class ServerTls extends ContainerLifeCycle {
         private Duration checkInterval = DEFAULT_CHECK_INTERVAL;
         private TlsEngine engine = TlsEngine.AUTO;
         private boolean resumption = true;
-        private @Nullable Path ticketKeys;
+        private @Nullable TicketKeys ticketKeys;
 
         private Builder(KeyMaterial identity) {
             this.identity = identity;
@@ -191,9 +178,10 @@ public final class ServerTls extends ContainerLifeCycle {
          * @param file session ticket keys shared with other instances: one per line, base64 of 48 random bytes
          *     ({@code openssl rand -base64 48}), the first sealing new tickets; re-read like the certificate. Needs
          *     the {@link TlsEngine#OPENSSL} engine
+         * @throws IllegalArgumentException if the file cannot be read or a line is not one key (the message names it)
          */
         public Builder ticketKeys(Path file) {
-            this.ticketKeys = requireNonNull(file, "ticketKeys");
+            this.ticketKeys = TicketKeys.read(requireNonNull(file, "ticketKeys"));
             return this;
         }
 
@@ -210,17 +198,26 @@ public final class ServerTls extends ContainerLifeCycle {
         }
     }
 
+    /**
+     * @return why {@link TlsEngine#OPENSSL} cannot run here (netty-tcnative is not on the class path, or did not load),
+     *     or null when it can: {@link TlsEngine#AUTO} then takes it
+     */
+    public static @Nullable String openSslUnavailableBecause() {
+        return OpenSslTls.unavailableBecause();
+    }
+
     /** @return the TLS implementation running the handshakes: {@link TlsEngine#OPENSSL} or {@link TlsEngine#JDK} */
     public TlsEngine engine() {
-        return engine;
+        return openssl != null ? TlsEngine.OPENSSL : TlsEngine.JDK;
     }
 
     /** @return what runs the handshakes and how sessions resume, for logs and status pages */
     public String describe() {
-        String impl = engine == TlsEngine.OPENSSL ? OpenSslTls.version() + " (netty-tcnative)"
+        String impl = openssl != null ? OpenSslTls.version() + " (netty-tcnative)"
             : "the JDK's TLS (" + System.getProperty("java.vm.vendor") + " " + System.getProperty("java.version") + ")";
+        TicketKeys keys = ticketKeys;
         String sessions = !resumption ? "resumption off"
-            : ticketKeyFile != null ? "session tickets with the keys of " + ticketKeyFile
+            : keys != null ? "session tickets with the keys of " + keys.file()
             : "session tickets with keys of this instance";
         return impl + ", " + sessions;
     }
@@ -232,7 +229,7 @@ public final class ServerTls extends ContainerLifeCycle {
 
     /** @return a new TLS connection factory for a connector, followed by HTTP/1.1 */
     public SslConnectionFactory connectionFactory() {
-        if (factory.openssl() != null) {
+        if (openssl != null) {
             return new OpenSslConnectionFactory(factory, HttpVersion.HTTP_1_1.asString());
         }
         return new SslConnectionFactory(factory, HttpVersion.HTTP_1_1.asString());
@@ -298,26 +295,24 @@ public final class ServerTls extends ContainerLifeCycle {
      * @return true if new keys were installed
      */
     public boolean reloadTicketKeysIfChanged() {
-        Path file = ticketKeyFile;
         OpenSslTls tls = openssl;
-        if (file == null || tls == null) {
-            return false;
-        }
         synchronized (reloadLock) {
+            TicketKeys current = ticketKeys;
+            if (current == null || tls == null) {
+                return false;
+            }
             TicketKeys keys;
-            byte[] print;
             try {
-                print = fingerprint(List.of(file), "TLS ticket keys " + file);
-                if (Arrays.equals(print, ticketKeysPrint)) {
-                    return false;
-                }
-                keys = TicketKeys.read(file);
+                keys = TicketKeys.readIfChanged(current);
             } catch (IllegalArgumentException e) {
                 LOG.warn("TLS reload: {}; keeping the current ticket keys", e.getMessage());
                 return false;
             }
+            if (keys == null) {
+                return false;
+            }
             tls.ticketKeys(keys);
-            ticketKeysPrint = print;
+            ticketKeys = keys;
             LOG.info("TLS: new session ticket keys: {}", keys);
             return true;
         }
@@ -327,7 +322,7 @@ public final class ServerTls extends ContainerLifeCycle {
     protected void doStart() throws Exception {
         super.doStart();
         LOG.info("TLS: {}", describe());
-        if (!checkInterval.isZero() && (!identity.files().isEmpty() || ticketKeyFile != null)) {
+        if (!checkInterval.isZero() && (!identity.files().isEmpty() || ticketKeys != null)) {
             ScheduledExecutorScheduler timer = new ScheduledExecutorScheduler("wslb-tls-reload", true);
             timer.start();
             scheduler = timer;

@@ -18,11 +18,6 @@ public final class ServerContextFactory extends SslContextFactory.Server {
         this.openssl = openssl;
     }
 
-    /** @return the BoringSSL engines' source, or null when the engines are the JDK's */
-    public @Nullable OpenSslTls openssl() {
-        return openssl;
-    }
-
     @Override
     public SSLEngine newSSLEngine() {
         OpenSslTls tls = openssl;

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * TLS session ticket keys read from a file that several balancer instances share, so that a ticket one instance
@@ -22,10 +25,12 @@ public final class TicketKeys {
     public static final int PART_BYTES = 16;
 
     private final Path file;
+    private final byte[] fingerprint;
     private final List<byte[]> keys;
 
-    private TicketKeys(Path file, List<byte[]> keys) {
+    private TicketKeys(Path file, byte[] fingerprint, List<byte[]> keys) {
         this.file = file;
+        this.fingerprint = fingerprint;
         this.keys = keys;
     }
 
@@ -35,12 +40,40 @@ public final class TicketKeys {
      * @throws IllegalArgumentException if the file cannot be read or a line is not one key (the message names the line)
      */
     public static TicketKeys read(Path file) {
-        List<String> lines;
+        byte[] content = content(file);
+        return parse(file, content, fingerprint(content));
+    }
+
+    /**
+     * Reads {@code file} again unless its content is what {@code current} was read from.
+     *
+     * @return the file's keys, or null when they are {@code current}'s
+     * @throws IllegalArgumentException if the file changed and cannot be read or a line is not one key
+     */
+    public static @Nullable TicketKeys readIfChanged(TicketKeys current) {
+        byte[] content = content(current.file);
+        byte[] print = fingerprint(content);
+        return MessageDigest.isEqual(print, current.fingerprint) ? null : parse(current.file, content, print);
+    }
+
+    private static byte[] content(Path file) {
         try {
-            lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+            return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new IllegalArgumentException("TLS ticket keys " + file + ": cannot read it: " + e.getMessage(), e);
         }
+    }
+
+    private static byte[] fingerprint(byte[] content) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(content);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static TicketKeys parse(Path file, byte[] content, byte[] print) {
+        List<String> lines = new String(content, StandardCharsets.US_ASCII).lines().toList();
         List<byte[]> keys = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
@@ -63,7 +96,7 @@ public final class TicketKeys {
             throw new IllegalArgumentException("TLS ticket keys " + file + ": no key in the file (one per line, made"
                 + " with: openssl rand -base64 48)");
         }
-        return new TicketKeys(file, List.copyOf(keys));
+        return new TicketKeys(file, print, List.copyOf(keys));
     }
 
     /** @return the file the keys came from */
