@@ -90,9 +90,22 @@ public final class RedisCluster implements AutoCloseable {
         if (closed || counts != null) {
             throw new IllegalStateException(closed ? "the cluster is closed" : "a balancer joined this cluster already");
         }
+        ClusterAdmin actions = ClusterAdmin.start(link, balancer.pool(), id, keyPrefix);
+        SharedCounts shared;
+        try {
+            shared = SharedCounts.start(link, balancer, id, keyPrefix, heartbeat);
+        } catch (RuntimeException | Error e) {
+            // All or nothing: a failed join leaves no admin running, and the cluster as before.
+            try {
+                actions.close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
         instanceId = id;
-        admin = ClusterAdmin.start(link, balancer.pool(), id, keyPrefix);
-        counts = SharedCounts.start(link, balancer, id, keyPrefix, heartbeat);
+        admin = actions;
+        counts = shared;
     }
 
     /**
@@ -205,11 +218,16 @@ public final class RedisCluster implements AutoCloseable {
 
         /**
          * @param interval how often this instance publishes its counts and reads the others'; an instance that
-         *     stops leaves the others' view within three of them; default 1 second
+         *     stops leaves the others' view within three of them; 10 ms to 10 minutes, default 1 second
          * @return this builder
          */
         public Builder heartbeat(Duration interval) {
-            this.heartbeat = positive(interval, "heartbeat");
+            requireNonNull(interval, "heartbeat");
+            if (interval.compareTo(SharedCounts.MIN_HEARTBEAT) < 0 || interval.compareTo(SharedCounts.MAX_HEARTBEAT) > 0) {
+                throw new IllegalArgumentException("heartbeat must be " + SharedCounts.MIN_HEARTBEAT.toMillis() + " ms to "
+                    + SharedCounts.MAX_HEARTBEAT.toMinutes() + " minutes, got " + interval);
+            }
+            this.heartbeat = interval;
             return this;
         }
 

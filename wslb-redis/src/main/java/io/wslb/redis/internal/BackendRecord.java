@@ -320,11 +320,20 @@ public record BackendRecord(String id, long version, Action action, State state,
      * @return at most 60 characters of it, printable ASCII, for a log line
      */
     public static String abbreviate(String text) {
+        return abbreviate(text, 60);
+    }
+
+    /**
+     * @param text what Redis held or carried, possibly long or binary
+     * @param max how many characters of it to keep at most
+     * @return at most {@code max} characters of it, printable ASCII (others become {@code ?}), for a log line
+     */
+    static String abbreviate(String text, int max) {
         StringBuilder out = new StringBuilder();
-        for (int i = 0; i < text.length() && out.length() < 60; i++) {
+        for (int i = 0; i < text.length() && out.length() < max; i++) {
             char c = text.charAt(i);
             out.append(c >= 0x20 && c < 0x7F ? c : '?');
         }
-        return text.length() > 60 ? out + "..." : out.toString();
+        return text.length() > max ? out + "..." : out.toString();
     }
 }

@@ -69,8 +69,8 @@ record CountsLayout(String countsKeyPrefix, String instancesKey) {
         return sum > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) sum;
     }
 
-    /** {@return a value fit for a log line: at most 40 characters of it} */
+    /** {@return a value fit for a log line: at most 40 characters of it, printable ASCII} */
     static String abbreviate(String value) {
-        return value.length() <= 40 ? value : value.substring(0, 40) + "...";
+        return BackendRecord.abbreviate(value, 40);
     }
 }

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lettuce.core.GetExArgs;
-import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.wslb.Ticker;
@@ -194,9 +193,7 @@ public final class LocalFirstSessionStore implements RedisSessionStore {
     private Optional<String> learn(RedisAsyncCommands<String, String> redis, String key, String redisKey, @Nullable String value,
                                    @Nullable Throwable failure) {
         if (failure != null) {
-            Throwable cause = LettuceLink.unwrap(failure);
-            String message = String.valueOf(cause.getMessage());
-            if (cause instanceof RedisCommandExecutionException && message.startsWith("WRONGTYPE")) {
+            if (Reply.isWrongType(failure)) {
                 return foreign(key, redisKey, "a key of another type");
             }
             failed(failure);

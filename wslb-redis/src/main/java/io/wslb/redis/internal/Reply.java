@@ -34,10 +34,15 @@ record Reply<T>(@Nullable T value, @Nullable Throwable failure) {
     /** {@return whether Redis answered with {@code WRONGTYPE}: the key holds a value of another type} */
     boolean wrongType() {
         Throwable f = failure;
-        if (f == null) {
-            return false;
-        }
-        Throwable cause = LettuceLink.unwrap(f);
+        return f != null && isWrongType(f);
+    }
+
+    /**
+     * @param failure why a command failed
+     * @return whether Redis answered with {@code WRONGTYPE}: the key holds a value of another type
+     */
+    static boolean isWrongType(Throwable failure) {
+        Throwable cause = LettuceLink.unwrap(failure);
         return cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage()).startsWith("WRONGTYPE");
     }
 

@@ -65,7 +65,8 @@ public final class SharedCounts implements AutoCloseable {
     public static final Duration MAX_HEARTBEAT = Duration.ofMinutes(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedCounts.class);
-    private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9._~:-]{1,128}");
+    // The rule of RedisCluster.join, the only caller outside tests.
+    private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
 
     private final LettuceLink link;
@@ -120,7 +121,7 @@ public final class SharedCounts implements AutoCloseable {
      * @param link the connection, shared; its owner closes it after {@link #close()}
      * @param balancer this instance's balancer: its pool's counts are published, the others' are given to it
      * @param instanceId this instance's name among those sharing the prefix, unique and stable across its restarts:
-     *     1 to 128 characters out of letters, digits and {@code . _ ~ : -}
+     *     1 to 64 characters out of letters, digits and {@code . _ : -}
      * @param keyPrefix what every Redis key of wslb starts with ({@code wslb:}, say)
      * @param heartbeat how often to publish and read; counts expire {@value #EXPIRY_HEARTBEATS} heartbeats after
      *     the last; 10 ms to 10 minutes (1 second is the usual)
@@ -155,7 +156,7 @@ public final class SharedCounts implements AutoCloseable {
         requireNonNull(heartbeat, "heartbeat");
         requireNonNull(ticker, "ticker");
         if (!INSTANCE_ID.matcher(instanceId).matches()) {
-            throw new IllegalArgumentException("instanceId must be 1 to 128 letters, digits, '.', '_', '~', ':' or '-', got '" + instanceId + "'");
+            throw new IllegalArgumentException("instanceId must be 1 to 64 letters, digits, '.', '_', ':' or '-', got '" + instanceId + "'");
         }
         if (heartbeat.compareTo(MIN_HEARTBEAT) < 0 || heartbeat.compareTo(MAX_HEARTBEAT) > 0) {
             throw new IllegalArgumentException("heartbeat must be " + MIN_HEARTBEAT.toMillis() + " ms to " + MAX_HEARTBEAT.toMinutes()
@@ -379,8 +380,9 @@ public final class SharedCounts implements AutoCloseable {
      */
     private boolean anOutage(List<? extends CompletableFuture<? extends Reply<?>>> replies) {
         for (CompletableFuture<? extends Reply<?>> reply : replies) {
-            Throwable failure = reply.join().failure();
-            if (failure != null && LettuceLink.isOutage(failure)) {
+            Reply<?> answer = reply.join();
+            Throwable failure = answer.failure();
+            if (failure != null && answer.outage()) {
                 localOnly();
                 link.commandFailed(failure);
                 return true;

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,7 +99,8 @@ public final class AdminApi {
         this.balancer = balancer;
         this.pool = balancer.pool();
         this.history = history;
-        this.sections = Map.copyOf(sections);
+        // Sorted once here: the status lists its sections by name. Map.copyOf rejects null names and suppliers.
+        this.sections = Collections.unmodifiableMap(new TreeMap<>(Map.copyOf(sections)));
     }
 
     /** The names the status itself uses, which a further section may not take. */
@@ -257,7 +259,7 @@ public final class AdminApi {
         out.put("openConnections", LoadBalancerRuntime.of(balancer).router().openConnections());
         out.put("maxConnections", balancer.admissionLimits().maxConnections().orElse(0)); // 0: no cap, as before
         out.put("backends", backends);
-        for (Map.Entry<String, Supplier<? extends Map<String, ?>>> section : new TreeMap<>(sections).entrySet()) {
+        for (Map.Entry<String, Supplier<? extends Map<String, ?>>> section : sections.entrySet()) {
             Object value;
             try {
                 value = section.getValue().get();
