@@ -29,6 +29,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -227,7 +228,14 @@ public final class LettuceLink implements RedisLink {
      */
     public void commandFailed(Throwable failure) {
         if (isOutage(failure)) {
-            markDown(describe(failure));
+            // On the link's threads, not the caller's: the link tells its listeners under its lock, and a caller
+            // holding its own lock (the admin actions, the counts) would deadlock with a listener taking that lock.
+            String error = describe(failure);
+            try {
+                executor.execute(() -> markDown(error));
+            } catch (RejectedExecutionException closing) {
+                // the link is closing: nothing left to tell
+            }
         }
     }
 
