@@ -6,8 +6,8 @@ package io.wslb;
  *
  * <pre>{@code
  * LoadBalancerListener failures = new LoadBalancerListener() {
- *     public void onClosed(Route route, CloseCause cause, long fromClient, long fromBackend) {
- *         if (!cause.isClean()) log.warn("{} to {} ended: {}", route.request(), route.backend().id(), cause);
+ *     public void onClosed(Route route, ConnectionEnd end) {
+ *         if (!end.cause().isClean()) log.warn("{} to {} ended: {}", route.request(), route.backend().id(), end.cause());
  *     }
  * };
  * }</pre>

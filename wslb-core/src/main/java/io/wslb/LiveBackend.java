@@ -55,6 +55,14 @@ public interface LiveBackend {
     /** @return connections ever assigned to this backend, including failed attempts */
     long totalConnections();
 
+    /**
+     * @return attempts on this backend that failed before the client's 101 (unreachable, timed out, an invalid
+     *     answer), since it joined the pool
+     */
+    default long failedAttempts() {
+        return 0;
+    }
+
     /** @return false once the backend has been removed from its pool */
     boolean inPool();
 

@@ -6,8 +6,8 @@ package io.wslb;
  * <pre>{@code
  * LongAdder backendFaults = new LongAdder();
  * LoadBalancerListener alerting = new LoadBalancerListener() {
- *     public void onRejected(HandshakeRequest request, RejectCause cause, int status) {
- *         if (cause.isBackendFault()) backendFaults.increment();
+ *     public void onRejected(Rejection rejection) {
+ *         if (rejection.cause().isBackendFault()) backendFaults.increment();
  *     }
  * };
  * }</pre>

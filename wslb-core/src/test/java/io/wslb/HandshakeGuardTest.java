@@ -76,8 +76,8 @@ class HandshakeGuardTest {
             .guard(guard)
             .listener(new LoadBalancerListener() {
                 @Override
-                public void onRejected(HandshakeRequest request, RejectCause cause, int status) {
-                    rejections.add(cause + " " + status);
+                public void onRejected(Rejection rejection) {
+                    rejections.add(rejection.cause() + " " + rejection.status());
                 }
             })
             .build();

@@ -1,10 +1,12 @@
 package io.wslb.internal;
 
-import io.wslb.CloseCause;
-import io.wslb.HandshakeRequest;
+import io.wslb.AffinityLookup;
+import io.wslb.ConnectionEnd;
 import io.wslb.LoadBalancerListener;
 import io.wslb.RejectCause;
+import io.wslb.Rejection;
 import io.wslb.spi.Route;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -32,8 +34,18 @@ public final class Listeners implements LoadBalancerListener {
     }
 
     @Override
-    public void onRejected(HandshakeRequest request, RejectCause cause, int status) {
-        each("onRejected", l -> l.onRejected(request, cause, status));
+    public void onRejected(Rejection rejection) {
+        each("onRejected", l -> l.onRejected(rejection));
+    }
+
+    @Override
+    public void onBackendConnected(Route route, Duration took) {
+        each("onBackendConnected", l -> l.onBackendConnected(route, took));
+    }
+
+    @Override
+    public void onBackendUpgraded(Route route, Duration took) {
+        each("onBackendUpgraded", l -> l.onBackendUpgraded(route, took));
     }
 
     @Override
@@ -42,8 +54,18 @@ public final class Listeners implements LoadBalancerListener {
     }
 
     @Override
-    public void onClosed(Route route, CloseCause cause, long bytesFromClient, long bytesFromBackend) {
-        each("onClosed", l -> l.onClosed(route, cause, bytesFromClient, bytesFromBackend));
+    public void onClosed(Route route, ConnectionEnd end) {
+        each("onClosed", l -> l.onClosed(route, end));
+    }
+
+    @Override
+    public void onAffinityLookup(AffinityLookup result, Duration took) {
+        each("onAffinityLookup", l -> l.onAffinityLookup(result, took));
+    }
+
+    @Override
+    public void onAffinityStored(boolean succeeded, Duration took) {
+        each("onAffinityStored", l -> l.onAffinityStored(succeeded, took));
     }
 
     private void each(String event, Consumer<LoadBalancerListener> call) {

@@ -7,6 +7,7 @@ import io.wslb.OutlierDetection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,6 +33,8 @@ public final class PooledBackend implements LiveBackend {
     private volatile Backend backend;
     private volatile int active;
     private volatile long total;
+    /** Failed attempts; a failure is rare, so a plain adder costs nothing on the common path. */
+    private final LongAdder failures = new LongAdder();
     /** What other instances hold, as a cluster module last set it. */
     private volatile int peers;
     private volatile boolean removed;
@@ -83,6 +86,16 @@ public final class PooledBackend implements LiveBackend {
     @Override
     public long totalConnections() {
         return total;
+    }
+
+    @Override
+    public long failedAttempts() {
+        return failures.sum();
+    }
+
+    /** An attempt on this backend failed before the client's 101. */
+    public void countFailure() {
+        failures.increment();
     }
 
     @Override

@@ -18,7 +18,7 @@ import java.util.Map;
  * <pre>{@code
  * LoadBalancerRuntime runtime = LoadBalancerRuntime.of(lb);
  * CompletionStage<Route> route = runtime.router().route(request);        // see Router
- * runtime.events().onRejected(request, RejectCause.BAD_HANDSHAKE, 400);  // a refusal made before routing
+ * runtime.events().onRejected(Rejection.of(request, RejectCause.BAD_HANDSHAKE, 400));  // a refusal made before routing
  * runtime.peerConnections(Map.of("chat-1", 120));                         // what other instances hold
  * }</pre>
  */

@@ -1,15 +1,20 @@
 package io.wslb.spi;
 
+import static java.util.Objects.requireNonNull;
+
 import io.wslb.CloseCause;
+import io.wslb.ConnectionEnd;
 import io.wslb.HandshakeRequest;
 import io.wslb.LiveBackend;
 import io.wslb.RejectCause;
+import io.wslb.Rejection;
 import io.wslb.ResponseHeader;
 import io.wslb.SessionStore;
 import io.wslb.internal.AdmissionHold;
 import io.wslb.internal.PooledBackend;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,6 +57,7 @@ public final class Route {
     private static final int PENDING = 0;
     private static final int ESTABLISHED = 1;
     private static final int ENDED = 2;
+    private static final long UNSET = Long.MIN_VALUE;
 
     /** How a route ended; each is reported by {@link #end}, the one place a route ends. */
     private sealed interface Ending {}
@@ -63,10 +69,15 @@ public final class Route {
     private record Rejected(RejectCause cause, int status, boolean backendFailed) implements Ending {}
 
     /** The proxied connection ended. */
-    private record Closed(CloseCause cause, long bytesFromClient, long bytesFromBackend) implements Ending {}
+    private record Closed(ConnectionEnd end) implements Ending {}
 
     private final RouteOwner owner;
     private final HandshakeRequest request;
+    /** When routing of the handshake began, on the owner's ticker. */
+    private final long started;
+    /** When it was established and when it ended, on the owner's ticker; {@link #UNSET} before. */
+    private volatile long establishedAt = UNSET;
+    private volatile long endedAt = UNSET;
     private final @Nullable String affinityKey;
     private final AdmissionHold admission;
     private final int attempt;
@@ -76,10 +87,11 @@ public final class Route {
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
 
-    Route(RouteOwner owner, HandshakeRequest request, @Nullable String affinityKey, AdmissionHold admission,
+    Route(RouteOwner owner, HandshakeRequest request, long started, @Nullable String affinityKey, AdmissionHold admission,
           int attempt, PooledBackend backend, List<String> tried) {
         this.owner = owner;
         this.request = request;
+        this.started = started;
         this.affinityKey = affinityKey;
         this.admission = admission;
         this.attempt = attempt;
@@ -114,6 +126,28 @@ public final class Route {
     }
 
     /**
+     * @return from the start of routing the client's handshake (its first attempt's) to {@link #established()},
+     *     when the client is answered 101; while the route is pending, the time so far
+     */
+    public Duration handshakeTime() {
+        long until = establishedAt;
+        return Duration.ofNanos(Math.max(0, (until != UNSET ? until : owner.ticker().nanos()) - started));
+    }
+
+    /**
+     * @return how long the proxied connection has been open: from {@link #established()} to {@link #closed}, or to
+     *     now while it is open; zero when it never opened
+     */
+    public Duration lifetime() {
+        long opened = establishedAt;
+        if (opened == UNSET) {
+            return Duration.ZERO;
+        }
+        long until = endedAt;
+        return Duration.ofNanos(Math.max(0, (until != UNSET ? until : owner.ticker().nanos()) - opened));
+    }
+
+    /**
      * The backend failed before the client's 101 (unreachable, timed out): frees this attempt and picks a
      * backend not tried yet.
      *
@@ -142,7 +176,7 @@ public final class Route {
         List<String> nowTried = new ArrayList<>(tried.size() + 1);
         nowTried.addAll(tried);
         nowTried.add(backend.id());
-        return owner.next(request, affinityKey, admission, attempt + 1, List.copyOf(nowTried), exhausted);
+        return owner.next(request, started, affinityKey, admission, attempt + 1, List.copyOf(nowTried), exhausted);
     }
 
     /**
@@ -156,6 +190,8 @@ public final class Route {
         if (!STATE.compareAndSet(this, PENDING, ESTABLISHED)) {
             throw new IllegalStateException("route " + id + " is not pending");
         }
+        long now = owner.ticker().nanos();
+        establishedAt = now;
         owner.succeeded(backend);
         admission.established();
         List<ResponseHeader> headers = List.of();
@@ -166,9 +202,11 @@ public final class Route {
                     if (failure != null) {
                         LOG.warn("session store put failed; affinity of this client not recorded", failure);
                     }
+                    owner.events().onAffinityStored(failure == null, Duration.ofNanos(owner.ticker().nanos() - now));
                 });
             } catch (RuntimeException e) {
                 LOG.warn("session store put failed; affinity of this client not recorded", e);
+                owner.events().onAffinityStored(false, Duration.ofNanos(owner.ticker().nanos() - now));
             }
         }
         try {
@@ -195,12 +233,23 @@ public final class Route {
      * The proxied connection ended and both of its sockets are closed: frees its slot and reports it. Ignored
      * unless the route is established, and after the first call.
      *
+     * @param end why it ended, the close code and the traffic each way
+     */
+    public void closed(ConnectionEnd end) {
+        requireNonNull(end, "end");
+        end(ESTABLISHED, new Closed(end));
+    }
+
+    /**
+     * Shorthand for {@link #closed(ConnectionEnd)} with {@link ConnectionEnd#of}: no message counts, and the close
+     * code the cause sends the client.
+     *
      * @param cause why it ended
      * @param bytesFromClient bytes relayed client to backend
      * @param bytesFromBackend bytes relayed backend to client
      */
     public void closed(CloseCause cause, long bytesFromClient, long bytesFromBackend) {
-        end(ESTABLISHED, new Closed(cause, bytesFromClient, bytesFromBackend));
+        closed(ConnectionEnd.of(cause, bytesFromClient, bytesFromBackend));
     }
 
     /**
@@ -213,6 +262,9 @@ public final class Route {
         if (!STATE.compareAndSet(this, from, ENDED)) {
             return false;
         }
+        if (from == ESTABLISHED) {
+            endedAt = owner.ticker().nanos();
+        }
         owner.freed(backend);
         if (ending instanceof Retried retried) {
             owner.failed(backend);
@@ -222,10 +274,11 @@ public final class Route {
             if (rejected.backendFailed()) {
                 owner.failed(backend);
             }
-            owner.events().onRejected(request, rejected.cause(), rejected.status());
+            owner.events().onRejected(Rejection.of(request, rejected.cause(), rejected.status(), attempt, backend.id(),
+                handshakeTime()));
         } else if (ending instanceof Closed closed) {
             admission.release();
-            owner.events().onClosed(this, closed.cause(), closed.bytesFromClient(), closed.bytesFromBackend());
+            owner.events().onClosed(this, closed.end());
         }
         return true;
     }

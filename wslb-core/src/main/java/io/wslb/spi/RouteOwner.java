@@ -4,6 +4,7 @@ import io.wslb.AffinityResolver;
 import io.wslb.HandshakeRequest;
 import io.wslb.LoadBalancerListener;
 import io.wslb.SessionStore;
+import io.wslb.Ticker;
 import io.wslb.internal.AdmissionHold;
 import io.wslb.internal.PooledBackend;
 import java.util.List;
@@ -31,8 +32,11 @@ interface RouteOwner {
      *
      * @throws RouteException when no backend is left ({@code exhausted} when every one was tried), already reported
      */
-    Route next(HandshakeRequest request, @Nullable String affinityKey, AdmissionHold admission, int attempt,
+    Route next(HandshakeRequest request, long started, @Nullable String affinityKey, AdmissionHold admission, int attempt,
                List<String> tried, RouteException exhausted);
+
+    /** @return the clock of the router, which times handshakes and connections */
+    Ticker ticker();
 
     /** @return attempts allowed per handshake */
     int maxAttempts();

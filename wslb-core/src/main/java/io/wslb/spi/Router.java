@@ -3,6 +3,7 @@ package io.wslb.spi;
 import static java.util.Objects.requireNonNull;
 
 import io.wslb.AffinityFallback;
+import io.wslb.AffinityLookup;
 import io.wslb.AffinityResolver;
 import io.wslb.BackendPool;
 import io.wslb.BalancingStrategy;
@@ -12,7 +13,9 @@ import io.wslb.LiveBackend;
 import io.wslb.LoadBalancerListener;
 import io.wslb.OutlierDetection;
 import io.wslb.RejectCause;
+import io.wslb.Rejection;
 import io.wslb.SessionStore;
+import io.wslb.Ticker;
 import io.wslb.internal.Admission;
 import io.wslb.internal.AdmissionHold;
 import io.wslb.internal.HandshakeRateLimiter;
@@ -106,9 +109,10 @@ public final class Router {
      */
     public CompletionStage<Route> route(HandshakeRequest request) {
         requireNonNull(request, "request");
+        long started = control.ticker().nanos();
         HandshakeRateLimiter rate = limits.rate();
         if (rate != null && !rate.tryAcquire(request.clientAddress())) {
-            return unrouted(request, AdmissionHold.NONE, new RouteException(RejectCause.TOO_MANY_HANDSHAKES,
+            return unrouted(request, started, AdmissionHold.NONE, new RouteException(RejectCause.TOO_MANY_HANDSHAKES,
                 "too many handshakes from this client; slow down"));
         }
         AdmissionHold hold = AdmissionHold.NONE;
@@ -116,7 +120,7 @@ public final class Router {
         if (admission != null) {
             RejectCause refused = admission.tryAdmit(request.clientAddress());
             if (refused != null) {
-                return unrouted(request, hold, new RouteException(refused, refused == RejectCause.TOO_MANY_CONNECTIONS
+                return unrouted(request, started, hold, new RouteException(refused, refused == RejectCause.TOO_MANY_CONNECTIONS
                     ? "this client has too many connections open or being set up"
                     : "too many handshakes are waiting for a backend; try again shortly"));
             }
@@ -125,22 +129,22 @@ public final class Router {
         AdmissionHold admitted = hold;
         CompletionStage<Route> routed;
         try {
-            routed = guarded(request, admitted);
+            routed = guarded(request, started, admitted);
         } catch (RuntimeException e) {
             routed = CompletableFuture.failedFuture(e);
         }
         return routed.whenComplete((route, failure) -> {
             if (failure != null) {
-                report(request, admitted, failure);
+                report(request, started, admitted, failure);
             }
         });
     }
 
     /** Routes a handshake within the rate and the admission caps: the guard, then the pick. */
-    private CompletionStage<Route> guarded(HandshakeRequest request, AdmissionHold hold) {
+    private CompletionStage<Route> guarded(HandshakeRequest request, long started, AdmissionHold hold) {
         HandshakeGuard guard = limits.guard();
         if (guard == HandshakeGuard.allowAll()) {
-            return routeAllowed(request, hold);
+            return routeAllowed(request, started, hold);
         }
         CompletionStage<HandshakeGuard.@Nullable Refusal> verdict;
         try {
@@ -158,49 +162,53 @@ public final class Router {
                 RejectCause cause = refusal.status() == 401 ? RejectCause.UNAUTHORIZED : RejectCause.FORBIDDEN;
                 return CompletableFuture.<Route>failedFuture(new RouteException(cause, refusal.message()));
             }
-            return routeAllowed(request, hold);
+            return routeAllowed(request, started, hold);
         }).thenCompose(stage -> stage);
     }
 
     /** Routes a handshake the guard let through. */
-    private CompletionStage<Route> routeAllowed(HandshakeRequest request, AdmissionHold hold) {
+    private CompletionStage<Route> routeAllowed(HandshakeRequest request, long started, AdmissionHold hold) {
         String key = affinityKey(request);
         String pinned = pinnedBackend(request);
         if (pinned != null) {
-            return CompletableFuture.completedFuture(routeTo(request, key, hold, pool.get(pinned)));
+            return CompletableFuture.completedFuture(routeTo(request, started, key, hold, pool.get(pinned)));
         }
         // A store is only ever set with a resolver whose keys are stored (the builder checks it).
         if (key == null || store == null) {
-            return CompletableFuture.completedFuture(pick(request, key, hold, 1, List.of(), null));
+            return CompletableFuture.completedFuture(pick(request, started, key, hold, 1, List.of(), null));
         }
         CompletionStage<Optional<String>> lookup;
+        long asked = control.ticker().nanos();
         try {
             lookup = store.get(key);
         } catch (RuntimeException e) {
-            LOG.warn("session store get failed for an affinity key; balancing freely", e);
-            lookup = CompletableFuture.completedFuture(Optional.empty());
+            lookup = CompletableFuture.failedFuture(e);
         }
         return lookup.handle((found, failure) -> {
+            Duration took = Duration.ofNanos(control.ticker().nanos() - asked);
             if (failure != null) {
                 LOG.warn("session store get failed for an affinity key; balancing freely", failure);
+                events.onAffinityLookup(AffinityLookup.ERROR, took);
+            } else {
+                events.onAffinityLookup(found == null || found.isEmpty() ? AffinityLookup.MISS : AffinityLookup.HIT, took);
             }
             if (found == null || found.isEmpty()) {
-                return pick(request, key, hold, 1, List.of(), null);
+                return pick(request, started, key, hold, 1, List.of(), null);
             }
-            return routeTo(request, key, hold, pool.get(found.get()));
+            return routeTo(request, started, key, hold, pool.get(found.get()));
         });
     }
 
     /** Routes to the backend the affinity named, or applies the fallback when it is gone or not eligible. */
-    private Route routeTo(HandshakeRequest request, @Nullable String key, AdmissionHold hold, @Nullable LiveBackend named) {
+    private Route routeTo(HandshakeRequest request, long started, @Nullable String key, AdmissionHold hold, @Nullable LiveBackend named) {
         PooledBackend member = picker.takeNamed(named);
         if (member != null) {
-            return newRoute(request, key, hold, 1, member, List.of());
+            return newRoute(request, started, key, hold, 1, member, List.of());
         }
         if (fallback == AffinityFallback.REJECT) {
             throw new RouteException(RejectCause.NO_BACKEND, "the backend of this client's affinity is unavailable");
         }
-        return pick(request, key, hold, 1, List.of(), null);
+        return pick(request, started, key, hold, 1, List.of(), null);
     }
 
     private @Nullable String pinnedBackend(HandshakeRequest request) {
@@ -221,7 +229,7 @@ public final class Router {
      * @param status the HTTP status sent, or 0
      */
     public void reject(HandshakeRequest request, RejectCause cause, int status) {
-        events.onRejected(request, cause, status);
+        events.onRejected(Rejection.of(request, cause, status));
     }
 
     private @Nullable String affinityKey(HandshakeRequest request) {
@@ -234,10 +242,10 @@ public final class Router {
     }
 
     /** Picks among eligible backends except {@code tried}; throws RouteException when none is left. */
-    private Route pick(HandshakeRequest request, @Nullable String key, AdmissionHold hold, int attempt,
+    private Route pick(HandshakeRequest request, long started, @Nullable String key, AdmissionHold hold, int attempt,
                        List<String> tried, @Nullable RouteException last) {
         PooledBackend member = picker.pick(request, key, attempt, tried, last);
-        return newRoute(request, key, hold, attempt, member, tried);
+        return newRoute(request, started, key, hold, attempt, member, tried);
     }
 
     /** @return handshakes admitted and waiting for their 101 (0 when no admission cap is set) */
@@ -251,17 +259,45 @@ public final class Router {
         return picker.open();
     }
 
+    /**
+     * The weight a backend carries in new picks right now: its configured weight while it is eligible, times the
+     * share of its slow-start ramp it has reached (from 10 % to 100 %); 0 while it takes no new connection
+     * (unhealthy, ejected, draining, or a standby backup).
+     *
+     * @param backend a member of this router's pool
+     * @return its effective weight, from 0 to its weight
+     */
+    public double effectiveWeight(LiveBackend backend) {
+        if (!(backend instanceof PooledBackend member) || !containsIdentity(pool.eligible(), backend)) {
+            return 0;
+        }
+        return member.weight() * picker.rampShare(member);
+    }
+
+    private static boolean containsIdentity(List<LiveBackend> members, LiveBackend backend) {
+        for (int i = 0, n = members.size(); i < n; i++) {
+            if (members.get(i) == backend) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Duration since(long started) {
+        return Duration.ofNanos(Math.max(0, control.ticker().nanos() - started));
+    }
+
     /** Makes the route of a backend whose count was already taken. */
-    private Route newRoute(HandshakeRequest request, @Nullable String key, AdmissionHold hold, int attempt,
+    private Route newRoute(HandshakeRequest request, long started, @Nullable String key, AdmissionHold hold, int attempt,
                            PooledBackend member, List<String> tried) {
-        Route route = new Route(owner, request, key, hold, attempt, member, tried);
+        Route route = new Route(owner, request, started, key, hold, attempt, member, tried);
         events.onBackendChosen(route);
         return route;
     }
 
     /** A handshake failed with no route of it in place: fails the stage after reporting it. */
-    private CompletionStage<Route> unrouted(HandshakeRequest request, AdmissionHold hold, RouteException refusal) {
-        report(request, hold, refusal);
+    private CompletionStage<Route> unrouted(HandshakeRequest request, long started, AdmissionHold hold, RouteException refusal) {
+        report(request, started, hold, refusal);
         return CompletableFuture.failedFuture(refusal);
     }
 
@@ -269,13 +305,14 @@ public final class Router {
      * The one place the router ends a handshake it holds: reports the rejection, whatever the failure, and gives
      * the admission back.
      */
-    private void report(HandshakeRequest request, AdmissionHold hold, Throwable failure) {
+    private void report(HandshakeRequest request, long started, AdmissionHold hold, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         RouteException refusal = RouteException.from(cause);
         if (refusal != cause) {
             LOG.error("routing failed for {}", request, cause);
         }
-        events.onRejected(request, refusal.rejectCause(), refusal.rejectCause().status());
+        RejectCause why = refusal.rejectCause();
+        events.onRejected(Rejection.of(request, why, why.status(), 0, null, since(started)));
         hold.release();
     }
 
@@ -289,6 +326,7 @@ public final class Router {
 
         @Override
         public void failed(PooledBackend backend) {
+            backend.countFailure();
             OutlierDetection outliers = limits.outliers();
             if (!outliers.enabled()) {
                 return;
@@ -307,14 +345,19 @@ public final class Router {
         }
 
         @Override
-        public Route next(HandshakeRequest request, @Nullable String affinityKey, AdmissionHold admission, int attempt,
+        public Route next(HandshakeRequest request, long started, @Nullable String affinityKey, AdmissionHold admission, int attempt,
                           List<String> tried, RouteException exhausted) {
             try {
-                return pick(request, affinityKey, admission, attempt, tried, exhausted);
+                return pick(request, started, affinityKey, admission, attempt, tried, exhausted);
             } catch (RuntimeException e) {
-                report(request, admission, e);
+                report(request, started, admission, e);
                 throw e;
             }
+        }
+
+        @Override
+        public Ticker ticker() {
+            return control.ticker();
         }
 
         @Override

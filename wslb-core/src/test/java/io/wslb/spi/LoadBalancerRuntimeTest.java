@@ -7,6 +7,7 @@ import io.wslb.Backend;
 import io.wslb.HandshakeRequest;
 import io.wslb.LoadBalancerListener;
 import io.wslb.RejectCause;
+import io.wslb.Rejection;
 import io.wslb.WebSocketLoadBalancer;
 import java.net.URI;
 import java.util.ArrayList;
@@ -34,20 +35,20 @@ class LoadBalancerRuntimeTest {
         List<String> heard = new ArrayList<>();
         LoadBalancerListener throwing = new LoadBalancerListener() {
             @Override
-            public void onRejected(HandshakeRequest request, RejectCause cause, int status) {
+            public void onRejected(Rejection rejection) {
                 throw new IllegalStateException("a listener's bug");
             }
         };
         LoadBalancerListener recording = new LoadBalancerListener() {
             @Override
-            public void onRejected(HandshakeRequest request, RejectCause cause, int status) {
-                heard.add(cause + " " + status);
+            public void onRejected(Rejection rejection) {
+                heard.add(rejection.cause() + " " + rejection.status());
             }
         };
         WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().strategy((candidates, context) -> candidates.get(0))
             .listener(throwing).listener(recording).build();
 
-        LoadBalancerRuntime.of(lb).events().onRejected(HandshakeRequest.builder().build(), RejectCause.BAD_HANDSHAKE, 400);
+        LoadBalancerRuntime.of(lb).events().onRejected(Rejection.of(HandshakeRequest.builder().build(), RejectCause.BAD_HANDSHAKE, 400));
 
         assertThat(heard).containsExactly("BAD_HANDSHAKE 400");
     }

@@ -8,10 +8,12 @@ import io.wslb.Backend;
 import io.wslb.BackendPool;
 import io.wslb.BalancingStrategy;
 import io.wslb.CloseCause;
+import io.wslb.ConnectionEnd;
 import io.wslb.HandshakeRequest;
 import io.wslb.LiveBackend;
 import io.wslb.LoadBalancerListener;
 import io.wslb.RejectCause;
+import io.wslb.Rejection;
 import io.wslb.ResponseHeader;
 import io.wslb.SessionStore;
 import io.wslb.WebSocketLoadBalancer;
@@ -76,8 +78,8 @@ public class RouterTest {
         }
 
         @Override
-        public void onRejected(HandshakeRequest request, RejectCause cause, int status) {
-            events.add("rejected " + cause + " " + status);
+        public void onRejected(Rejection rejection) {
+            events.add("rejected " + rejection.cause() + " " + rejection.status());
         }
 
         @Override
@@ -86,8 +88,8 @@ public class RouterTest {
         }
 
         @Override
-        public void onClosed(Route route, CloseCause cause, long fromClient, long fromBackend) {
-            events.add("closed " + route.backend().id() + " " + cause + " " + fromClient + "/" + fromBackend);
+        public void onClosed(Route route, ConnectionEnd end) {
+            events.add("closed " + route.backend().id() + " " + end.cause() + " " + end.bytesFromClient() + "/" + end.bytesFromBackend());
         }
     }
 

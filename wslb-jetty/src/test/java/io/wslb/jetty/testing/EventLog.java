@@ -1,9 +1,11 @@
 package io.wslb.jetty.testing;
 
 import io.wslb.CloseCause;
+import io.wslb.ConnectionEnd;
 import io.wslb.HandshakeRequest;
 import io.wslb.LoadBalancerListener;
 import io.wslb.RejectCause;
+import io.wslb.Rejection;
 import io.wslb.spi.Route;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,8 +39,8 @@ public final class EventLog implements LoadBalancerListener {
     }
 
     @Override
-    public void onRejected(HandshakeRequest request, RejectCause cause, int status) {
-        rejected.add(new Rejected(request.path(), cause, status));
+    public void onRejected(Rejection rejection) {
+        rejected.add(new Rejected(rejection.request().path(), rejection.cause(), rejection.status()));
     }
 
     @Override
@@ -47,7 +49,7 @@ public final class EventLog implements LoadBalancerListener {
     }
 
     @Override
-    public void onClosed(Route route, CloseCause cause, long bytesFromClient, long bytesFromBackend) {
-        closed.add(new Closed(route.backend().id(), cause, bytesFromClient, bytesFromBackend));
+    public void onClosed(Route route, ConnectionEnd end) {
+        closed.add(new Closed(route.backend().id(), end.cause(), end.bytesFromClient(), end.bytesFromBackend()));
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wslb.Backend;
 import io.wslb.CloseCause;
+import io.wslb.ConnectionEnd;
 import io.wslb.HandshakeRequest;
 import io.wslb.LoadBalancerListener;
 import io.wslb.WebSocketLoadBalancer;
@@ -47,8 +48,8 @@ class WebSocketTunnelStartTest {
             .strategy(BalancingStrategies.roundRobin())
             .listener(new LoadBalancerListener() {
                 @Override
-                public void onClosed(Route route, CloseCause cause, long bytesFromClient, long bytesFromBackend) {
-                    closed.add(cause);
+                public void onClosed(Route route, ConnectionEnd end) {
+                    closed.add(end.cause());
                 }
             })
             .build();
