@@ -2,6 +2,7 @@ package io.wslb.jetty.internal;
 
 import io.wslb.CloseCause;
 import io.wslb.HealthCheck;
+import io.wslb.LoadBalancerListener;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.internal.drain.BackendDrain;
 import io.wslb.jetty.internal.drain.SpreadClose;
@@ -47,6 +48,7 @@ public final class ProxyContext {
     static final int BUFFER_SIZE = 64 * 1024;
 
     private final WebSocketLoadBalancer balancer;
+    private final LoadBalancerListener events;
     private final Router router;
     private final Executor executor;
     private final Scheduler scheduler;
@@ -80,7 +82,9 @@ public final class ProxyContext {
     public ProxyContext(WebSocketLoadBalancer balancer, Executor executor, Scheduler scheduler, ByteBufferPool bufferPool,
                         BackendConnector connector) {
         this.balancer = balancer;
-        this.router = LoadBalancerRuntime.of(balancer).router();
+        LoadBalancerRuntime runtime = LoadBalancerRuntime.of(balancer);
+        this.router = runtime.router();
+        this.events = runtime.events();
         this.executor = executor;
         this.scheduler = scheduler;
         this.bufferPool = bufferPool;
@@ -125,6 +129,11 @@ public final class ProxyContext {
     /** @return the balancer's routing decision */
     public Router router() {
         return router;
+    }
+
+    /** @return the balancer's listeners, for the events only the adapter sees (backend connect and upgrade times) */
+    public LoadBalancerListener events() {
+        return events;
     }
 
     public Executor executor() {

@@ -2,11 +2,11 @@ package io.wslb.jetty.testing;
 
 import io.wslb.CloseCause;
 import io.wslb.ConnectionEnd;
-import io.wslb.HandshakeRequest;
 import io.wslb.LoadBalancerListener;
 import io.wslb.RejectCause;
 import io.wslb.Rejection;
 import io.wslb.spi.Route;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -27,6 +27,14 @@ public final class EventLog implements LoadBalancerListener {
     public final List<Closed> closed = new CopyOnWriteArrayList<>();
     public final List<Rejected> rejected = new CopyOnWriteArrayList<>();
     public final List<Retried> retried = new CopyOnWriteArrayList<>();
+    /** Every connection's end, with the route it closed on. */
+    public final List<Ended> ends = new CopyOnWriteArrayList<>();
+    public final List<Rejection> rejections = new CopyOnWriteArrayList<>();
+    public final List<Duration> connectTimes = new CopyOnWriteArrayList<>();
+    public final List<Duration> upgradeTimes = new CopyOnWriteArrayList<>();
+
+    /** A closed connection in full: the route (timings, attempt) and the end (cause, code, traffic). */
+    public record Ended(Route route, ConnectionEnd end) {}
 
     @Override
     public void onBackendChosen(Route route) {
@@ -41,6 +49,17 @@ public final class EventLog implements LoadBalancerListener {
     @Override
     public void onRejected(Rejection rejection) {
         rejected.add(new Rejected(rejection.request().path(), rejection.cause(), rejection.status()));
+        rejections.add(rejection);
+    }
+
+    @Override
+    public void onBackendConnected(Route route, Duration took) {
+        connectTimes.add(took);
+    }
+
+    @Override
+    public void onBackendUpgraded(Route route, Duration took) {
+        upgradeTimes.add(took);
     }
 
     @Override
@@ -50,6 +69,7 @@ public final class EventLog implements LoadBalancerListener {
 
     @Override
     public void onClosed(Route route, ConnectionEnd end) {
+        ends.add(new Ended(route, end));
         closed.add(new Closed(route.backend().id(), end.cause(), end.bytesFromClient(), end.bytesFromBackend()));
     }
 }

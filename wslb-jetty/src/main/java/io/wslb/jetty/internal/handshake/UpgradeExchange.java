@@ -47,6 +47,9 @@ public final class UpgradeExchange {
      */
     private final class Attempt implements BackendUpgradeListener {
         final Route route;
+        /** When the connect began and when it completed ({@link System#nanoTime()}, Jetty's clock), for the listeners. */
+        final long started = System.nanoTime();
+        volatile long connectedAt;
         private final AtomicBoolean claimed = new AtomicBoolean();
         volatile @Nullable BackendUpgradeConnection connection;
         /** The socket while its TCP connect is in flight; closed if the client leaves before it completes. */
@@ -88,6 +91,9 @@ public final class UpgradeExchange {
         @Override
         public void onOpened(BackendUpgradeConnection upgrade) {
             connection = upgrade;
+            long now = System.nanoTime();
+            connectedAt = now;
+            context.events().onBackendConnected(route, Duration.ofNanos(now - started));
             if (clientEnd != null) {
                 upgrade.abort(new ClientGoneException("client left"));
             }
@@ -313,6 +319,7 @@ public final class UpgradeExchange {
             answerGone();
             return;
         }
+        context.events().onBackendUpgraded(attempt.route, Duration.ofNanos(System.nanoTime() - attempt.connectedAt));
         int rsvFirst = BackendHandshake.rsvFirst(backendHeaders);
         int rsvContinuation = rsvFirst == FrameRules.RSV_ALL ? FrameRules.RSV_ALL : 0;
         List<ResponseHeader> extra = attempt.route.established();

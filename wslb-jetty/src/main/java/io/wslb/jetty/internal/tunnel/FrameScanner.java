@@ -1,11 +1,12 @@
 package io.wslb.jetty.internal.tunnel;
 
+import io.wslb.ConnectionEnd;
 import java.nio.ByteBuffer;
 
 /**
  * Follows the WebSocket frames (RFC 6455 section 5.2) of one direction of a tunnel by reading their headers
- * only, as bytes stream through. Payloads are skipped, never copied or unmasked. From 2 to 14 header bytes
- * per frame it learns enough to enforce the rules that protect a backend (masking, reserved bits and opcodes,
+ * only, as bytes stream through. Payloads are skipped, never copied or unmasked, but for the code of a close frame. From 2 to 14 header bytes
+ * per frame (and the two bytes of a close frame's code) it learns enough to enforce the rules that protect a backend (masking, reserved bits and opcodes,
  * control-frame shape, message continuity, frame and message size limits) and to know whether the bytes
  * relayed so far end at a frame boundary, where the proxy may inject a frame of its own.
  *
@@ -38,6 +39,12 @@ final class FrameScanner {
     private int violation;
     private String violationReason = "";
     private boolean closeSeen;
+    // Counted for the connection's summary: whole data messages, and the first close frame's code.
+    private long messages;
+    private int mask;
+    private int closeCodeBytes;
+    private int closeCode;
+    private int firstCloseCode;
     // Stop before the next close frame instead of passing it (see stopBeforeCloseFrame).
     private boolean stopBeforeClose;
     private boolean closeHeld;
@@ -63,6 +70,17 @@ final class FrameScanner {
         int index = start;
         int frameStart = start;
         while (index < limit) {
+            if (headerPos == 0 && remaining > 0 && closeFrame && closeCodeBytes < 2) {
+                // The close code, the first two payload bytes of a close frame: unmasked, a byte at a time.
+                int shift = 24 - 8 * closeCodeBytes;
+                int key = rules.masked() ? (mask >>> shift) & 0xFF : 0;
+                closeCode = closeCode << 8 | ((buffer.get(index++) & 0xFF) ^ key);
+                closeCodeBytes++;
+                if (--remaining == 0) {
+                    frameComplete();
+                }
+                continue;
+            }
             if (headerPos == 0 && remaining > 0) {
                 long skip = Math.min(remaining, limit - index);
                 index += (int) skip;
@@ -154,6 +172,8 @@ final class FrameScanner {
                         return fail(1002, "frame length with the most significant bit set");
                     }
                     remaining = (remaining << 8) | b;
+                } else {
+                    mask = mask << 8 | b;
                 }
                 return headerPos < headerLength || headerComplete();
             }
@@ -173,8 +193,13 @@ final class FrameScanner {
             }
             messageSize = total;
             inMessage = (b0 & 0x80) == 0;
+            if (!inMessage) {
+                messages++;
+            }
         }
         closeFrame = opcode == OP_CLOSE;
+        closeCodeBytes = 0;
+        closeCode = 0;
         headerPos = 0;
         if (remaining == 0) {
             frameComplete();
@@ -184,6 +209,9 @@ final class FrameScanner {
 
     private void frameComplete() {
         if (closeFrame) {
+            if (!closeSeen) {
+                firstCloseCode = closeCodeBytes == 2 ? closeCode : ConnectionEnd.NO_STATUS_CODE;
+            }
             closeSeen = true;
             closeFrame = false;
         }
@@ -227,6 +255,16 @@ final class FrameScanner {
     /** @return what the first broken rule was, or an empty string */
     String violationReason() {
         return violationReason;
+    }
+
+    /** @return whole data messages (final frames of text, binary or continuation) passed so far */
+    long messages() {
+        return messages;
+    }
+
+    /** @return the code of the first complete close frame passed, 1005 when it had none, 0 before one passed */
+    int closeCode() {
+        return firstCloseCode;
     }
 
     /** @return true once a complete close frame has passed */

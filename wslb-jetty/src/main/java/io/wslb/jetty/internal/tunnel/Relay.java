@@ -120,6 +120,16 @@ final class Relay extends Pump {
         return forwarded;
     }
 
+    /** @return whole data messages forwarded so far; read once the relay is done, like {@link #forwarded()} */
+    long messages() {
+        return scanner.messages();
+    }
+
+    /** @return the code of the first close frame forwarded, 1005 for one without a code, 0 when none was */
+    int closeCode() {
+        return scanner.closeCode();
+    }
+
     @Override
     protected Step process() {
         boolean afterWrite = resumedAfterWrite();

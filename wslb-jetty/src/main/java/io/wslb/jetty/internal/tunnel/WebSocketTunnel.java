@@ -1,6 +1,7 @@
 package io.wslb.jetty.internal.tunnel;
 
 import io.wslb.CloseCause;
+import io.wslb.ConnectionEnd;
 import io.wslb.jetty.internal.ProxyContext;
 import io.wslb.spi.Route;
 import java.nio.ByteBuffer;
@@ -360,8 +361,26 @@ public final class WebSocketTunnel {
             closing.cancel();
         }
         context.unregister(this);
-        CloseCause why = cause.get();
-        route.closed(why == null ? CloseCause.CLIENT_GONE : why, client.relay().forwarded(), backend.relay().forwarded());
+        CloseCause decided = cause.get();
+        route.closed(summary(decided == null ? CloseCause.CLIENT_GONE : decided));
+    }
+
+    /**
+     * How the connection ended for the access log and the meters. The close code is the one of the side that closed
+     * first, as relayed; when the balancer ended it, the code it sent the client.
+     */
+    private ConnectionEnd summary(CloseCause why) {
+        Relay fromClient = client.relay();
+        Relay fromBackend = backend.relay();
+        // The byte counts are volatile and written after the scanner counted those bytes: read them first.
+        ConnectionEnd.Builder end = ConnectionEnd.builder(why).bytes(fromClient.forwarded(), fromBackend.forwarded())
+            .messages(fromClient.messages(), fromBackend.messages());
+        int code = why == CloseCause.CLIENT_CLOSED ? fromClient.closeCode()
+            : why == CloseCause.BACKEND_CLOSED ? fromBackend.closeCode() : 0;
+        if (code >= 1000 && code <= 4999) {
+            end.closeCode(code);
+        }
+        return end.build();
     }
 
     private void decide(CloseCause why) {
