@@ -26,7 +26,7 @@ final class LauncherFlags {
         "max-connections-per-ip", "max-pending-handshakes", "max-pending-handshakes-per-ip",
         "tls-cert", "tls-key", "keystore", "keystore-password-file", "tls-reload-interval", "tls-engine",
         "tls-resumption", "tls-ticket-keys", "backend-ca", "backend-client-cert", "backend-client-key", "selectors", "accept-queue",
-        "redis", "redis-password-file", "instance-id", "redis-timeout");
+        "redis", "redis-password-file", "instance-id", "redis-timeout", "access-log");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified", "tls-self-signed");
 
     static String help() {
@@ -131,6 +131,9 @@ final class LauncherFlags {
               --ejection-time DURATION  how long a first ejection lasts; doubles on each repeat, up to 10x
                                         (default 30s). At most half of the backends are ejected at once; with
                                         none healthy, all are offered (panic mode, logged)
+              --access-log stdout|PATH  one line per connection when it ends and per refused handshake (client,
+                                        path, backend, retries, handshake time, lifetime, bytes and messages
+                                        each way, close code, cause), to standard output or appended to PATH
               --help                    this text
 
             DURATION: 500ms, 30s, 5m, 2h, 1d or ISO-8601 (PT30S). SIZE: bytes, or with KiB/MiB/GiB.
