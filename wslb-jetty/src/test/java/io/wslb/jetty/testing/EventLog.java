@@ -2,7 +2,6 @@ package io.wslb.jetty.testing;
 
 import io.wslb.CloseCause;
 import io.wslb.ConnectionEnd;
-import io.wslb.HandshakeRequest;
 import io.wslb.LoadBalancerListener;
 import io.wslb.RejectCause;
 import io.wslb.Rejection;
