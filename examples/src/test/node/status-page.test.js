@@ -126,6 +126,8 @@ describe('wslb launcher: the status page in headless Chromium', () => {
         `${backends[2].url};id=b3`, `ws://127.0.0.1:${dead};id=dead`], { args: ['--admin', '127.0.0.1:0'] });
       assert.ok(l.admin, 'the launcher printed its admin URL');
       assert.match(l.output.text, /status page on http:\/\/127\.0\.0\.1:\d+\//, 'the start-up line names the page');
+      const down = await fetch(`${l.admin}/backends/b3/health`, { method: 'POST', body: '{"healthy":false}' });
+      assert.equal(down.status, 200);
       const { page, trouble } = await openPage(s, `${l.admin}/`);
       await page.waitForSelector('#live.ok', { timeout: 10_000 });
 
@@ -148,7 +150,8 @@ describe('wslb launcher: the status page in headless Chromium', () => {
         throw new Error(`the errors/s of "dead" never showed in red: ${err.message}`);
       });
       assert.equal(await page.textContent('#panic'), json.panic ? 'YES' : 'no');
-      const healthy = json.backends.filter((b) => b.state === 'healthy').length;
+      assert.equal(json.backends.find((b) => b.id === 'b3').state, 'unhealthy');
+      const healthy = json.backends.filter((b) => b.health === 'HEALTHY').length;
       assert.equal(await page.textContent('#healthy'), `${healthy} / ${json.backends.length}`);
       assert.equal(await page.textContent('#pending'), String(json.pendingHandshakes));
       assert.equal(await page.isVisible('#tileRedis'), false, 'no Redis tile without --redis');
