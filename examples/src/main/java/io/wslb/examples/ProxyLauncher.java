@@ -246,7 +246,8 @@ public final class ProxyLauncher {
         if (admin != null) {
             ServerConnector adminConnector = (ServerConnector) admin.getConnectors()[0];
             String adminHost = adminConnector.getHost().contains(":") ? "[" + adminConnector.getHost() + "]" : adminConnector.getHost();
-            System.out.printf("wslb admin API on http://%s:%d/status%n", adminHost, adminConnector.getLocalPort());
+            System.out.printf("wslb admin API on http://%1$s:%2$d/status, status page on http://%1$s:%2$d/%n", adminHost,
+                adminConnector.getLocalPort());
         }
         if (!options.has("max-connections")) {
             OptionalLong openFiles = ProxyServerConnector.openFilesLimit();
