@@ -99,8 +99,14 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
     private final byte @Nullable [] tokenHash;
     private final HealthHistory history;
     private final AdminApi api;
+    /** Read-only text endpoints added by modules beside the balancer (the Prometheus scrape), by path. */
+    private final Map<String, TextEndpoint> texts;
+
+    /** A {@code GET} endpoint whose body a supplier produces, such as a metrics scrape. */
+    private record TextEndpoint(String contentType, Supplier<String> body) {}
 
     private AdminHandler(Builder b) {
+        this.texts = Map.copyOf(b.texts);
         this.balancer = b.balancer;
         this.tokenHash = b.token == null ? null : sha256(b.token);
         this.history = new HealthHistory(b.historySize, b.clock);
@@ -137,10 +143,14 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
     public boolean handle(Request request, Response response, Callback callback) {
         AdminApi.Route route = null;
         AdminApi.Failure failure = null;
-        try {
-            route = AdminApi.route(Request.getPathInContext(request), request.getMethod());
-        } catch (AdminApi.Failure f) {
-            failure = f;
+        String path = Request.getPathInContext(request);
+        TextEndpoint text = texts.get(path);
+        if (text == null) {
+            try {
+                route = AdminApi.route(path, request.getMethod());
+            } catch (AdminApi.Failure f) {
+                failure = f;
+            }
         }
         if (route != null && route.endpoint() == AdminApi.Endpoint.PAGE) {
             // The page holds no data and changes nothing: it is served without the token, which it then sends with
@@ -152,6 +162,16 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"wslb\"");
             afterBody(request, response, callback, () -> error(response, callback, 401,
                 "missing or wrong bearer token: send the header 'Authorization: Bearer <token>'"));
+            return true;
+        }
+        if (text != null) {
+            if (!request.getMethod().equals("GET")) {
+                response.getHeaders().put(HttpHeader.ALLOW, "GET");
+                afterBody(request, response, callback, () -> error(response, callback, 405,
+                    request.getMethod() + " is not allowed on " + path + "; use GET"));
+            } else {
+                afterBody(request, response, callback, () -> text(response, callback, text));
+            }
             return true;
         }
         if (route == null) {
@@ -279,6 +299,23 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
         send(response, callback, status, Map.of("error", message));
     }
 
+    private static void text(Response response, Callback callback, TextEndpoint endpoint) {
+        byte[] body;
+        try {
+            body = endpoint.body().get().getBytes(UTF_8);
+        } catch (RuntimeException e) {
+            LOG.warn("admin text endpoint failed", e);
+            error(response, callback, 500, "internal error: " + e);
+            return;
+        }
+        response.setStatus(200);
+        HttpFields.Mutable headers = response.getHeaders();
+        headers.put(HttpHeader.CONTENT_TYPE, endpoint.contentType());
+        headers.put(HttpHeader.CACHE_CONTROL, "no-store");
+        headers.put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
     /** The status page, with headers that keep it from being cached, sniffed, framed or made to load anything else. */
     private static void page(Response response, Callback callback) {
         byte[] html = StatusPage.html();
@@ -343,6 +380,7 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
         private int historySize = DEFAULT_HISTORY_SIZE;
         private Clock clock = Clock.systemUTC();
         private final Map<String, Supplier<? extends Map<String, ?>>> sections = new LinkedHashMap<>();
+        private final Map<String, TextEndpoint> texts = new LinkedHashMap<>();
 
         private Builder(WebSocketLoadBalancer balancer) {
             this.balancer = balancer;
@@ -408,6 +446,36 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
                     + new TreeSet<>(AdminApi.STATUS_FIELDS) + " and " + sections.keySet() + ")");
             }
             sections.put(name, section);
+            return this;
+        }
+
+        /**
+         * Adds a read-only {@code GET /{name}} endpoint whose body {@code body} produces at each request, under the same
+         * bearer token as the rest of the API: what a module beside the balancer serves, such as a Prometheus scrape.
+         *
+         * <pre>{@code
+         * AdminHandler.builder(lb).textEndpoint("metrics", "text/plain; version=0.0.4; charset=utf-8", prometheus::scrape);
+         * }</pre>
+         *
+         * @param name the path segment: lowercase letters, digits and dashes; not one the API uses ({@code status},
+         *     {@code backends}) nor one added already
+         * @param contentType the {@code Content-Type} of the answer
+         * @param body produces the body; it must not block for long (it runs on the admin server's thread)
+         * @return this
+         */
+        public Builder textEndpoint(String name, String contentType, Supplier<String> body) {
+            requireNonNull(name, "name");
+            requireNonNull(contentType, "contentType");
+            requireNonNull(body, "body");
+            if (!name.matches("[a-z0-9-]+") || name.equals("status") || name.equals("backends")
+                || texts.containsKey("/" + name)) {
+                throw new IllegalArgumentException("textEndpoint name '" + name + "' must be lowercase letters, digits and"
+                    + " dashes, and not status, backends or one added already (added: " + texts.keySet() + ")");
+            }
+            if (contentType.isBlank()) {
+                throw new IllegalArgumentException("textEndpoint contentType must not be blank");
+            }
+            texts.put("/" + name, new TextEndpoint(contentType, body));
             return this;
         }
 
