@@ -131,6 +131,15 @@ public final class Lab implements AutoCloseable {
 
     /**
      * @param name a timer's name
+     * @param tags some of its tags, as key and value pairs
+     * @return the sum of the counts of the timers that match; 0 when none was registered yet
+     */
+    public long timed(String name, String... tags) {
+        return registry.find(name).tags(tags).timers().stream().mapToLong(Timer::count).sum();
+    }
+
+    /**
+     * @param name a timer's name
      * @param tags its tags, as key and value pairs
      * @return the timer
      */
