@@ -155,7 +155,8 @@ public interface WslbMetrics {
 
         /**
          * @param enabled whether timers also publish histogram buckets, which a registry such as Prometheus's
-         *     aggregates across instances (about 70 buckets per timer and backend); false by default
+         *     aggregates across instances (about 70 buckets per timer and backend); false by default. Prometheus's
+         *     registry then shows the buckets instead of the percentiles
          * @return this builder
          */
         public Builder percentileHistograms(boolean enabled) {
