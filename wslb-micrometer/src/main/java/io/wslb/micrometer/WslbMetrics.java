@@ -85,8 +85,9 @@ public interface WslbMetrics {
      * registry; binding it to several registries records in each. Binding a registry twice changes nothing.
      *
      * <pre>{@code
-     * MeterBinder binder = metrics.binder(lb);
-     * binder.bindTo(registry);
+     * WslbMetrics metrics = WslbMetrics.create();    // its listener() went into lb's builder
+     * MeterBinder binder = metrics.binder(lb);        // what Spring, for one, binds to its registry
+     * binder.bindTo(new SimpleMeterRegistry());
      * }</pre>
      *
      * @param balancer the balancer built with {@link #listener()}
