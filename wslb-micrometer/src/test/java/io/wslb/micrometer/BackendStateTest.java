@@ -76,6 +76,8 @@ class BackendStateTest {
         EchoBackend a = closer.add(EchoBackend.start("a"));
         Lab lab = closer.add(Lab.start(builder -> builder.backend(a.backend())));
         RawWebSocketConnection client = lab.connect("/");
+        client.send(Frame.text("relayed both ways"));
+        client.readMessage();
 
         lab.balancer().pool().drain("a", Duration.ZERO);
 
@@ -84,6 +86,7 @@ class BackendStateTest {
         assertThat(lab.gauge("wslb.backend.weight.effective", "backend", "a")).isZero();
         Frame close = client.awaitCloseFrame(Duration.ofSeconds(5));
         assertThat(close.closeCode().getAsInt()).isEqualTo(1012);
+        client.send(Frame.close(1012, ""));
         await().atMost(Duration.ofSeconds(5))
             .until(() -> lab.count("wslb.connections.closed", "backend", "a", "cause", "drained", "code_class", "1xxx") == 1);
         assertThat(lab.gauge("wslb.backend.connections.open", "backend", "a")).isZero();
@@ -103,6 +106,7 @@ class BackendStateTest {
         double ramping = lab.gauge("wslb.backend.weight.effective", "backend", "b");
         assertThat(ramping).as("10 % to 100 % of its weight while it ramps up over 10 minutes").isBetween(1.0, 2.0);
         assertThat(state(lab, "b", "healthy")).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lab.gauge("wslb.connections.open") == 0);
         assertThat(lab.gauge("wslb.backend.connections.open", "backend", "b")).isZero();
     }
 
@@ -113,6 +117,7 @@ class BackendStateTest {
         Lab lab = closer.add(Lab.start(builder -> builder.backend(a.backend())));
         RawWebSocketConnection onA = lab.connect("/");
         lab.connect("/").close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> lab.gauge("wslb.backend.connections.open", "backend", "a") == 1);
         lab.balancer().pool().add(b.backend());
         assertThat(lab.metersOf("a")).extracting(m -> m.getId().getName()).contains("wslb.backend.state", "wslb.backend.weight.effective",
             "wslb.backend.connections.open", "wslb.backend.connect.duration", "wslb.connection.lifetime");
