@@ -37,8 +37,10 @@ import java.util.Set;
  * <p>What it costs: the listener is told of handshakes and connections, never of messages (the tunnel counts
  * messages and bytes and reports them when a connection closes). With no registry bound it keeps two counts per
  * backend, for the gauges, and records nothing; each bound registry adds a meter update per event. Timers publish
- * percentiles computed in the process ({@link Builder#percentiles}), a few kilobytes per timer and so per backend;
- * histograms for a server-side aggregation are off unless {@link Builder#percentileHistograms} turns them on.
+ * percentiles computed in the process ({@link Builder#percentiles}): about 20 KB per timer with percentiles against
+ * 0.5 KB without (measured with Micrometer 1.17), and a backend has three timers per registry, so a pool of hundreds
+ * of backends may want fewer percentiles or none. Histograms for a server-side aggregation are off unless
+ * {@link Builder#percentileHistograms} turns them on.
  *
  * <p>One instance measures one balancer: build one per balancer. Thread-safe.
  */

@@ -23,6 +23,7 @@ import java.util.function.UnaryOperator;
  * A balancer with {@link WslbMetrics} on a real Jetty server, its meters bound to a {@link SimpleMeterRegistry}, and
  * what a test reads of them. The balancer balances round robin unless the test's setup says otherwise.
  */
+@SuppressWarnings("try") // close() may throw InterruptedException, as Jetty's stop() does
 public final class Lab implements AutoCloseable {
 
     private final Closer closer = new Closer();
