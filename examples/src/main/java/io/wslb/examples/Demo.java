@@ -3,16 +3,19 @@ package io.wslb.examples;
 import io.wslb.Backend;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.WebSocketLoadBalancerBuilder;
+import io.wslb.jetty.AdminHandler;
 import io.wslb.jetty.ServerTls;
 import io.wslb.jetty.WebSocketLoadBalancerHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
@@ -22,12 +25,15 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code demo} command: an ordinary Jetty application with its own page at {@code /} and a WebSocket load
  * balancer mounted at {@code /ws}, in front of three in-process echo backends that greet each connection
- * with their name. The page opens connections through the balancer and shows which backend served each.
+ * with their name. The page opens connections through the balancer and shows which backend served each, and
+ * links to the balancer's live status page: an {@link AdminHandler} on a server of its own, always on
+ * 127.0.0.1 and a free port (whatever {@code --host} says, since it has no token and can drain backends).
  *
  * <pre>{@code java -jar wslb-examples.jar demo --port 8080   # then open http://127.0.0.1:8080/}</pre>
  */
@@ -42,6 +48,8 @@ final class Demo {
             Starts a web page at / and a WebSocket load balancer at /ws in front of three in-process echo
             backends (echo-1, echo-2, echo-3). Open the page in a browser to see which backend serves each
             connection. With a TLS flag, the page is served over https:// and the balancer over wss://.
+            The balancer's live status page (and its admin API, without a token) is on 127.0.0.1 and a free
+            port, whatever --host says; the start-up line and the demo page link to it.
 
               --host HOST               address to listen on (default 127.0.0.1)
               --port PORT               port to listen on; 0 picks a free port (default 8080)
@@ -65,7 +73,7 @@ final class Demo {
             Running demo = start(options.get("host", "127.0.0.1"), Options.parsePort("--port", options.get("port", "8080")),
                 FlagValues.strategy(options.get("strategy", "round-robin"), ""), TlsOptions.server(options));
             System.out.println("wslb demo: open " + demo.pageUri() + " (balancer at " + demo.balancerUri()
-                + ", backends echo-1, echo-2, echo-3)");
+                + ", backends echo-1, echo-2, echo-3; status page on " + demo.statusPageUri() + ")");
             System.out.flush();
             demo.server().join();
             return 0;
@@ -78,15 +86,23 @@ final class Demo {
         }
     }
 
-    /** A started demo: the application server and its backends. */
-    record Running(Server server, ServerConnector connector, String host, boolean secure, List<EchoServer> backends)
-        implements AutoCloseable {
+    /** A started demo: the application server, the admin server beside it, and its backends. */
+    record Running(Server server, ServerConnector connector, ServerConnector admin, String host, boolean secure,
+                   List<EchoServer> backends) implements AutoCloseable {
         String pageUri() {
             return (secure ? "https" : "http") + "://" + host + ":" + connector.getLocalPort() + "/";
         }
 
         String balancerUri() {
             return (secure ? "wss" : "ws") + "://" + host + ":" + connector.getLocalPort() + "/ws";
+        }
+
+        String statusPageUri() {
+            return statusPageUri(admin);
+        }
+
+        static String statusPageUri(ServerConnector admin) {
+            return "http://127.0.0.1:" + admin.getLocalPort() + "/";
         }
 
         @Override
@@ -151,23 +167,47 @@ final class Demo {
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
-        server.setHandler(new Handler.Sequence(WebSocketLoadBalancerHandler.at("/ws", balancer), new Page()));
+        ServerConnector admin = admin(balancer);
+        server.addBean(admin.getServer()); // started and stopped with the demo
+        server.setHandler(new Handler.Sequence(WebSocketLoadBalancerHandler.at("/ws", balancer),
+            new Page(() -> Running.statusPageUri(admin))));
         server.setStopAtShutdown(true);
         Bind.open(connector, "--host", "--port");
         server.start();
-        return new Running(server, connector, host, tls != null, backends);
+        return new Running(server, connector, admin, host, tls != null, backends);
     }
 
-    /** Serves the demo page at {@code /}; everything else is 404. */
-    static final class Page extends Handler.Abstract.NonBlocking {
-        private final byte[] html;
+    /**
+     * The status page and admin API on a server of their own, on loopback only: they have no token here, and
+     * anyone who reaches them can drain the backends.
+     */
+    private static ServerConnector admin(WebSocketLoadBalancer balancer) {
+        QueuedThreadPool threads = new QueuedThreadPool(8, 1);
+        threads.setName("demo-admin");
+        Server admin = new Server(threads);
+        ServerConnector connector = new ServerConnector(admin, 1, 1);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        admin.addConnector(connector);
+        admin.setHandler(AdminHandler.builder(balancer).build());
+        return connector;
+    }
 
-        Page() throws IOException {
+    /** Serves the demo page at {@code /}, with the link to the status page filled in; everything else is 404. */
+    static final class Page extends Handler.Abstract.NonBlocking {
+        /** Where the page names the status page; replaced at each request, since its port is known once started. */
+        static final String STATUS_PAGE = "{{STATUS_PAGE}}";
+
+        private final String html;
+        private final Supplier<String> statusPage;
+
+        Page(Supplier<String> statusPage) throws IOException {
+            this.statusPage = statusPage;
             try (InputStream in = Demo.class.getResourceAsStream("demo.html")) {
                 if (in == null) {
                     throw new IOException("demo.html is missing from the jar");
                 }
-                html = in.readAllBytes();
+                html = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         }
 
@@ -179,7 +219,8 @@ final class Demo {
             response.setStatus(200);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/html;charset=utf-8");
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-            response.write(true, ByteBuffer.wrap(html), callback);
+            byte[] bytes = html.replace(STATUS_PAGE, statusPage.get()).getBytes(StandardCharsets.UTF_8);
+            response.write(true, ByteBuffer.wrap(bytes), callback);
             return true;
         }
     }

@@ -26,7 +26,7 @@ final class LauncherFlags {
         "max-connections-per-ip", "max-pending-handshakes", "max-pending-handshakes-per-ip",
         "tls-cert", "tls-key", "keystore", "keystore-password-file", "tls-reload-interval", "tls-engine",
         "tls-resumption", "tls-ticket-keys", "backend-ca", "backend-client-cert", "backend-client-key", "selectors", "accept-queue",
-        "redis", "redis-password-file", "instance-id", "redis-timeout");
+        "redis", "redis-password-file", "instance-id", "redis-timeout", "access-log");
     static final Set<String> FLAGS = Set.of("help", "jwt-unverified", "tls-self-signed");
 
     static String help() {
@@ -122,15 +122,19 @@ final class LauncherFlags {
               --accept-queue N          connections the kernel holds until accepted, for the listener and the
                                         admin API (1-65535; default: net.core.somaxconn, else 511)
               --admin HOST:PORT         serve the admin API (JSON status; POST add, remove, drain, resume,
-                                        weight, health) on this separate address, e.g. 127.0.0.1:9204;
-                                        a non-loopback address needs --admin-token-file
+                                        weight, health) on this separate address, e.g. 127.0.0.1:9204, and a
+                                        live status page for a browser at its / (backends, rates, drain and
+                                        resume); a non-loopback address needs --admin-token-file
               --admin-token-file PATH   require 'Authorization: Bearer TOKEN' on the admin API, TOKEN being the
-                                        file's content (16 characters or more)
+                                        file's content (16 characters or more); the status page asks for it
               --eject-after N           connect/upgrade failures in a row that eject a backend (passive health;
                                         default 5; 0: never eject)
               --ejection-time DURATION  how long a first ejection lasts; doubles on each repeat, up to 10x
                                         (default 30s). At most half of the backends are ejected at once; with
                                         none healthy, all are offered (panic mode, logged)
+              --access-log stdout|PATH  one line per connection when it ends and per refused handshake (client,
+                                        path, backend, retries, handshake time, lifetime, bytes and messages
+                                        each way, close code, cause), to standard output or appended to PATH
               --help                    this text
 
             DURATION: 500ms, 30s, 5m, 2h, 1d or ISO-8601 (PT30S). SIZE: bytes, or with KiB/MiB/GiB.

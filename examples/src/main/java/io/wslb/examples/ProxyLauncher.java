@@ -1,5 +1,6 @@
 package io.wslb.examples;
 
+import io.wslb.AccessLog;
 import io.wslb.AdmissionLimits;
 import io.wslb.AffinityResolver;
 import io.wslb.Backend;
@@ -25,6 +26,7 @@ import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
 
@@ -168,6 +170,23 @@ public final class ProxyLauncher {
         } else if (options.has("session-ttl")) {
             throw new Options.UsageException("--session-ttl needs an --affinity whose keys are stored (ip, app-cookie, header, query, jwt-claim)");
         }
+        AccessLogWriter accessLog = options.has("access-log") ? AccessLogWriter.open(options.get("access-log", "")) : null;
+        if (accessLog != null) {
+            builder.listener(AccessLog.to(accessLog::write));
+        }
+        try {
+            return start(options, cluster, listen, builder, backends, tls, affinity, accessLog);
+        } catch (Exception | Error e) {
+            if (accessLog != null) {
+                accessLog.close();
+            }
+            throw e;
+        }
+    }
+
+    private static Server start(Options options, @Nullable Cluster cluster, InetSocketAddress listen, WebSocketLoadBalancerBuilder builder,
+                                List<Backend> backends,
+                                @Nullable ServerTls tls, AffinityResolver affinity, @Nullable AccessLogWriter accessLog) throws Exception {
         String path = options.get("path", "/");
         WebSocketLoadBalancer balancer;
         WebSocketLoadBalancerHandler handler;
@@ -200,6 +219,15 @@ public final class ProxyLauncher {
         if (cluster != null) {
             server.addBean(cluster); // closed when the proxy stops
         }
+        if (accessLog != null) {
+            // Closed once the server has stopped, after the shutdown's own connection ends were logged.
+            server.addEventListener(new LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStopped(LifeCycle event) {
+                    accessLog.close();
+                }
+            });
+        }
         Bind.open(connector, "--listen", "--listen");
         try {
             if (admin != null) {
@@ -218,7 +246,8 @@ public final class ProxyLauncher {
         if (admin != null) {
             ServerConnector adminConnector = (ServerConnector) admin.getConnectors()[0];
             String adminHost = adminConnector.getHost().contains(":") ? "[" + adminConnector.getHost() + "]" : adminConnector.getHost();
-            System.out.printf("wslb admin API on http://%s:%d/status%n", adminHost, adminConnector.getLocalPort());
+            System.out.printf("wslb admin API on http://%1$s:%2$d/status, status page on http://%1$s:%2$d/%n", adminHost,
+                adminConnector.getLocalPort());
         }
         if (!options.has("max-connections")) {
             OptionalLong openFiles = ProxyServerConnector.openFilesLimit();

@@ -1,8 +1,10 @@
 package io.wslb.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.wslb.strategies.BalancingStrategies;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,6 +53,28 @@ class DemoTest {
                 ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
             }
         }
+    }
+
+    @Test
+    void demo_linksToTheBalancersStatusPage_onLoopback_stoppedWithTheDemo() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        URI statusPage;
+        try (Demo.Running demo = Demo.start("127.0.0.1", 0, BalancingStrategies.roundRobin())) {
+            statusPage = URI.create(demo.statusPageUri());
+            assertThat(statusPage.getHost()).isEqualTo("127.0.0.1");
+            String page = http.send(HttpRequest.newBuilder(URI.create(demo.pageUri())).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+            assertThat(page).contains("href=\"" + statusPage + "\"").doesNotContain(Demo.Page.STATUS_PAGE);
+
+            HttpResponse<String> html = http.send(HttpRequest.newBuilder(statusPage).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(html.statusCode()).isEqualTo(200);
+            assertThat(html.body()).contains("<title>wslb status</title>");
+            String status = http.send(HttpRequest.newBuilder(statusPage.resolve("status")).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+            assertThat(status).contains("\"id\":\"echo-1\"", "\"id\":\"echo-2\"", "\"id\":\"echo-3\"");
+        }
+        assertThatThrownBy(() -> http.send(HttpRequest.newBuilder(statusPage).build(), HttpResponse.BodyHandlers.discarding()))
+            .as("the status page stops with the demo").isInstanceOf(IOException.class);
     }
 
     @Test

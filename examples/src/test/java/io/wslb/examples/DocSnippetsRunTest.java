@@ -137,7 +137,7 @@ class DocSnippetsRunTest {
     void operationsBuilderFragments_composeABalancerThatEchoes() throws Exception {
         List<Consumer<WebSocketLoadBalancerBuilder>> fragments = List.of(
             OperationsSnippets::outlierDetection, OperationsSnippets::healthCheck, OperationsSnippets::slowStart,
-            OperationsSnippets::pingInterval);
+            OperationsSnippets::pingInterval, OperationsSnippets::accessLog);
         WebSocketLoadBalancerBuilder builder = WebSocketLoadBalancer.builder().backend(Backend.of("a", echo("a")))
             .strategy(BalancingStrategies.roundRobin());
         fragments.forEach(f -> f.accept(builder));

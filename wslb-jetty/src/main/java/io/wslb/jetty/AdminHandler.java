@@ -8,6 +8,7 @@ import io.wslb.jetty.internal.admin.AdminApi;
 import io.wslb.jetty.internal.admin.BodyReader;
 import io.wslb.jetty.internal.admin.HealthHistory;
 import io.wslb.jetty.internal.admin.Json;
+import io.wslb.jetty.internal.admin.StatusPage;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -35,7 +36,16 @@ import org.slf4j.LoggerFactory;
  * where the handler is mounted:
  *
  * <ul>
- *   <li>{@code GET /status} – the balancer and every backend</li>
+ *   <li>{@code GET /} – a live status page for a browser (HTML, served without the token; it asks for the token
+ *       and sends it with every request it makes to the endpoints below)</li>
+ *   <li>{@code GET /status} – the balancer and every backend: {@code panic}, {@code openConnections},
+ *       {@code maxConnections} (0: no cap), {@code pendingHandshakes}, {@code backends}, then any
+ *       {@link Builder#statusSection section}; each backend has its configuration, a one-word {@code state}
+ *       ({@code healthy}, {@code standby}, {@code full}, {@code draining}, {@code unhealthy}, {@code ejected} or
+ *       {@code removed}; the worst wins), its {@code effectiveWeight} (its weight under slow start, 0 while it takes
+ *       no new connection), its counts ({@code activeConnections}, {@code peerConnections},
+ *       {@code totalConnections} attempts and {@code failedAttempts} before the client's 101) and its
+ *       {@code history}</li>
  *   <li>{@code GET /backends/{id}} – one backend</li>
  *   <li>{@code POST /backends} {@code {"uri":"ws://10.0.0.3:3000/ws","id":"c","weight":2,"maxConnections":100,"backup":false}}
  *       – adds a backend (only {@code uri} required; 201, 409 if the id is taken)</li>
@@ -125,21 +135,33 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        AdminApi.Route route = null;
+        AdminApi.Failure failure = null;
+        try {
+            route = AdminApi.route(Request.getPathInContext(request), request.getMethod());
+        } catch (AdminApi.Failure f) {
+            failure = f;
+        }
+        if (route != null && route.endpoint() == AdminApi.Endpoint.PAGE) {
+            // The page holds no data and changes nothing: it is served without the token, which it then sends with
+            // each of its requests to the JSON API.
+            afterBody(request, response, callback, () -> page(response, callback));
+            return true;
+        }
         if (!authorized(request)) {
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"wslb\"");
             afterBody(request, response, callback, () -> error(response, callback, 401,
                 "missing or wrong bearer token: send the header 'Authorization: Bearer <token>'"));
             return true;
         }
-        AdminApi.Route route;
-        try {
-            route = AdminApi.route(Request.getPathInContext(request), request.getMethod());
-        } catch (AdminApi.Failure failure) {
-            afterBody(request, response, callback, () -> fail(response, callback, failure));
+        if (route == null) {
+            AdminApi.Failure refused = requireNonNull(failure, "a path without a route has its failure");
+            afterBody(request, response, callback, () -> fail(response, callback, refused));
             return true;
         }
-        if (!route.endpoint().method().equals("POST")) {
-            afterBody(request, response, callback, () -> answer(request, response, callback, () -> api.call(route, "")));
+        AdminApi.Route found = route;
+        if (!found.endpoint().method().equals("POST")) {
+            afterBody(request, response, callback, () -> answer(request, response, callback, () -> api.call(found, "")));
             return true;
         }
         if (request.getLength() > DISCARD_LIMIT) {
@@ -149,7 +171,7 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
         BodyReader.read(request, MAX_BODY_BYTES, DISCARD_LIMIT, new BodyReader.Done() {
             @Override
             public void body(byte[] bytes) {
-                answer(request, response, callback, () -> api.call(route, utf8(bytes)));
+                answer(request, response, callback, () -> api.call(found, utf8(bytes)));
             }
 
             @Override
@@ -257,12 +279,28 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
         send(response, callback, status, Map.of("error", message));
     }
 
+    /** The status page, with headers that keep it from being cached, sniffed, framed or made to load anything else. */
+    private static void page(Response response, Callback callback) {
+        byte[] html = StatusPage.html();
+        response.setStatus(200);
+        HttpFields.Mutable headers = response.getHeaders();
+        headers.put(HttpHeader.CONTENT_TYPE, "text/html; charset=utf-8");
+        headers.put(HttpHeader.CACHE_CONTROL, "no-store");
+        headers.put("Content-Security-Policy", StatusPage.contentSecurityPolicy());
+        headers.put("X-Content-Type-Options", "nosniff");
+        headers.put("X-Frame-Options", "DENY");
+        headers.put("Referrer-Policy", "no-referrer");
+        headers.put(HttpHeader.CONTENT_LENGTH, html.length);
+        response.write(true, ByteBuffer.wrap(html), callback);
+    }
+
     private static void send(Response response, Callback callback, int status, Object body) {
         byte[] bytes = Json.write(body).getBytes(UTF_8);
         response.setStatus(status);
         HttpFields.Mutable headers = response.getHeaders();
         headers.put(HttpHeader.CONTENT_TYPE, JSON);
         headers.put(HttpHeader.CACHE_CONTROL, "no-store");
+        headers.put("X-Content-Type-Options", "nosniff");
         headers.put(HttpHeader.CONTENT_LENGTH, bytes.length);
         response.write(true, ByteBuffer.wrap(bytes), callback);
     }
@@ -353,10 +391,12 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
         /**
          * Adds a section to {@code GET /status}, produced each time the status is asked for: what a module beside
          * the balancer reports (for example the state of a Redis link). The section is a map of JSON values (strings,
-         * numbers, booleans, null, lists and maps of them).
+         * numbers, booleans, null, lists and maps of them). The status page shows a section named {@code redis} in
+         * its summary: its {@code state} ({@code UP} in green, anything else in red) and {@code lastError}.
          *
          * @param name the section's field in the status; not one the status uses itself ({@code panic},
-         *     {@code openConnections}, {@code maxConnections}, {@code backends}) nor one added already
+         *     {@code openConnections}, {@code maxConnections}, {@code pendingHandshakes}, {@code backends}) nor one
+         *     added already
          * @param section produces the section; it must not block
          * @return this
          */

@@ -1,5 +1,6 @@
 package io.wslb.examples.snippets;
 
+import io.wslb.AccessLog;
 import io.wslb.AdmissionLimits;
 import io.wslb.Backend;
 import io.wslb.BackendHealth;
@@ -124,6 +125,17 @@ public final class OperationsSnippets {
     public static void pingInterval(WebSocketLoadBalancerBuilder builder) {
         // snippet-begin docs/operations.md
         builder.timeouts(Timeouts.defaults().withPingInterval(Duration.ofSeconds(30)));   // launcher: --ping-interval 30s
+        // snippet-end
+    }
+
+    /**
+     * The access log.
+     *
+     * @param builder the balancer being composed
+     */
+    public static void accessLog(WebSocketLoadBalancerBuilder builder) {
+        // snippet-begin docs/operations.md
+        builder.listener(AccessLog.toLogger());   // INFO lines on the logger io.wslb.access; launcher: --access-log stdout
         // snippet-end
     }
 

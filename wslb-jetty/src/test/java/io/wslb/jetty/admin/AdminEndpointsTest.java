@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.wslb.AdmissionLimits;
 import io.wslb.Backend;
+import io.wslb.OutlierDetection;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.AdminHandler;
 import io.wslb.jetty.testing.Balancers;
@@ -15,6 +16,7 @@ import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EchoBackends;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
+import io.wslb.jetty.testing.Ports;
 import io.wslb.jetty.testing.WsClient;
 import io.wslb.spi.LoadBalancerRuntime;
 import java.math.BigDecimal;
@@ -22,6 +24,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -94,21 +97,24 @@ class AdminEndpointsTest {
         assertThat(status.header("Content-Type")).isEqualTo("application/json; charset=utf-8");
         Map<String, Object> json = status.json();
         assertThat(json).containsEntry("panic", false).containsEntry("openConnections", n(3))
-            .containsEntry("maxConnections", n(100));
+            .containsEntry("maxConnections", n(100)).containsEntry("pendingHandshakes", n(0));
         List<Map<String, Object>> listed = list(json.get("backends"));
         assertThat(listed).extracting(b -> b.get("id")).containsExactly("b1", "b2");
         for (Map<String, Object> backend : listed) {
             EchoBackend echo = backend.get("id").equals("b1") ? b1 : b2;
             assertThat(backend)
+                .containsEntry("state", echo == b1 ? "healthy" : "unhealthy")
                 .containsEntry("uri", echo.uri().toString())
                 .containsEntry("weight", n(1))
+                .containsEntry("effectiveWeight", n(echo == b1 ? 1 : 0))
                 .containsEntry("maxConnections", n(0))
                 .containsEntry("backup", false)
                 .containsEntry("health", echo == b1 ? "HEALTHY" : "UNHEALTHY")
                 .containsEntry("draining", false)
                 .containsEntry("full", false)
                 .containsEntry("activeConnections", n(active.get(echo.name())))
-                .containsEntry("totalConnections", n(echo.connections().size()));
+                .containsEntry("totalConnections", n(echo.connections().size()))
+                .containsEntry("failedAttempts", n(0));
         }
         assertThat(active.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(3);
         assertThat(list(listed.get(1).get("history"))).singleElement()
@@ -118,6 +124,61 @@ class AdminEndpointsTest {
         proxy.balancer().pool().markUnhealthy("b1");
         assertThat(admin.get("/status").json()).as("no healthy backend left: panic mode").containsEntry("panic", true);
         assertThat(admin.get("/backends/b1").json()).containsEntry("id", "b1").containsEntry("health", "UNHEALTHY");
+    }
+
+    @Test
+    void status_namesEachBackendsStateInOneWord_withItsEffectiveWeightAndFailedAttempts() throws Exception {
+        backends = closer.add(EchoBackends.start(2));
+        URI closed = URI.create("ws://127.0.0.1:" + Ports.closedPort());
+        WebSocketLoadBalancer balancer = Balancers.roundRobin(events,
+                new Backend("ok", backends.get(0).uri(), 2, Map.of(), 0, false),
+                new Backend("capped", backends.get(1).uri(), 1, Map.of(), 1, false),
+                Backend.of("dead", closed), Backend.of("down", closed), Backend.of("out", closed),
+                new Backend("spare", closed, 1, Map.of(), 0, true))
+            .outlierDetection(OutlierDetection.of(1, Duration.ofMinutes(5), Duration.ofMinutes(5), 1.0))
+            .build();
+        proxy = closer.add(LoadBalancerProxy.handler("/", balancer));
+        client = closer.add(WsClient.start());
+        admin = closer.add(AdminServer.start(balancer, b -> b));
+        balancer.pool().markUnhealthy("down");
+        assertThat(admin.post("/backends/out/drain", "{\"window\":\"0s\"}").status()).isEqualTo(202);
+        // Round robin over ok, capped and dead: a few connections fill "capped" and fail once on "dead", which
+        // one failure ejects; every client still gets through, retried on another backend.
+        for (int i = 0; i < 10 && !(balancer.pool().get("capped").full() && balancer.pool().get("dead").failedAttempts() > 0); i++) {
+            client.connect(proxy.uri("/chat"));
+        }
+
+        Map<String, Map<String, Object>> byId = new HashMap<>();
+        for (Map<String, Object> backend : list(admin.get("/status").json().get("backends"))) {
+            byId.put((String) backend.get("id"), backend);
+        }
+
+        assertThat(byId).extractingByKeys("ok", "capped", "dead", "down", "out", "spare").extracting(b -> b.get("state"))
+            .containsExactly("healthy", "full", "ejected", "unhealthy", "draining", "standby");
+        assertThat(byId).extractingByKeys("ok", "capped", "dead", "down", "out", "spare")
+            .extracting(b -> b.get("effectiveWeight")).as("0 for every backend that takes no new connection")
+            .containsExactly(n(2), n(1), n(0), n(0), n(0), n(0));
+        assertThat(byId.get("dead")).containsEntry("failedAttempts", n(1)).containsEntry("totalConnections", n(1));
+        assertThat(byId.get("ok")).containsEntry("failedAttempts", n(0));
+        assertThat(admin.post("/backends/spare/remove", "{}").json()).as("the answer to a removal")
+            .containsEntry("state", "removed");
+    }
+
+    @Test
+    void effectiveWeight_followsTheSlowStartRamp_roundedToTwoDecimals() throws Exception {
+        backends = closer.add(EchoBackends.start(2));
+        WebSocketLoadBalancer balancer = Balancers.roundRobin(events,
+                new Backend("a", backends.get(0).uri(), 7, Map.of(), 0, false), Backend.of("b", backends.get(1).uri()))
+            .slowStart(Duration.ofHours(1)).build();
+        admin = closer.add(AdminServer.start(balancer, b -> b));
+        admin.post("/backends/a/drain", "{}");
+
+        admin.post("/backends/a/resume", "{}"); // a resumed backend ramps up again from 10 % of its weight
+
+        BigDecimal effective = (BigDecimal) admin.get("/backends/a").json().get("effectiveWeight");
+        assertThat(effective).isBetween(new BigDecimal("0.7"), new BigDecimal("1.4"));
+        assertThat(effective.scale()).isBetween(1, 2);
+        assertThat(admin.get("/backends/a").json()).containsEntry("weight", n(7)).containsEntry("state", "healthy");
     }
 
     @Test

@@ -39,6 +39,7 @@ public final class AdminApi {
 
     /** An endpoint of the admin API. */
     public enum Endpoint {
+        /** {@code GET /}: the status page, which the HTTP handler serves itself (it is not JSON). */ PAGE,
         /** {@code GET /status}. */ STATUS,
         /** {@code POST /backends}. */ ADD,
         /** {@code GET /backends/{id}}. */ BACKEND,
@@ -50,7 +51,7 @@ public final class AdminApi {
 
         /** @return the one HTTP method it answers */
         public String method() {
-            return this == STATUS || this == BACKEND ? "GET" : "POST";
+            return this == PAGE || this == STATUS || this == BACKEND ? "GET" : "POST";
         }
     }
 
@@ -104,7 +105,8 @@ public final class AdminApi {
     }
 
     /** The names the status itself uses, which a further section may not take. */
-    public static final Set<String> STATUS_FIELDS = Set.of("panic", "openConnections", "maxConnections", "backends");
+    public static final Set<String> STATUS_FIELDS = Set.of("panic", "openConnections", "maxConnections", "pendingHandshakes",
+        "backends");
 
     /**
      * @param path the request path below the mount point, such as {@code /backends/a/drain}
@@ -116,7 +118,8 @@ public final class AdminApi {
         String[] parts = path.split("/", -1);
         Route route = null;
         if (parts.length == 2 && parts[0].isEmpty()) {
-            route = parts[1].equals("status") ? new Route(Endpoint.STATUS, null)
+            route = parts[1].isEmpty() ? new Route(Endpoint.PAGE, null)
+                : parts[1].equals("status") ? new Route(Endpoint.STATUS, null)
                 : parts[1].equals("backends") ? new Route(Endpoint.ADD, null) : null;
         } else if (parts.length >= 3 && parts.length <= 4 && parts[0].isEmpty() && parts[1].equals("backends") && !parts[2].isEmpty()) {
             Endpoint endpoint = parts.length == 3 ? Endpoint.BACKEND : switch (parts[3]) {
@@ -131,7 +134,7 @@ public final class AdminApi {
         }
         if (route == null) {
             throw new Failure(404, "no such endpoint: " + path
-                + " (try GET /status, GET /backends/{id}, POST /backends, POST /backends/{id}/weight|drain|resume|remove|health)", null);
+                + " (try GET /, GET /status, GET /backends/{id}, POST /backends, POST /backends/{id}/weight|drain|resume|remove|health)", null);
         }
         if (!route.endpoint().method().equals(method)) {
             throw new Failure(405, method + " is not allowed on " + path + "; use " + route.endpoint().method(),
@@ -150,6 +153,7 @@ public final class AdminApi {
     public Reply call(Route route, String body) {
         String id = route.id();
         return switch (route.endpoint()) {
+            case PAGE -> throw new IllegalStateException("the status page is HTML, served by the HTTP handler");
             case STATUS -> new Reply(200, status(), null);
             case ADD -> add(FlatJson.parse(body));
             case BACKEND -> new Reply(200, describe(require(id)), null);
@@ -258,6 +262,7 @@ public final class AdminApi {
         out.put("panic", pool.panic());
         out.put("openConnections", LoadBalancerRuntime.of(balancer).router().openConnections());
         out.put("maxConnections", balancer.admissionLimits().maxConnections().orElse(0)); // 0: no cap, as before
+        out.put("pendingHandshakes", LoadBalancerRuntime.of(balancer).router().pendingHandshakes());
         out.put("backends", backends);
         for (Map.Entry<String, Supplier<? extends Map<String, ?>>> section : sections.entrySet()) {
             Object value;
@@ -275,8 +280,10 @@ public final class AdminApi {
         Backend b = live.backend();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", live.id());
+        out.put("state", state(live));
         out.put("uri", b.uri().toString());
         out.put("weight", b.weight());
+        out.put("effectiveWeight", number(LoadBalancerRuntime.of(balancer).router().effectiveWeight(live)));
         out.put("maxConnections", b.maxConnections());
         out.put("backup", b.backup());
         out.put("metadata", b.metadata());
@@ -286,8 +293,36 @@ public final class AdminApi {
         out.put("activeConnections", live.activeConnections());
         out.put("peerConnections", live.peerConnections());
         out.put("totalConnections", live.totalConnections());
+        out.put("failedAttempts", live.failedAttempts());
         out.put("history", history.of(live.id()));
         return out;
+    }
+
+    /**
+     * One word for what an operator needs to know first, the worst condition winning: {@code removed} (left the
+     * pool), {@code ejected} and {@code unhealthy} (its health), {@code draining}, {@code full} (at its connection
+     * cap), {@code standby} (a healthy backup held back while primaries serve), else {@code healthy}.
+     */
+    private String state(LiveBackend live) {
+        if (!live.inPool()) {
+            return "removed";
+        }
+        return switch (live.health()) {
+            case EJECTED -> "ejected";
+            case UNHEALTHY -> "unhealthy";
+            case HEALTHY -> live.draining() ? "draining"
+                : live.full() ? "full"
+                : pool.standby().contains(live) ? "standby"
+                : "healthy";
+        };
+    }
+
+    /** A whole number as such, else rounded to two decimals: a slow-start weight of 0.30000000000000004 reads 0.3. */
+    private static Number number(double value) {
+        if (value == Math.rint(value) && Math.abs(value) < Long.MAX_VALUE) {
+            return (long) value;
+        }
+        return Math.round(value * 100) / 100.0;
     }
 
     /**
