@@ -25,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Compiles every {@code <pre>{@code ...}</pre>} example in the Javadoc of the public types that users see: the
- * exported packages of wslb-core, wslb-strategies, wslb-jetty, wslb-testing and wslb-redis, and the examples module (not the
- * {@code internal} packages, which no module exports, nor wslb-bench and wslb-jmh, which are tools).
+ * exported packages of wslb-core, wslb-strategies, wslb-jetty, wslb-testing, wslb-redis and wslb-micrometer, and the
+ * examples module (not the {@code internal} packages, which no module exports, nor wslb-bench and wslb-jmh, which are
+ * tools).
  *
  * <p>Each example becomes the body of a method {@code void example() throws Exception} in a class of its own that
  * imports {@link #IMPORTS} and has the fields of {@link #PREDECLARED}, the only names an example may use without
@@ -45,6 +46,11 @@ class JavadocExamplesCompileTest {
         "import io.wslb.jetty.*;",
         "import io.wslb.testing.*;",
         "import io.wslb.redis.*;",
+        "import io.wslb.micrometer.*;",
+        "import io.micrometer.core.instrument.MeterRegistry;",
+        "import io.micrometer.core.instrument.Tags;",
+        "import io.micrometer.core.instrument.binder.MeterBinder;",
+        "import io.micrometer.core.instrument.simple.SimpleMeterRegistry;",
         "import java.io.*;",
         "import java.net.*;",
         "import java.nio.file.*;",
@@ -74,7 +80,8 @@ class JavadocExamplesCompileTest {
         "FaultProxy proxy;                     // a running fault-injecting proxy (wslb-testing examples)",
         "RedisServer redis;                    // a running redis-server (wslb-testing examples)");
 
-    private static final List<String> MODULES = List.of("wslb-core", "wslb-strategies", "wslb-jetty", "wslb-testing", "wslb-redis", "examples");
+    private static final List<String> MODULES = List.of("wslb-core", "wslb-strategies", "wslb-jetty", "wslb-testing", "wslb-redis", "wslb-micrometer",
+        "examples");
     private static final Pattern BLOCK = Pattern.compile("<pre>\\{@code(.*?)}</pre>", Pattern.DOTALL);
 
     /** One example: where it is and its text, line by line, with the source line of each. */
@@ -110,7 +117,8 @@ class JavadocExamplesCompileTest {
         // The scan found the examples it must check, not an empty directory.
         assertThat(examples).extracting(e -> e.file().getFileName().toString())
             .contains("WebSocketLoadBalancer.java", "HealthCheck.java", "OutlierDetection.java", "BalancingStrategies.java",
-                "WebSocketLoadBalancerHandler.java", "FaultProxy.java", "RedisServer.java", "RedisLink.java", "RedisSessionStore.java");
+                "WebSocketLoadBalancerHandler.java", "FaultProxy.java", "RedisServer.java", "RedisLink.java", "RedisSessionStore.java",
+                "WslbMetrics.java", "RedisLinkMetrics.java");
 
         List<JavaFileObject> sources = new ArrayList<>();
         List<Example> compiled = new ArrayList<>();

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /** The modules a user depends on line up: the BOM manages each library, and the Jetty adapter forces no extras. */
 class ModuleLayoutTest {
 
-    private static final List<String> LIBRARIES = List.of("wslb-core", "wslb-strategies", "wslb-jetty", "wslb-testing", "wslb-redis");
+    private static final List<String> LIBRARIES = List.of("wslb-core", "wslb-strategies", "wslb-jetty", "wslb-testing", "wslb-redis",
+        "wslb-micrometer");
 
     @Test
     void theBom_managesEveryLibraryModule_atTheProjectVersion() throws IOException {
