@@ -120,4 +120,19 @@ class DrainTest {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
             assertThat(proxy.activeConnections()).containsExactlyEntriesOf(Map.of("b", 5)));
     }
+
+    @Test
+    void aDrainStartedJustAfterAClientsUpgrade_stillClosesThatClientWith1012() throws Exception {
+        EchoBackend a = closer.add(EchoBackend.start("a"));
+        LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/", Balancers.roundRobin(events, a.backend()).build()));
+        WsClient client = closer.add(WsClient.start());
+        for (int i = 0; i < 60; i++) {
+            // The client's 101 may arrive before its tunnel is registered: a drain in that gap must still find it.
+            ClientSocket socket = client.connect(proxy.uri("/chat"));
+            proxy.balancer().pool().drain("a", Duration.ZERO);
+
+            assertThat(socket.closed().get(5, TimeUnit.SECONDS).code()).as("connection %d", i).isEqualTo(1012);
+            proxy.balancer().pool().resume("a");
+        }
+    }
 }

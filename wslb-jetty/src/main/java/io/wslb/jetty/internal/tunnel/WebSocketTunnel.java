@@ -115,6 +115,10 @@ public final class WebSocketTunnel {
         // so either the shutdown's snapshot of the tunnels or this check sees it.
         if (context.isShuttingDown()) {
           end(CloseCause.SHUTDOWN, "server stopping");
+        } else if (route.backend().draining() || !route.backend().inPool()) {
+            // The same race with a drain: the pool marks the backend draining before its drain looks for the
+            // backend's tunnels, so a tunnel registered too late for that look sees the mark here.
+            end(CloseCause.DRAINED, "backend draining");
         }
         ended();
     }
