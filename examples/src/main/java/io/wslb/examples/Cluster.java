@@ -52,6 +52,11 @@ final class Cluster extends AbstractLifeCycle {
     }
 
     /** @return the cluster member, for its session store */
+    /** @return the link to Redis, for its meters */
+    RedisLink link() {
+        return link;
+    }
+
     RedisCluster member() {
         return member;
     }

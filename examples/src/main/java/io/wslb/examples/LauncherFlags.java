@@ -27,7 +27,7 @@ final class LauncherFlags {
         "tls-cert", "tls-key", "keystore", "keystore-password-file", "tls-reload-interval", "tls-engine",
         "tls-resumption", "tls-ticket-keys", "backend-ca", "backend-client-cert", "backend-client-key", "selectors", "accept-queue",
         "redis", "redis-password-file", "instance-id", "redis-timeout", "access-log");
-    static final Set<String> FLAGS = Set.of("help", "jwt-unverified", "tls-self-signed");
+    static final Set<String> FLAGS = Set.of("help", "jwt-unverified", "tls-self-signed", "metrics");
 
     static String help() {
         return """
@@ -132,6 +132,9 @@ final class LauncherFlags {
               --ejection-time DURATION  how long a first ejection lasts; doubles on each repeat, up to 10x
                                         (default 30s). At most half of the backends are ejected at once; with
                                         none healthy, all are offered (panic mode, logged)
+              --metrics                 serve the balancer's meters (connections, handshakes, closes, timers, backend
+                                        states; the JVM's and the Redis link's) in Prometheus's text format at
+                                        /metrics on the --admin address, under its token (needs --admin)
               --access-log stdout|PATH  one line per connection when it ends and per refused handshake (client,
                                         path, backend, retries, handshake time, lifetime, bytes and messages
                                         each way, close code, cause), to standard output or appended to PATH

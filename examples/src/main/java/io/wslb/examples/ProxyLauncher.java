@@ -170,12 +170,16 @@ public final class ProxyLauncher {
         } else if (options.has("session-ttl")) {
             throw new Options.UsageException("--session-ttl needs an --affinity whose keys are stored (ip, app-cookie, header, query, jwt-claim)");
         }
+        LauncherMetrics metrics = LauncherMetrics.fromFlags(options);
+        if (metrics != null) {
+            builder.listener(metrics.listener());
+        }
         AccessLogWriter accessLog = options.has("access-log") ? AccessLogWriter.open(options.get("access-log", "")) : null;
         if (accessLog != null) {
             builder.listener(AccessLog.to(accessLog::write));
         }
         try {
-            return start(options, cluster, listen, builder, backends, tls, affinity, accessLog);
+            return start(options, cluster, listen, builder, backends, tls, affinity, accessLog, metrics);
         } catch (Exception | Error e) {
             if (accessLog != null) {
                 accessLog.close();
@@ -186,7 +190,8 @@ public final class ProxyLauncher {
 
     private static Server start(Options options, @Nullable Cluster cluster, InetSocketAddress listen, WebSocketLoadBalancerBuilder builder,
                                 List<Backend> backends,
-                                @Nullable ServerTls tls, AffinityResolver affinity, @Nullable AccessLogWriter accessLog) throws Exception {
+                                @Nullable ServerTls tls, AffinityResolver affinity, @Nullable AccessLogWriter accessLog,
+                                @Nullable LauncherMetrics metrics) throws Exception {
         String path = options.get("path", "/");
         WebSocketLoadBalancer balancer;
         WebSocketLoadBalancerHandler handler;
@@ -212,7 +217,10 @@ public final class ProxyLauncher {
         server.setHandler(handler);
         server.setStopAtShutdown(true);
         server.setStopTimeout(STOP_TIMEOUT.plus(balancer.shutdownWindow()).toMillis());
-        Server admin = admin(options, balancer, connector.getHandshakeTimeout(), cluster);
+        if (metrics != null) {
+            metrics.bind(balancer, cluster);
+        }
+        Server admin = admin(options, balancer, connector.getHandshakeTimeout(), cluster, metrics);
         if (admin != null) {
             server.addBean(admin); // started and stopped with the proxy
         }
@@ -248,6 +256,9 @@ public final class ProxyLauncher {
             String adminHost = adminConnector.getHost().contains(":") ? "[" + adminConnector.getHost() + "]" : adminConnector.getHost();
             System.out.printf("wslb admin API on http://%1$s:%2$d/status, status page on http://%1$s:%2$d/%n", adminHost,
                 adminConnector.getLocalPort());
+            if (metrics != null) {
+                System.out.printf("wslb metrics, Prometheus text format, on http://%s:%d/metrics%n", adminHost, adminConnector.getLocalPort());
+            }
         }
         if (!options.has("max-connections")) {
             OptionalLong openFiles = ProxyServerConnector.openFilesLimit();
@@ -266,7 +277,7 @@ public final class ProxyLauncher {
 
     /** The admin API's own small server, on its own address, with the proxy port's head deadline; null without --admin. */
     private static @Nullable Server admin(Options options, WebSocketLoadBalancer balancer, Duration headTimeout,
-                                          @Nullable Cluster cluster) throws Options.UsageException {
+                                          @Nullable Cluster cluster, @Nullable LauncherMetrics metrics) throws Options.UsageException {
         if (!options.has("admin")) {
             if (options.has("admin-token-file")) {
                 throw new Options.UsageException("--admin-token-file goes with --admin HOST:PORT");
@@ -277,6 +288,9 @@ public final class ProxyLauncher {
         AdminHandler.Builder builder = AdminHandler.builder(balancer);
         if (cluster != null) {
             builder.statusSection("redis", cluster::status);
+        }
+        if (metrics != null) {
+            builder.textEndpoint("metrics", LauncherMetrics.CONTENT_TYPE, metrics::scrape);
         }
         if (options.has("admin-token-file")) {
             String path = options.get("admin-token-file", "");

@@ -106,6 +106,7 @@ class LauncherStartupErrorsTest {
         cases.add(bad("redis-password-file", "no such file", "--redis", "redis://127.0.0.1", "--redis-password-file", missing));
         cases.add(bad("instance-id", "letters, digits", "--redis", "redis://127.0.0.1", "--instance-id", "two words"));
         cases.add(bad("redis-timeout", "at most 10s", "--redis", "redis://127.0.0.1", "--redis-timeout", "1m"));
+        cases.add(bad("metrics", "goes with --admin", "--metrics"));
         cases.add(bad("access-log", "cannot open", "--access-log", dir.resolve("no-such-dir").resolve("access.log").toString()));
         return cases;
     }

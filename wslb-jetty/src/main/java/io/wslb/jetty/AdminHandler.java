@@ -454,7 +454,8 @@ public final class AdminHandler extends Handler.Abstract.NonBlocking {
          * bearer token as the rest of the API: what a module beside the balancer serves, such as a Prometheus scrape.
          *
          * <pre>{@code
-         * AdminHandler.builder(lb).textEndpoint("metrics", "text/plain; version=0.0.4; charset=utf-8", prometheus::scrape);
+         * Supplier<String> scrape = () -> "up 1\n"; // in practice a registry's scrape, such as Prometheus's
+         * AdminHandler.builder(lb).textEndpoint("metrics", "text/plain; version=0.0.4; charset=utf-8", scrape);
          * }</pre>
          *
          * @param name the path segment: lowercase letters, digits and dashes; not one the API uses ({@code status},

@@ -82,11 +82,16 @@ public final class BalancerMeters implements WslbMetrics {
     /** Changes a backend's counts, and removes its meters when that leaves it idle and out of the pool. */
     private void count(String id, @Nullable LiveBackend backend, int pending, int open) {
         if (traffic.change(id, pending, open, key -> member(key, backend))) {
-            synchronized (lock) {
-                if (!member(id, null)) {
-                    for (RegistryMeters meters : bound) {
-                        meters.retire(id);
-                    }
+            retireIfGone(id);
+        }
+    }
+
+    /** Removes the meters of a backend that left the pool, once its last connection or handshake is counted out. */
+    private void retireIfGone(String id) {
+        synchronized (lock) {
+            if (!member(id, null)) {
+                for (RegistryMeters meters : bound) {
+                    meters.retire(id);
                 }
             }
         }
@@ -155,10 +160,15 @@ public final class BalancerMeters implements WslbMetrics {
         public void onClosed(Route route, ConnectionEnd end) {
             String id = route.backend().id();
             Duration lifetime = route.lifetime();
+            // The open gauge moves first, so that a scrape never shows a connection both closed and still open; a
+            // backend's meters that this close leaves unused go only after the close is recorded in them.
+            boolean last = traffic.change(id, 0, -1, key -> member(key, route.backend()));
             for (RegistryMeters meters : bound) {
                 meters.closed(id, end, lifetime);
             }
-            count(id, route.backend(), 0, -1);
+            if (last) {
+                retireIfGone(id);
+            }
         }
 
         @Override
