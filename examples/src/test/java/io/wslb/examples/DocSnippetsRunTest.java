@@ -3,6 +3,8 @@ package io.wslb.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.wslb.Backend;
 import io.wslb.BackendHealth;
 import io.wslb.WebSocketLoadBalancer;
@@ -195,6 +197,19 @@ class DocSnippetsRunTest {
         assertThat(withToken.body()).contains("\"id\":\"chat-1\"");
         assertThat(http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.discarding()).statusCode())
             .isEqualTo(401);
+    }
+
+    @Test
+    void operationsMetrics_showAnOpenConnectionInThePrometheusScrape() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        WebSocketLoadBalancer lb = OperationsSnippets.metrics(WebSocketLoadBalancer.builder()
+            .backend(Backend.of("chat-1", echo("chat-1"))).strategy(BalancingStrategies.roundRobin()), registry);
+        URI ws = mount(lb);
+
+        try (Client client = connect(HttpClient.newHttpClient(), ws, b -> { })) {
+            client.assertEchoes("counted");
+            assertThat(registry.scrape()).contains("wslb_connections_open 1.0", "wslb_backend_connections_open{backend=\"chat-1\"} 1.0");
+        }
     }
 
     @Test

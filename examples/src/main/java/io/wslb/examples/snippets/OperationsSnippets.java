@@ -1,5 +1,6 @@
 package io.wslb.examples.snippets;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.wslb.AccessLog;
 import io.wslb.AdmissionLimits;
 import io.wslb.Backend;
@@ -13,6 +14,7 @@ import io.wslb.WebSocketLoadBalancer;
 import io.wslb.WebSocketLoadBalancerBuilder;
 import io.wslb.jetty.AdminHandler;
 import io.wslb.jetty.ProxyServerConnector;
+import io.wslb.micrometer.WslbMetrics;
 import io.wslb.strategies.BalancingStrategies;
 import java.net.URI;
 import java.time.Duration;
@@ -126,6 +128,22 @@ public final class OperationsSnippets {
         // snippet-begin docs/operations.md
         builder.timeouts(Timeouts.defaults().withPingInterval(Duration.ofSeconds(30)));   // launcher: --ping-interval 30s
         // snippet-end
+    }
+
+    /**
+     * Micrometer meters.
+     *
+     * @param builder the balancer being composed, with its backends and strategy
+     * @param registry where the meters go (Prometheus's registry, for one)
+     * @return the balancer, its meters bound
+     */
+    public static WebSocketLoadBalancer metrics(WebSocketLoadBalancerBuilder builder, MeterRegistry registry) {
+        // snippet-begin docs/operations.md
+        WslbMetrics metrics = WslbMetrics.create();
+        WebSocketLoadBalancer lb = builder.listener(metrics.listener()).build();   // the listener sees every connection
+        metrics.binder(lb).bindTo(registry);   // the application's registry; launcher: --metrics (Prometheus)
+        // snippet-end
+        return lb;
     }
 
     /**
