@@ -190,6 +190,7 @@ public final class Route {
         if (!STATE.compareAndSet(this, PENDING, ESTABLISHED)) {
             throw new IllegalStateException("route " + id + " is not pending");
         }
+        owner.answered();
         long now = owner.ticker().nanos();
         establishedAt = now;
         owner.succeeded(backend);
@@ -261,6 +262,9 @@ public final class Route {
     private boolean end(int from, Ending ending) {
         if (!STATE.compareAndSet(this, from, ENDED)) {
             return false;
+        }
+        if (from == PENDING) {
+            owner.answered();
         }
         if (from == ESTABLISHED) {
             endedAt = owner.ticker().nanos();

@@ -23,6 +23,9 @@ interface RouteOwner {
     /** A connect or upgrade failed on this backend: counts toward its ejection. */
     void failed(PooledBackend backend);
 
+    /** The route is no longer pending: established, or ended before that (once per route). */
+    void answered();
+
     /** The backend answered 101. */
     void succeeded(PooledBackend backend);
 

@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +74,8 @@ public final class Router {
     private final PoolControl control;
     private final BackendPicker picker;
     private final RouteOwner owner = new Owner();
+    /** Routes made and neither established nor ended: handshakes waiting for a backend's answer. */
+    private final AtomicInteger pendingRoutes = new AtomicInteger();
 
     static {
         // The constructor takes internal types; the balancer reaches it through the internal factory instead.
@@ -248,10 +251,13 @@ public final class Router {
         return newRoute(request, started, key, hold, attempt, member, tried);
     }
 
-    /** @return handshakes admitted and waiting for their 101 (0 when no admission cap is set) */
+    /**
+     * @return handshakes waiting for their 101: with an admission cap, every handshake admitted (including those
+     *     still in the guard or the session store lookup); without one, those whose backend was chosen
+     */
     public int pendingHandshakes() {
         Admission admission = limits.admission();
-        return admission == null ? 0 : admission.pending();
+        return admission == null ? pendingRoutes.get() : admission.pending();
     }
 
     /** @return connections counted on all backends right now */
@@ -290,6 +296,7 @@ public final class Router {
     /** Makes the route of a backend whose count was already taken. */
     private Route newRoute(HandshakeRequest request, long started, @Nullable String key, AdmissionHold hold, int attempt,
                            PooledBackend member, List<String> tried) {
+        pendingRoutes.incrementAndGet();
         Route route = new Route(owner, request, started, key, hold, attempt, member, tried);
         events.onBackendChosen(route);
         return route;
@@ -335,6 +342,11 @@ public final class Router {
             if (ejection != null) {
                 control.eject(backend, ejection, outliers);
             }
+        }
+
+        @Override
+        public void answered() {
+            pendingRoutes.decrementAndGet();
         }
 
         @Override
