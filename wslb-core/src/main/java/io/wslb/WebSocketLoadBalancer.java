@@ -6,6 +6,7 @@ import io.wslb.internal.HandshakeRateLimiter;
 import io.wslb.internal.Listeners;
 import io.wslb.internal.RouterFactory;
 import io.wslb.internal.RouterLimits;
+import io.wslb.spi.ChannelHub;
 import io.wslb.spi.Router;
 import java.time.Duration;
 import java.util.List;
@@ -67,6 +68,7 @@ public final class WebSocketLoadBalancer {
     private final HandshakeGuard guard;
     private final Duration shutdownWindow;
     private final @Nullable SSLContext backendTls;
+    private final ChannelHub channels = new ChannelHub();
 
     WebSocketLoadBalancer(WebSocketLoadBalancerBuilder b, BackendPool pool, BalancingStrategy strategy) {
         this.pool = pool;
@@ -109,6 +111,13 @@ public final class WebSocketLoadBalancer {
     /** @return a new builder */
     public static WebSocketLoadBalancerBuilder builder() {
         return new WebSocketLoadBalancerBuilder();
+    }
+
+    /**
+     * @return the balancer's channels: publish to the clients a backend tagged with a channel (see {@link Channels})
+     */
+    public Channels channels() {
+        return channels;
     }
 
     /** @return the live backend pool; add, update and remove backends through it at any time */

@@ -27,11 +27,13 @@ public final class LoadBalancerRuntime {
     private final Router router;
     private final LoadBalancerListener events;
     private final BackendPool pool;
+    private final ChannelHub hub;
 
-    private LoadBalancerRuntime(Router router, LoadBalancerListener events, BackendPool pool) {
+    private LoadBalancerRuntime(Router router, LoadBalancerListener events, BackendPool pool, ChannelHub hub) {
         this.router = router;
         this.events = events;
         this.pool = pool;
+        this.hub = hub;
     }
 
     /**
@@ -41,7 +43,13 @@ public final class LoadBalancerRuntime {
     public static LoadBalancerRuntime of(WebSocketLoadBalancer balancer) {
         requireNonNull(balancer, "balancer");
         BalancerAccess.Access access = BalancerAccess.get();
-        return new LoadBalancerRuntime(access.router(balancer), access.events(balancer), balancer.pool());
+        return new LoadBalancerRuntime(access.router(balancer), access.events(balancer), balancer.pool(),
+            (ChannelHub) balancer.channels());
+    }
+
+    /** @return the balancer's channels, where an adapter registers each proxied connection */
+    public ChannelHub channels() {
+        return hub;
     }
 
     /** @return the routing decision of the balancer's handshakes */

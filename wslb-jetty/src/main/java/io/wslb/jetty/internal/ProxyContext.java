@@ -10,6 +10,7 @@ import io.wslb.jetty.internal.health.HealthChecker;
 import io.wslb.jetty.internal.io.BackendConnector;
 import io.wslb.jetty.internal.tunnel.FrameRules;
 import io.wslb.jetty.internal.tunnel.WebSocketTunnel;
+import io.wslb.spi.ChannelHub;
 import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.spi.Router;
 import java.time.Duration;
@@ -49,6 +50,7 @@ public final class ProxyContext {
 
     private final WebSocketLoadBalancer balancer;
     private final LoadBalancerListener events;
+    private final ChannelHub channels;
     private final Router router;
     private final Executor executor;
     private final Scheduler scheduler;
@@ -85,6 +87,7 @@ public final class ProxyContext {
         LoadBalancerRuntime runtime = LoadBalancerRuntime.of(balancer);
         this.router = runtime.router();
         this.events = runtime.events();
+        this.channels = runtime.channels();
         this.executor = executor;
         this.scheduler = scheduler;
         this.bufferPool = bufferPool;
@@ -129,6 +132,11 @@ public final class ProxyContext {
     /** @return the balancer's routing decision */
     public Router router() {
         return router;
+    }
+
+    /** @return the balancer's channels, where each tunnel registers */
+    public ChannelHub channels() {
+        return channels;
     }
 
     /** @return the balancer's listeners, for the events only the adapter sees (backend connect and upgrade times) */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -53,6 +54,8 @@ public final class EchoBackend implements AutoCloseable {
     private final List<BackendConnection> connections = new CopyOnWriteArrayList<>();
     private volatile Refusal refusal;
     private volatile String setCookie;
+    /** Headers every 101 carries from now on (such as Wslb-Channels). */
+    private final Map<String, String> headersOn101 = new ConcurrentHashMap<>();
     private volatile Function<List<String>, String> subprotocolChooser = offered -> null;
 
     private final SslContextFactory.@Nullable Server tls;
@@ -142,6 +145,7 @@ public final class EchoBackend implements AutoCloseable {
         if (chosen != null) {
             response.setAcceptedSubProtocol(chosen);
         }
+        headersOn101.forEach((name, value) -> response.getHeaders().add(name, value));
         String cookie = setCookie;
         if (cookie != null) {
             response.getHeaders().add(HttpHeader.SET_COOKIE, cookie);
@@ -226,6 +230,16 @@ public final class EchoBackend implements AutoCloseable {
      */
     public void setCookieOn101(String value) {
         this.setCookie = value;
+    }
+
+    /**
+     * From now on every 101 carries this header.
+     *
+     * @param name the header's name
+     * @param value its value
+     */
+    public void headerOn101(String name, String value) {
+        headersOn101.put(name, value);
     }
 
     /**

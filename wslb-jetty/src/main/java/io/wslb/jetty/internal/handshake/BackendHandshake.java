@@ -1,6 +1,7 @@
 package io.wslb.jetty.internal.handshake;
 
 import io.wslb.Backend;
+import io.wslb.Channels;
 import io.wslb.HandshakeRequest;
 import io.wslb.ResponseHeader;
 import io.wslb.internal.HeaderValues;
@@ -16,9 +17,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -39,12 +42,12 @@ final class BackendHandshake {
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
         "trailer", "transfer-encoding", "upgrade", "host", "content-length", "sec-websocket-key",
         "sec-websocket-version", "sec-websocket-accept", "x-forwarded-for", "x-forwarded-proto",
-        "x-forwarded-host", "x-forwarded-port", "forwarded");
+        "x-forwarded-host", "x-forwarded-port", "forwarded", "wslb-channels", "wslb-connection-id");
 
     /** Headers of a backend's answer that the proxy does not relay (hop-by-hop, or set by the proxy). */
     private static final Set<String> NOT_RELAYED = Set.of(
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "te", "trailer",
-        "transfer-encoding", "upgrade", "content-length", "sec-websocket-accept", "date", "server");
+        "transfer-encoding", "upgrade", "content-length", "sec-websocket-accept", "date", "server", "wslb-channels");
 
     private BackendHandshake() {}
 
@@ -55,9 +58,11 @@ final class BackendHandshake {
      * @param key the client's Sec-WebSocket-Key, forwarded as is
      * @param trustedPeer whether the peer is a trusted proxy: its X-Forwarded-* and Forwarded values are kept and
      *     extended; otherwise they are replaced
+     * @param connectionId the connection's id, sent as {@code Wslb-Connection-Id} (one the client sent is dropped)
      * @return the complete upgrade request, ready to write
      */
-    static ByteBuffer request(Backend backend, String remainder, JettyHandshakeRequest client, String key, boolean trustedPeer) {
+    static ByteBuffer request(Backend backend, String remainder, JettyHandshakeRequest client, String key, boolean trustedPeer,
+                              String connectionId) {
         URI uri = backend.uri();
         StringBuilder head = new StringBuilder(512);
         head.append("GET ").append(target(uri, remainder, client.query())).append(" HTTP/1.1\r\n");
@@ -65,6 +70,7 @@ final class BackendHandshake {
         head.append("Upgrade: websocket\r\nConnection: Upgrade\r\n");
         head.append("Sec-WebSocket-Key: ").append(key).append("\r\n");
         head.append("Sec-WebSocket-Version: 13\r\n");
+        head.append(Channels.CONNECTION_ID_HEADER).append(": ").append(connectionId).append("\r\n");
         Set<String> connectionNamed = connectionTokens(client.headers("Connection"));
         for (int i = 0, n = client.fieldCount(); i < n; i++) {
             String name = client.fieldName(i);
@@ -258,6 +264,42 @@ final class BackendHandshake {
         for (ResponseHeader header : extra) {
             out.add(header.name(), header.value());
         }
+    }
+
+    /**
+     * The channels a backend's 101 names in {@code Wslb-Channels} (comma-separated, in one or several headers): the
+     * valid names, each once, at most {@link Channels#MAX_CHANNELS_PER_CONNECTION}.
+     *
+     * @param backendHeaders the backend's 101
+     * @param invalid receives the reason for each name left out
+     * @return the channels, in the order named
+     */
+    static List<String> channels(HttpFields backendHeaders, Consumer<String> invalid) {
+        List<String> values = backendHeaders.getValuesList(Channels.CHANNELS_HEADER);
+        if (values.isEmpty()) {
+            return List.of();
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (String value : values) {
+            for (String part : value.split(",", -1)) {
+                String name = part.trim();
+                if (name.isEmpty()) {
+                    continue;
+                }
+                try {
+                    Channels.checkName(name);
+                } catch (IllegalArgumentException e) {
+                    invalid.accept(e.getMessage());
+                    continue;
+                }
+                if (names.size() >= Channels.MAX_CHANNELS_PER_CONNECTION) {
+                    invalid.accept("more than " + Channels.MAX_CHANNELS_PER_CONNECTION + " channels");
+                    break;
+                }
+                names.add(name);
+            }
+        }
+        return List.copyOf(names);
     }
 
     /**

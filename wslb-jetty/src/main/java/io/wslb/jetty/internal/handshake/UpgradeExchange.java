@@ -132,9 +132,12 @@ public final class UpgradeExchange {
     /** Null while the client is there; why it is not once it left or broke the handshake. */
     private volatile @Nullable RejectCause clientEnd;
     private volatile @Nullable WebSocketTunnel tunnel;
+    /** The id the backend is told, the same on every attempt: the channel API finds the connection by it. */
+    private final String connectionId;
 
     private UpgradeExchange(ProxyContext context, Request request, Response response, Callback callback,
                             JettyHandshakeRequest handshake, String key, String remainder) {
+        this.connectionId = context.channels().nextConnectionId();
         this.context = context;
         this.request = request;
         this.response = response;
@@ -225,7 +228,7 @@ public final class UpgradeExchange {
         ByteBuffer upgrade;
         try {
             upgrade = BackendHandshake.request(route.backend().backend(), remainder, handshake, key,
-                handshake.peerIsTrustedProxy(context.balancer().trustedProxies()));
+                handshake.peerIsTrustedProxy(context.balancer().trustedProxies()), connectionId);
         } catch (RuntimeException e) {
             attempt.abandon(RejectCause.BAD_HANDSHAKE, 400);
             answerError(RejectCause.BAD_HANDSHAKE, 400, "request cannot be forwarded");
@@ -324,7 +327,10 @@ public final class UpgradeExchange {
         int rsvContinuation = rsvFirst == FrameRules.RSV_ALL ? FrameRules.RSV_ALL : 0;
         List<ResponseHeader> extra = attempt.route.established();
         EndPoint clientEndPoint = request.getConnectionMetaData().getConnection().getEndPoint();
-        WebSocketTunnel created = new WebSocketTunnel(context, attempt.route, clientEndPoint, backendEndPoint, rsvFirst, rsvContinuation);
+        List<String> channels = BackendHandshake.channels(backendHeaders, invalid -> LOG.debug(
+            "backend {} named a channel that is left out for {}: {}", attempt.route.backend().id(), handshake, invalid));
+        WebSocketTunnel created = new WebSocketTunnel(context, attempt.route, clientEndPoint, backendEndPoint, rsvFirst, rsvContinuation,
+            connectionId, channels);
         tunnel = created;
         backendEndPoint.upgrade(created.backendLeg());
 

@@ -257,6 +257,14 @@ final class FrameScanner {
         return violationReason;
     }
 
+    /**
+     * @return true if the bytes forwarded so far end between two whole messages: at a frame boundary and not inside
+     *     a fragmented message, where a message of the proxy's own may go
+     */
+    boolean betweenMessages() {
+        return atBoundary() && !inMessage;
+    }
+
     /** @return whole data messages (final frames of text, binary or continuation) passed so far */
     long messages() {
         return messages;

@@ -41,6 +41,8 @@ final class Relay extends Pump {
     private final WebSocketTunnel tunnel;
     private final TunnelLeg source;
     private final TunnelLeg sink;
+    /** Published messages for the sink; null in the direction toward the backend. */
+    private final @Nullable Injections injections;
     private final FrameScanner scanner;
     private final ByteBufferPool pool;
     private final int bufferSize;
@@ -58,8 +60,10 @@ final class Relay extends Pump {
     private boolean drained;
     private volatile long forwarded;
 
-    Relay(WebSocketTunnel tunnel, TunnelLeg source, TunnelLeg sink, FrameScanner scanner, ByteBufferPool pool, int bufferSize) {
+    Relay(WebSocketTunnel tunnel, TunnelLeg source, TunnelLeg sink, FrameScanner scanner, ByteBufferPool pool, int bufferSize,
+          @Nullable Injections injections) {
         this.tunnel = tunnel;
+        this.injections = injections;
         this.source = source;
         this.sink = sink;
         this.scanner = scanner;
@@ -91,6 +95,11 @@ final class Relay extends Pump {
      */
     void requestPing() {
         pingRequested = true;
+        wake();
+    }
+
+    /** Published messages wait for the sink: send them between two whole messages of the source. */
+    void requestInjection() {
         wake();
     }
 
@@ -166,6 +175,17 @@ final class Relay extends Pump {
                     release();
                     writing();
                     out.write(this, ControlFrames.ping(sink.isBackend()));
+                    return Step.WRITING;
+                }
+            }
+            Injections waiting = injections;
+            if (waiting != null && request == null && scanner.betweenMessages() && !scanner.closeSeen() && waiting.pending()) {
+                EndPoint out = sink.getEndPoint();
+                ByteBuffer frames = out.isOpen() && !out.isOutputShutdown() ? waiting.take() : null;
+                if (frames != null) {
+                    release();
+                    writing();
+                    out.write(this, frames);
                     return Step.WRITING;
                 }
             }

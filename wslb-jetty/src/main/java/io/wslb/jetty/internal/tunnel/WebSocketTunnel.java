@@ -1,10 +1,13 @@
 package io.wslb.jetty.internal.tunnel;
 
+import io.wslb.ChannelMessage;
 import io.wslb.CloseCause;
 import io.wslb.ConnectionEnd;
 import io.wslb.jetty.internal.ProxyContext;
+import io.wslb.spi.ChannelSubscriber;
 import io.wslb.spi.Route;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -60,6 +63,36 @@ public final class WebSocketTunnel {
     /** The close timeout, from the first close frame relayed; null before it. */
     private volatile Scheduler.@Nullable Task closeDeadline;
     private volatile boolean started;
+    private final String connectionId;
+    private final List<String> initialChannels;
+    /** Published messages waiting for the client, sent by the relay toward it. */
+    private final Injections injections = new Injections();
+    /** This connection as the balancer's channels see it. */
+    private final ChannelSubscriber subscriber = new ChannelSubscriber() {
+        @Override
+        public String connectionId() {
+            return connectionId;
+        }
+
+        @Override
+        public String backendId() {
+            return route.backend().id();
+        }
+
+        @Override
+        public void deliver(ChannelMessage message) {
+            int dropped = injections.offer(message);
+            if (dropped > 0) {
+                context.channels().dropped(dropped);
+            }
+            backend.relay().requestInjection();
+        }
+
+        @Override
+        public String toString() {
+            return WebSocketTunnel.this.toString();
+        }
+    };
     /** Liveness, touched only by the tick (one at a time): bytes seen from each side at the last tick, pings out. */
     private long lastFromClient;
     private long lastFromBackend;
@@ -67,14 +100,25 @@ public final class WebSocketTunnel {
     private boolean pingedBackend;
 
     public WebSocketTunnel(ProxyContext context, Route route, EndPoint clientEndPoint, EndPoint backendEndPoint, int rsvFirst, int rsvContinuation) {
+        this(context, route, clientEndPoint, backendEndPoint, rsvFirst, rsvContinuation, context.channels().nextConnectionId(), List.of());
+    }
+
+    /**
+     * @param connectionId the id its backend was told, by which the channel API finds it
+     * @param channels the channels its backend named in its 101, already checked
+     */
+    public WebSocketTunnel(ProxyContext context, Route route, EndPoint clientEndPoint, EndPoint backendEndPoint, int rsvFirst,
+                           int rsvContinuation, String connectionId, List<String> channels) {
         this.context = context;
         this.route = route;
+        this.connectionId = connectionId;
+        this.initialChannels = channels;
         this.client = new TunnelLeg(clientEndPoint, this, false);
         this.backend = new TunnelLeg(backendEndPoint, this, true);
         FrameScanner fromClient = new FrameScanner(context.rules(true, rsvFirst, rsvContinuation));
         FrameScanner fromBackend = new FrameScanner(context.rules(false, rsvFirst, rsvContinuation));
-        client.relay(new Relay(this, client, backend, fromClient, context.bufferPool(), context.bufferSize()));
-        backend.relay(new Relay(this, backend, client, fromBackend, context.bufferPool(), context.bufferSize()));
+        client.relay(new Relay(this, client, backend, fromClient, context.bufferPool(), context.bufferSize(), null));
+        backend.relay(new Relay(this, backend, client, fromBackend, context.bufferPool(), context.bufferSize(), injections));
     }
 
     public TunnelLeg clientLeg() {
@@ -89,6 +133,11 @@ public final class WebSocketTunnel {
         return route;
     }
 
+    /** @return the id its backend was told ({@code Wslb-Connection-Id}) */
+    public String connectionId() {
+        return connectionId;
+    }
+
     /** Both handshakes are done once the client leg is installed: start relaying both ways. */
     void legOpened(TunnelLeg leg) {
         if (leg != client) {
@@ -96,6 +145,7 @@ public final class WebSocketTunnel {
         }
         started = true;
         context.register(this);
+        context.channels().register(subscriber, initialChannels);
         // One idle timer per tunnel is enough: any traffic either way touches the client socket (it is read
         // or written), and a write stuck on either side stops the reads that would touch it. The backend
         // socket's timer is switched off, which saves a scheduled task per connection.
@@ -365,6 +415,7 @@ public final class WebSocketTunnel {
             closing.cancel();
         }
         context.unregister(this);
+        context.channels().unregister(subscriber);
         CloseCause decided = cause.get();
         route.closed(summary(decided == null ? CloseCause.CLIENT_GONE : decided));
     }
