@@ -43,24 +43,25 @@ public interface Channels {
     }
 
     /**
-     * Publishes to the clients subscribed to a channel, on this instance.
+     * Publishes to the clients subscribed to a channel: on every instance when the balancer's channels have a
+     * transport between instances (Redis), else on this one.
      *
      * @param channel a valid channel name
      * @param message what to deliver
-     * @return how many connections it was queued for (0 when none is subscribed)
+     * @return how many of this instance's connections it is for (0 when none is subscribed here)
      */
     int publish(String channel, ChannelMessage message);
 
     /**
-     * @param message what to deliver to every proxied connection of this instance
-     * @return how many connections it was queued for
+     * @param message what to deliver to every proxied connection (of every instance, with a transport)
+     * @return how many of this instance's connections it is for
      */
     int publishToAll(ChannelMessage message);
 
     /**
      * @param backendId a backend's id
-     * @param message what to deliver to every connection of that backend on this instance
-     * @return how many connections it was queued for
+     * @param message what to deliver to every connection of that backend (on every instance, with a transport)
+     * @return how many of this instance's connections it is for
      */
     int publishToBackend(String backendId, ChannelMessage message);
 

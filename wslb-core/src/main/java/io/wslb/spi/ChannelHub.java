@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The channels of one balancer ({@link io.wslb.WebSocketLoadBalancer#channels()}): which connection is subscribed to
@@ -44,6 +45,7 @@ public final class ChannelHub implements Channels {
     private final LongAdder published = new LongAdder();
     private final LongAdder queued = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    private volatile @Nullable ChannelTransport transport;
 
     /** A hub whose connection ids start with a random prefix, so that the ids of two instances never meet. */
     public ChannelHub() {
@@ -84,6 +86,34 @@ public final class ChannelHub implements Channels {
     }
 
     /**
+     * Sends every publication made through this hub's API by {@code transport} from now on (see
+     * {@link ChannelTransport}); null detaches it, and publications are delivered locally again.
+     *
+     * @param transport the transport, or null
+     */
+    public void attach(@Nullable ChannelTransport transport) {
+        this.transport = transport;
+    }
+
+    /**
+     * Delivers a publication to this instance's connections: what a transport calls with what it received.
+     *
+     * @param publication what arrived
+     * @return how many connections it was queued for
+     */
+    public int deliver(Publication publication) {
+        ChannelMessage message = publication.message();
+        return switch (publication.target()) {
+            case CHANNEL -> {
+                Set<ChannelSubscriber> subscribers = byChannel.get(publication.name());
+                yield subscribers == null ? 0 : deliver(subscribers, message);
+            }
+            case BACKEND -> deliverWhere(message, publication.name());
+            case ALL -> deliverWhere(message, null);
+        };
+    }
+
+    /**
      * An adapter tells that a connection's queue was full and it dropped the oldest message.
      *
      * @param messages how many were dropped
@@ -114,34 +144,47 @@ public final class ChannelHub implements Channels {
 
     @Override
     public int publish(String channel, ChannelMessage message) {
-        Channels.checkName(channel);
-        requireNonNull(message, "message");
-        published.increment();
-        Set<ChannelSubscriber> subscribers = byChannel.get(channel);
-        return subscribers == null ? 0 : deliver(subscribers, message);
+        return publish(new Publication(Publication.Target.CHANNEL, channel, message));
     }
 
     @Override
     public int publishToAll(ChannelMessage message) {
-        requireNonNull(message, "message");
-        published.increment();
-        int count = 0;
-        for (Entry entry : byId.values()) {
-            entry.subscriber().deliver(message);
-            count++;
-        }
-        queued.add(count);
-        return count;
+        return publish(new Publication(Publication.Target.ALL, "", message));
     }
 
     @Override
     public int publishToBackend(String backendId, ChannelMessage message) {
-        requireNonNull(backendId, "backendId");
-        requireNonNull(message, "message");
+        return publish(new Publication(Publication.Target.BACKEND, backendId, message));
+    }
+
+    /**
+     * Through the transport when one is attached and can take it (the message comes back to {@link #deliver}), else
+     * straight to this instance's connections.
+     *
+     * @return this instance's connections it is for: queued now, or when the transport brings it back
+     */
+    private int publish(Publication publication) {
         published.increment();
+        ChannelTransport via = transport;
+        if (via != null && via.send(publication)) {
+            return localCount(publication);
+        }
+        return deliver(publication);
+    }
+
+    private int localCount(Publication publication) {
+        return switch (publication.target()) {
+            case CHANNEL -> subscribers(publication.name());
+            case BACKEND -> (int) byId.values().stream().filter(e -> e.subscriber().backendId().equals(publication.name())).count();
+            case ALL -> byId.size();
+        };
+    }
+
+    /** @return how many connections of the backend (all of them when null) the message was queued for */
+    private int deliverWhere(ChannelMessage message, @Nullable String backendId) {
         int count = 0;
         for (Entry entry : byId.values()) {
-            if (entry.subscriber().backendId().equals(backendId)) {
+            if (backendId == null || entry.subscriber().backendId().equals(backendId)) {
                 entry.subscriber().deliver(message);
                 count++;
             }

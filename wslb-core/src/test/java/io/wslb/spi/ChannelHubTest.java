@@ -100,4 +100,28 @@ class ChannelHubTest {
         assertThatThrownBy(() -> ChannelMessage.binary(new byte[ChannelMessage.MAX_BYTES + 1])).hasMessageContaining("at most");
         assertThat(ChannelMessage.binary(new byte[] {1}).isText()).isFalse();
     }
+
+    @Test
+    void withATransport_publicationsGoThroughIt_andComeBackToDeliver_whileOneThatCannotLeavesThemLocal() {
+        Recorder a = new Recorder(hub.nextConnectionId(), "chat-1");
+        hub.register(a, List.of("room:7"));
+        List<Publication> carried = new CopyOnWriteArrayList<>();
+        boolean[] up = {true};
+        hub.attach(publication -> up[0] && carried.add(publication));
+
+        assertThat(hub.publish("room:7", ChannelMessage.text("via transport"))).as("this instance's subscribers").isEqualTo(1);
+        assertThat(a.got()).as("not delivered until the transport brings it back").isEmpty();
+        assertThat(carried).singleElement().satisfies(p -> {
+            assertThat(p.target()).isEqualTo(Publication.Target.CHANNEL);
+            assertThat(p.name()).isEqualTo("room:7");
+        });
+        assertThat(hub.deliver(carried.get(0))).isEqualTo(1);
+        assertThat(a.got()).containsExactly("via transport");
+
+        up[0] = false;
+        hub.publishToBackend("chat-1", ChannelMessage.text("transport down"));
+        assertThat(a.got()).as("delivered locally while the transport cannot").containsExactly("via transport", "transport down");
+        assertThatThrownBy(() -> new Publication(Publication.Target.ALL, "x", ChannelMessage.text("y")))
+            .isInstanceOf(IllegalArgumentException.class);
+    }
 }
