@@ -55,6 +55,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /backends/{id}/resume} – ends a drain</li>
  *   <li>{@code POST /backends/{id}/remove} {@code {"window":"30s"}} – drains it, then forgets it (202)</li>
  *   <li>{@code POST /backends/{id}/health} {@code {"healthy":false}} – an operator's health override</li>
+ *   <li>{@code POST /channels/{name}/messages} {@code {"text":"hi"}} or {@code {"binary":"AQID"}} (base64) – publishes to
+ *       a channel's connections (202); {@code POST /backends/{id}/messages} to a backend's, {@code POST /messages} to
+ *       all; with a transport between instances, to every instance's</li>
+ *   <li>{@code GET /channels/{name}} – its subscribers here; {@code GET /connections/{id}} – a connection's channels;
+ *       {@code POST /connections/{id}/channels} {@code {"subscribe":"room:7,user:42","unsubscribe":"lobby"}}</li>
  * </ul>
  *
  * <p>Errors are {@code {"error":"..."}} with 400 (malformed JSON, wrong types, invalid values), 401 (bearer token

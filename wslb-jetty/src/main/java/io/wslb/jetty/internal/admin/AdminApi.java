@@ -2,6 +2,8 @@ package io.wslb.jetty.internal.admin;
 
 import io.wslb.Backend;
 import io.wslb.BackendPool;
+import io.wslb.ChannelMessage;
+import io.wslb.Channels;
 import io.wslb.LiveBackend;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.jetty.Durations;
@@ -10,10 +12,12 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -47,11 +51,17 @@ public final class AdminApi {
         /** {@code POST /backends/{id}/drain}. */ DRAIN,
         /** {@code POST /backends/{id}/resume}. */ RESUME,
         /** {@code POST /backends/{id}/remove}. */ REMOVE,
-        /** {@code POST /backends/{id}/health}. */ HEALTH;
+        /** {@code POST /backends/{id}/health}. */ HEALTH,
+        /** {@code POST /channels/{name}/messages}: publish to a channel. */ PUBLISH_CHANNEL,
+        /** {@code POST /backends/{id}/messages}: publish to a backend's connections. */ PUBLISH_BACKEND,
+        /** {@code POST /messages}: publish to every connection. */ PUBLISH_ALL,
+        /** {@code GET /channels/{name}}: a channel's subscribers on this instance. */ CHANNEL,
+        /** {@code GET /connections/{id}}: a connection's channels. */ CONNECTION,
+        /** {@code POST /connections/{id}/channels}: subscribe or unsubscribe a connection. */ SUBSCRIPTIONS;
 
         /** @return the one HTTP method it answers */
         public String method() {
-            return this == PAGE || this == STATUS || this == BACKEND ? "GET" : "POST";
+            return this == PAGE || this == STATUS || this == BACKEND || this == CHANNEL || this == CONNECTION ? "GET" : "POST";
         }
     }
 
@@ -117,7 +127,18 @@ public final class AdminApi {
     public static Route route(String path, String method) {
         String[] parts = path.split("/", -1);
         Route route = null;
-        if (parts.length == 2 && parts[0].isEmpty()) {
+        if (path.startsWith("/channels/") && path.length() > "/channels/".length()) {
+            // A channel name may hold '/': the name is everything between the prefix and an ending /messages.
+            String rest = path.substring("/channels/".length());
+            route = rest.endsWith("/messages") && rest.length() > "/messages".length()
+                ? new Route(Endpoint.PUBLISH_CHANNEL, rest.substring(0, rest.length() - "/messages".length()))
+                : new Route(Endpoint.CHANNEL, rest);
+        } else if (parts.length >= 3 && parts.length <= 4 && parts[0].isEmpty() && parts[1].equals("connections") && !parts[2].isEmpty()) {
+            route = parts.length == 3 ? new Route(Endpoint.CONNECTION, parts[2])
+                : parts[3].equals("channels") ? new Route(Endpoint.SUBSCRIPTIONS, parts[2]) : null;
+        } else if (parts.length == 2 && parts[0].isEmpty() && parts[1].equals("messages")) {
+            route = new Route(Endpoint.PUBLISH_ALL, null);
+        } else if (parts.length == 2 && parts[0].isEmpty()) {
             route = parts[1].isEmpty() ? new Route(Endpoint.PAGE, null)
                 : parts[1].equals("status") ? new Route(Endpoint.STATUS, null)
                 : parts[1].equals("backends") ? new Route(Endpoint.ADD, null) : null;
@@ -128,13 +149,16 @@ public final class AdminApi {
                 case "resume" -> Endpoint.RESUME;
                 case "remove" -> Endpoint.REMOVE;
                 case "health" -> Endpoint.HEALTH;
+                case "messages" -> Endpoint.PUBLISH_BACKEND;
                 default -> null;
             };
             route = endpoint == null ? null : new Route(endpoint, parts[2]);
         }
         if (route == null) {
             throw new Failure(404, "no such endpoint: " + path
-                + " (try GET /, GET /status, GET /backends/{id}, POST /backends, POST /backends/{id}/weight|drain|resume|remove|health)", null);
+                + " (try GET /, GET /status, GET /backends/{id}, POST /backends, POST /backends/{id}/weight|drain|resume|remove|health|messages,"
+                + " POST /channels/{name}/messages, GET /channels/{name}, POST /messages, GET /connections/{id},"
+                + " POST /connections/{id}/channels)", null);
         }
         if (!route.endpoint().method().equals(method)) {
             throw new Failure(405, method + " is not allowed on " + path + "; use " + route.endpoint().method(),
@@ -199,7 +223,103 @@ public final class AdminApi {
                 yield new Reply(200, describe(live), null, "backend " + live.id() + ": marked "
                     + (healthy ? "healthy" : "unhealthy"));
             }
+            case PUBLISH_CHANNEL -> {
+                String channel = Channels.checkName(requireId(id));
+                yield published("channel", channel, balancer.channels().publish(channel, message(body)));
+            }
+            case PUBLISH_BACKEND -> {
+                LiveBackend live = require(id);
+                yield published("backend", live.id(), balancer.channels().publishToBackend(live.id(), message(body)));
+            }
+            case PUBLISH_ALL -> published("all", "", balancer.channels().publishToAll(message(body)));
+            case CHANNEL -> {
+                String channel = Channels.checkName(requireId(id));
+                yield new Reply(200, Map.of("channel", channel, "subscribers", balancer.channels().subscribers(channel)), null);
+            }
+            case CONNECTION -> connection(requireId(id));
+            case SUBSCRIPTIONS -> {
+                FlatJson json = fields(body, Set.of("subscribe", "unsubscribe"));
+                List<String> subscribe = names(json.string("subscribe"));
+                List<String> unsubscribe = names(json.string("unsubscribe"));
+                if (subscribe.isEmpty() && unsubscribe.isEmpty()) {
+                    throw new IllegalArgumentException("give \"subscribe\" or \"unsubscribe\", channel names separated by commas,"
+                        + " e.g. {\"subscribe\":\"room:7,user:42\"}");
+                }
+                String connection = requireId(id);
+                try {
+                    if (!subscribe.isEmpty()) {
+                        balancer.channels().subscribe(connection, subscribe);
+                    }
+                    if (!unsubscribe.isEmpty()) {
+                        balancer.channels().unsubscribe(connection, unsubscribe);
+                    }
+                } catch (NoSuchElementException e) {
+                    throw new Failure(404, String.valueOf(e.getMessage()), null);
+                }
+                yield connection(connection);
+            }
         };
+    }
+
+    private static String requireId(@Nullable String id) {
+        if (id == null) {
+            throw new IllegalStateException("the route carries its name");
+        }
+        return id;
+    }
+
+    private Reply connection(String id) {
+        try {
+            List<String> channels = new ArrayList<>(balancer.channels().channelsOf(id));
+            Collections.sort(channels);
+            return new Reply(200, Map.of("connection", id, "channels", channels), null);
+        } catch (NoSuchElementException e) {
+            throw new Failure(404, String.valueOf(e.getMessage()), null);
+        }
+    }
+
+    /** @return the channel names of a comma-separated list, each checked; empty for null */
+    private static List<String> names(@Nullable String list) {
+        if (list == null) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        for (String part : list.split(",", -1)) {
+            String name = part.trim();
+            if (!name.isEmpty()) {
+                names.add(Channels.checkName(name));
+            }
+        }
+        return names;
+    }
+
+    /** @return the message of a publish body: exactly one of {@code text} or {@code binary} (base64) */
+    private static ChannelMessage message(String body) {
+        FlatJson json = fields(body, Set.of("text", "binary"));
+        String text = json.string("text");
+        String binary = json.string("binary");
+        if ((text == null) == (binary == null)) {
+            throw new IllegalArgumentException("give exactly one of \"text\" (a string) or \"binary\" (base64),"
+                + " e.g. {\"text\":\"hello room 7\"}");
+        }
+        if (text != null) {
+            return ChannelMessage.text(text);
+        }
+        try {
+            return ChannelMessage.binary(Base64.getDecoder().decode(binary));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("\"binary\" is not valid base64: " + e.getMessage(), e);
+        }
+    }
+
+    private static Reply published(String target, String name, int localConnections) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("target", target);
+        if (!name.isEmpty()) {
+            out.put("name", name);
+        }
+        out.put("localConnections", localConnections);
+        return new Reply(202, out, null);
     }
 
     private static FlatJson fields(String body, Set<String> allowed) {
