@@ -206,7 +206,8 @@ public final class BalancerMeters implements WslbMetrics {
                         return;
                     }
                 }
-                RegistryMeters meters = new RegistryMeters(registry, settings, traffic, pool, LoadBalancerRuntime.of(balancer).router());
+                LoadBalancerRuntime runtime = LoadBalancerRuntime.of(balancer);
+                RegistryMeters meters = new RegistryMeters(registry, settings, traffic, pool, runtime.router(), runtime.channels());
                 for (LiveBackend backend : pool.backends()) {
                     meters.watch(backend);
                 }

@@ -14,6 +14,7 @@ import io.wslb.ConnectionEnd;
 import io.wslb.LiveBackend;
 import io.wslb.RejectCause;
 import io.wslb.Rejection;
+import io.wslb.spi.ChannelHub;
 import io.wslb.spi.Router;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ final class RegistryMeters {
     private final AtomicReferenceArray<@Nullable Timer> storeTimes = new AtomicReferenceArray<>(LOOKUPS.length + 2);
     private final ConcurrentHashMap<String, BackendMeters> backends = new ConcurrentHashMap<>();
 
-    RegistryMeters(MeterRegistry registry, Settings settings, Traffic traffic, BackendPool pool, Router router) {
+    RegistryMeters(MeterRegistry registry, Settings settings, Traffic traffic, BackendPool pool, Router router, ChannelHub channels) {
         this.registry = registry;
         this.settings = settings;
         this.traffic = traffic;
@@ -74,6 +75,15 @@ final class RegistryMeters {
             .description("Handshakes waiting for their backend's answer").register(registry);
         Gauge.builder("wslb.panic", pool, p -> p.panic() ? 1 : 0).tags(settings.tags()).strongReference(true)
             .description("1 while no backend is healthy and the pool offers the unhealthy ones (panic mode), else 0")
+            .register(registry);
+        FunctionCounter.builder("wslb.broadcast.published", channels, ChannelHub::publishedMessages).tags(settings.tags())
+            .description("Messages published to a channel, a backend's connections or all, through this instance's API")
+            .register(registry);
+        FunctionCounter.builder("wslb.broadcast.queued", channels, ChannelHub::queuedMessages).tags(settings.tags())
+            .description("Published messages queued for a client connection of this instance, one per connection reached")
+            .register(registry);
+        FunctionCounter.builder("wslb.broadcast.dropped", channels, ChannelHub::droppedMessages).tags(settings.tags())
+            .description("Queued messages dropped because their client did not take them in time (the oldest go first)")
             .register(registry);
         upgraded = handshakes("upgraded", NONE, "101");
         handshakeTime = settings.timer("wslb.handshake.duration",
