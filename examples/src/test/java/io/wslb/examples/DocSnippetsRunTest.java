@@ -9,6 +9,7 @@ import io.wslb.Backend;
 import io.wslb.BackendHealth;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.WebSocketLoadBalancerBuilder;
+import io.wslb.examples.snippets.BroadcastSnippets;
 import io.wslb.examples.snippets.ChatBalancer;
 import io.wslb.examples.snippets.OperationsSnippets;
 import io.wslb.examples.snippets.StrategiesSnippets;
@@ -209,6 +210,19 @@ class DocSnippetsRunTest {
         try (Client client = connect(HttpClient.newHttpClient(), ws, b -> { })) {
             client.assertEchoes("counted");
             assertThat(registry.scrape()).contains("wslb_connections_open 1.0", "wslb_backend_connections_open{backend=\"chat-1\"} 1.0");
+        }
+    }
+
+    @Test
+    void broadcastPublish_reachesTheBackendsClients() throws Exception {
+        WebSocketLoadBalancer lb = WebSocketLoadBalancer.builder().backend(Backend.of("chat-2", echo("chat-2 here")))
+            .strategy(BalancingStrategies.roundRobin()).build();
+        URI ws = mount(lb);
+
+        try (Client client = connect(HttpClient.newHttpClient(), ws, b -> { })) {
+            assertThat(BroadcastSnippets.publish(lb)).as("nobody is in room 7").isZero();
+            assertThat(client.messages.poll(5, TimeUnit.SECONDS)).isEqualTo("chat-2 restarts in 5 minutes");
+            client.assertEchoes("still echoing");
         }
     }
 
