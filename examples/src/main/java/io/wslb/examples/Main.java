@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Entry point of {@code wslb-examples.jar}: {@code demo} (the default), {@code proxy}, {@code echo},
- * {@code custom-strategy}.
+ * {@code chat-backend}, {@code custom-strategy}.
  *
  * <pre>{@code
  * java -jar examples/target/wslb-examples.jar                       # the demo on http://127.0.0.1:8080/
@@ -28,6 +28,7 @@ public final class Main {
             case "demo" -> status = Demo.run(rest);
             case "proxy" -> status = ProxyLauncher.run(rest);
             case "echo" -> status = EchoBackendCommand.run(rest);
+            case "chat-backend" -> status = ChatBackendCommand.run(rest);
             case "custom-strategy" -> status = CustomStrategyExample.run(rest);
             case "help", "--help", "-h" -> {
                 System.out.println(usage());
@@ -56,6 +57,8 @@ public final class Main {
                                in-process echo backends; listens on 127.0.0.1:8080
               proxy            a standalone WebSocket load balancer in front of existing backends
               echo             WebSocket echo backends, for trying the proxy out
+              chat-backend     stateless chat backends that tag each connection with its room and publish
+                               through the balancer (see docs/broadcast.md)
               custom-strategy  runs a balancer with a strategy written in a dozen lines, and reports
                                where a few clients landed
 
