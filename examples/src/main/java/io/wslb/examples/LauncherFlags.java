@@ -122,9 +122,11 @@ final class LauncherFlags {
               --accept-queue N          connections the kernel holds until accepted, for the listener and the
                                         admin API (1-65535; default: net.core.somaxconn, else 511)
               --admin HOST:PORT         serve the admin API (JSON status; POST add, remove, drain, resume,
-                                        weight, health) on this separate address, e.g. 127.0.0.1:9204, and a
-                                        live status page for a browser at its / (backends, rates, drain and
-                                        resume); a non-loopback address needs --admin-token-file
+                                        weight, health; publish to a channel, a backend's clients or all, and
+                                        change a connection's channels: see docs/broadcast.md) on this separate
+                                        address, e.g. 127.0.0.1:9204, and a live status page for a browser at
+                                        its / (backends, rates, drain and resume); a non-loopback address needs
+                                        --admin-token-file
               --admin-token-file PATH   require 'Authorization: Bearer TOKEN' on the admin API, TOKEN being the
                                         file's content (16 characters or more); the status page asks for it
               --eject-after N           connect/upgrade failures in a row that eject a backend (passive health;
