@@ -22,11 +22,10 @@ import org.slf4j.LoggerFactory;
  * admin API, which reaches the room's clients on every balancer instance (through Redis when the instances share
  * one). No list of connections, no Redis subscription: the balancer does the fan-out.
  *
- * <pre>{@code
- * ChatBackend backend = ChatBackend.start("127.0.0.1", 0, URI.create("http://127.0.0.1:9204"), null);
- * // a client: ws://BALANCER/chat?room=7&user=ada ; it sends "hi", every client of room 7 gets
- * // {"room":"7","user":"ada","text":"hi"}
- * }</pre>
+ * <pre>{@code java -jar wslb-examples.jar chat-backend --port 9301 --publish-to http://127.0.0.1:9204   # see ChatBackendCommand}</pre>
+ *
+ * <p>A client connects through the balancer to {@code /chat?room=7&user=ada}; when it sends {@code hi}, every
+ * client of room 7 gets {@code {"room":"7","user":"ada","text":"hi"}}.
  */
 public final class ChatBackend implements AutoCloseable {
 

@@ -70,32 +70,9 @@ final class ChatBackendCommand {
             System.err.println(ProxyLauncher.usageError("chat-backend", e));
             return 2;
         }
-        String host = options.get("host", "127.0.0.1");
-        List<ChatBackend> backends = new ArrayList<>();
-        for (int port : ports) {
-            ChatBackend backend;
-            try {
-                backend = ChatBackend.start(host, port, publishTo, token);
-            } catch (Exception e) {
-                for (ChatBackend started : backends) {
-                    started.close();
-                }
-                System.err.println(ProxyLauncher.usageError("chat-backend", new Options.UsageException(
-                    Bind.describe("--host", "--port", host, port, e))));
-                return 2;
-            }
-            backends.add(backend);
-            System.out.println("chat backend listening on " + backend.uri());
-        }
-        System.out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> backends.forEach(b -> {
-            try {
-                b.close();
-            } catch (Exception ignored) {
-                // stopping anyway
-            }
-        })));
-        Thread.currentThread().join();
-        return 0;
+        URI publish = publishTo;
+        String secret = token;
+        return BackendServers.serve("chat-backend", options.get("host", "127.0.0.1"), ports,
+            (host, port) -> ChatBackend.start(host, port, publish, secret), backend -> "chat backend listening on " + backend.uri());
     }
 }

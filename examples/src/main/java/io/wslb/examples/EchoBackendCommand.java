@@ -42,33 +42,7 @@ final class EchoBackendCommand {
             System.err.println(ProxyLauncher.usageError("echo", e));
             return 2;
         }
-        String host = options.get("host", "127.0.0.1");
-        List<EchoServer> servers = new ArrayList<>();
-        for (int port : ports) {
-            EchoServer server;
-            try {
-                server = EchoServer.start(host, port, null);
-            } catch (Exception e) {
-                // Stop those already started: their threads would keep the process running.
-                for (EchoServer started : servers) {
-                    started.close();
-                }
-                System.err.println(ProxyLauncher.usageError("echo", new Options.UsageException(
-                    Bind.describe("--host", "--port", host, port, e))));
-                return 2;
-            }
-            servers.add(server);
-            System.out.println("echo listening on " + server.uri());
-        }
-        System.out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> servers.forEach(s -> {
-            try {
-                s.close();
-            } catch (Exception ignored) {
-                // stopping anyway
-            }
-        })));
-        Thread.currentThread().join();
-        return 0;
+        return BackendServers.serve("echo", options.get("host", "127.0.0.1"), ports, (host, port) -> EchoServer.start(host, port, null),
+            server -> "echo listening on " + server.uri());
     }
 }
