@@ -170,16 +170,43 @@ class RedisBroadcastTest {
         REDIS.server().restart();
         await("both subscribed again").atMost(PATIENCE).until(() -> subscribed(a) && subscribed(b));
         a.balancer.channels().publish("room:7", ChannelMessage.text("after the outage"));
-        b.balancer.channels().publishToAll(ChannelMessage.text("all, after the outage"));
+        a.balancer.channels().publishToAll(ChannelMessage.text("all, after the outage"));
 
         assertThat(onA.room().nextText()).as("once, not once more from Redis").isEqualTo("after the outage");
         assertThat(onB.room().nextText()).as("B's client missed what was published on A during the outage, and only that")
             .isEqualTo("after the outage");
         for (Clients clients : List.of(onA, onB)) {
             assertThat(clients.room().nextText()).isEqualTo("all, after the outage");
+            assertThat(clients.lobby().nextText()).isEqualTo("all, after the outage");
         }
-        assertThat(onB.lobby().nextText()).isEqualTo("all, after the outage");
-        assertThat(onA.lobby().nextText()).isEqualTo("all, after the outage");
+        // And the other way: what B publishes reaches A's clients again.
+        b.balancer.channels().publishToAll(ChannelMessage.text("from B"));
+        for (Clients clients : List.of(onA, onB)) {
+            assertThat(clients.room().nextText()).isEqualTo("from B");
+            assertThat(clients.lobby().nextText()).isEqualTo("from B");
+        }
+    }
+
+    @Test
+    void redisFrozen_aPublishSentBeforeTheLinkNoticed_timesOut_andStillReachesThisInstancesClients_once() throws Exception {
+        // Probes far apart: the link learns of the freeze from the PUBLISH's timeout, most likely before a probe
+        // checks the Pub/Sub connection, which would then live through the freeze if the broadcast did not close it.
+        BalancerInstance a = instance("lb-a", "bc-frozen:", b -> b.timeout(Duration.ofMillis(300)).probeInterval(Duration.ofSeconds(5)));
+        Clients onA = connect(a);
+
+        try (LogCapture log = new LogCapture()) {
+            REDIS.server().freeze();
+            // The link is up and subscribed until a command goes unanswered for 300 ms: this PUBLISH is sent, and fails.
+            assertThat(a.balancer.channels().publish("room:7", ChannelMessage.text("sent into a frozen Redis"))).isEqualTo(1);
+            assertThat(onA.room().nextText()).as("delivered here when the PUBLISH failed").isEqualTo("sent into a frozen Redis");
+            assertThat(status(a)).containsEntry("published", 1L).containsEntry("publishFailed", 1L).containsEntry("localOnly", 0L);
+            assertThat(log.lines("WARN", "RedisBroadcast", "did not reach Redis")).hasSize(1);
+        }
+        REDIS.server().thaw();
+        await("subscribed again").atMost(PATIENCE).until(() -> subscribed(a));
+        a.balancer.channels().publish("room:7", ChannelMessage.text("after the thaw"));
+        // Redis ran the frozen PUBLISH when thawed, before any subscription made since.
+        assertThat(onA.room().nextText()).as("the frozen PUBLISH, run after the thaw, did not come back").isEqualTo("after the thaw");
     }
 
     @Test
@@ -224,10 +251,14 @@ class RedisBroadcastTest {
 
     /** An instance that routes {@code /<backend id>} to that backend. */
     private BalancerInstance instance(String id, String prefix) throws Exception {
+        return instance(id, prefix, QUICK_LINK);
+    }
+
+    private BalancerInstance instance(String id, String prefix, UnaryOperator<RedisLink.Builder> linkSettings) throws Exception {
         return closer.add(BalancerInstance.start(id, REDIS.uri(), prefix, List.of(rooms.backend(), lobby.backend()),
             BalancingStrategies.lowestScore((LiveBackend backend, RoutingContext context) ->
                 context.request().path().endsWith("/" + backend.id()) ? 0 : 1),
-            QUICK_LINK, c -> c));
+            linkSettings, c -> c));
     }
 
     /** Connects one client of each channel through the instance, and waits until it subscribed them and Redis. */

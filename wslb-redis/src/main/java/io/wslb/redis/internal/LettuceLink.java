@@ -273,6 +273,19 @@ public final class LettuceLink implements RedisLink {
         return current != null && current.patterns.contains(pattern);
     }
 
+    /**
+     * Closes the Pub/Sub connection; it is made again, with every subscription, once the link is up. For a user whose
+     * command failed without telling whether Redis ran it (a timeout: Redis may be frozen with the command in its
+     * buffer), so that what the command published cannot arrive later through a subscription made before it: a
+     * subscription made after is not sent what was published before.
+     */
+    public void resetPubSub() {
+        PubSub current = pubSub.get();
+        if (current != null) {
+            dropPubSub(current);
+        }
+    }
+
     /** {@return the link's threads (Lettuce's computation threads): for timers and for completing callers' stages} */
     public ScheduledExecutorService executor() {
         return executor;

@@ -67,8 +67,10 @@ import org.slf4j.LoggerFactory;
  * to any other, delivered once. Otherwise (Redis down, or the subscription not yet made again) {@link #send} says
  * no and the hub delivers to this instance's clients only: an outage costs the other instances, never this one. A
  * {@code PUBLISH} that fails once sent is delivered here in its failure callback, logged (once a minute at most) and
- * counted; one that timed out may yet have reached Redis, so this instance's clients may get it twice in that one
- * case. Received messages are delivered in the order they arrived, one at a time, on the link's threads, not on
+ * counted. Without an answer Redis may still run it later (frozen, then thawed), so the link then makes its Pub/Sub
+ * connection again, which is not sent what was published before; one race is left: Redis ran the {@code PUBLISH}
+ * and sent the message to this instance, but its answer came later than the timeout, and this instance's clients get
+ * the message twice. Received messages are delivered in the order they arrived, one at a time, on the link's threads, not on
  * Lettuce's I/O thread: a delivery wakes the relay of every connection it is for, which does their writes on the
  * delivering thread, and the I/O thread also reads the admin actions.
  *
@@ -201,10 +203,15 @@ public final class RedisBroadcast implements ChannelTransport, AutoCloseable {
         return true;
     }
 
-    /** A PUBLISH sent and then failed: this instance's clients get it all the same, and the link learns of an outage. */
+    /**
+     * A PUBLISH sent and then failed: this instance's clients get it all the same, and the link learns of an outage.
+     * Without an answer, Redis may yet run the PUBLISH (a frozen server, thawed): the Pub/Sub connection is made again
+     * so that the message cannot come back through it on top of this delivery.
+     */
     private void failed(Publication publication, Throwable failure) {
         publishFailed.increment();
         if (LettuceLink.isOutage(failure)) {
+            link.resetPubSub();
             link.commandFailed(failure);
         }
         sendWarnings.other("a publication to " + describe(publication) + " did not reach Redis at " + link.uri() + " ("
