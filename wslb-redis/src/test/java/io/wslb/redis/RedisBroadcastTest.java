@@ -249,6 +249,22 @@ class RedisBroadcastTest {
         assertThat(onA.room().nextText()).isEqualTo("mine");
     }
 
+    @Test
+    void leavingTheCluster_unsubscribes_endsTheDeliveryThread_andPublicationsAreLocalAgain() throws Exception {
+        BalancerInstance a = instance("lb-a", "bc-close:");
+        Clients onA = connect(a);
+        assertThat(REDIS.server().command("PUBLISH", "bc-close:ch:room:7", "while joined")).isEqualTo("1");
+        assertThat(onA.room().nextText()).isEqualTo("while joined");
+
+        a.cluster.close();
+
+        await("unsubscribed").atMost(PATIENCE).until(() -> "0".equals(REDIS.server().command("PUBLISH", "bc-close:ch:room:7", "after")));
+        await("the delivery thread ended").atMost(PATIENCE).until(() -> Thread.getAllStackTraces().keySet().stream()
+            .noneMatch(t -> t.getName().equals("wslb-redis-broadcast") && t.isAlive()));
+        assertThat(a.balancer.channels().publish("room:7", ChannelMessage.text("local again"))).isEqualTo(1);
+        assertThat(onA.room().nextText()).isEqualTo("local again");
+    }
+
     /** An instance that routes {@code /<backend id>} to that backend. */
     private BalancerInstance instance(String id, String prefix) throws Exception {
         return instance(id, prefix, QUICK_LINK);
