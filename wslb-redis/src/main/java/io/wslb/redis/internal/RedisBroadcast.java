@@ -96,12 +96,13 @@ public final class RedisBroadcast implements ChannelTransport, AutoCloseable {
     /** Under the prefix, before one of the others: the message is binary. */
     static final String BINARY = "bin:";
     /**
-     * How far deliveries may fall behind what arrives, in bytes of payload, before arrivals are dropped: a bound on
-     * memory should delivering ever be slower than Redis sends (thirty-two of the largest messages).
+     * How far deliveries may fall behind what arrives, in bytes (each message's payload and {@value #PENDING_OVERHEAD}
+     * more), before arrivals are dropped: a bound on memory should delivering ever be slower than Redis sends (about
+     * thirty-two of the largest messages).
      */
     static final long MAX_PENDING_BYTES = 32L * ChannelMessage.MAX_BYTES;
     /** What a message waiting for delivery costs besides its payload, against {@link #MAX_PENDING_BYTES}. */
-    private static final int PENDING_OVERHEAD = 256;
+    static final int PENDING_OVERHEAD = 256;
     /** The name of the thread that delivers what arrives. */
     static final String THREAD_NAME = "wslb-redis-broadcast";
 
