@@ -5,7 +5,9 @@ import static java.util.Objects.requireNonNull;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.redis.internal.ClusterAdmin;
 import io.wslb.redis.internal.LettuceLink;
+import io.wslb.redis.internal.RedisBroadcast;
 import io.wslb.redis.internal.SharedCounts;
+import io.wslb.spi.LoadBalancerRuntime;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,9 +17,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * One balancer instance's part in a cluster of instances that act as one over Redis: the affinity keys they share
  * ({@link #sessionStore()}), the connection counts they publish so that least connections and its kin balance the
- * whole cluster, and the admin actions (add, remove, reweight, drain, resume a backend) that reach every instance.
- * Redis down costs affinity and balance quality, never a handshake: each part serves from local state while its
- * {@link RedisLink} is degraded, and shares again when it is up.
+ * whole cluster, the admin actions (add, remove, reweight, drain, resume a backend) that reach every instance, and
+ * the balancer's {@link io.wslb.Channels channels}: a message published on any instance, or by any process with
+ * {@code PUBLISH <prefix>ch:<channel> <text>}, reaches the channel's clients on every instance, at most once.
+ * Redis down costs affinity, balance quality and the other instances' share of a broadcast, never a handshake nor
+ * a local client's broadcast: each part serves from local state while its {@link RedisLink} is degraded, and shares
+ * again when it is up.
  *
  * <pre>{@code
  * RedisLink link = RedisLink.connect(URI.create("redis://127.0.0.1:6379"));
@@ -44,6 +49,7 @@ public final class RedisCluster implements AutoCloseable {
     private final RedisSessionStore store;
     private @Nullable SharedCounts counts;
     private @Nullable ClusterAdmin admin;
+    private @Nullable RedisBroadcast broadcast;
     private @Nullable String instanceId;
     private boolean closed;
 
@@ -73,8 +79,9 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     /**
-     * Starts sharing a built balancer's connection counts and admin actions: it reads the shared backend set (or
-     * seeds it with the balancer's backends when it is empty), then publishes and receives until {@link #close()}.
+     * Starts sharing a built balancer's connection counts, admin actions and channel publications: it reads the shared
+     * backend set (or seeds it with the balancer's backends when it is empty), then publishes and receives until
+     * {@link #close()}.
      *
      * @param balancer the balancer of this instance, whose pool the cluster's admin actions change
      * @param id this instance's name among those sharing the Redis: 1 to 64 letters, digits, {@code . _ : -};
@@ -91,26 +98,38 @@ public final class RedisCluster implements AutoCloseable {
             throw new IllegalStateException(closed ? "the cluster is closed" : "a balancer joined this cluster already");
         }
         ClusterAdmin actions = ClusterAdmin.start(link, balancer.pool(), id, keyPrefix);
-        SharedCounts shared;
+        SharedCounts shared = null;
+        RedisBroadcast channels;
         try {
             shared = SharedCounts.start(link, balancer, id, keyPrefix, heartbeat);
+            channels = RedisBroadcast.start(link, LoadBalancerRuntime.of(balancer).channels(), keyPrefix);
         } catch (RuntimeException | Error e) {
-            // All or nothing: a failed join leaves no admin running, and the cluster as before.
-            try {
-                actions.close();
-            } catch (RuntimeException closing) {
-                e.addSuppressed(closing);
-            }
+            // All or nothing: a failed join leaves no admin or counts running, and the cluster as before.
+            closeQuietly(shared, e);
+            closeQuietly(actions, e);
             throw e;
         }
         instanceId = id;
         admin = actions;
         counts = shared;
+        broadcast = channels;
+    }
+
+    private static void closeQuietly(@Nullable AutoCloseable part, Throwable failure) {
+        if (part == null) {
+            return;
+        }
+        try {
+            part.close();
+        } catch (Exception closing) {
+            failure.addSuppressed(closing);
+        }
     }
 
     /**
      * @return what the admin status shows: the link's state (up, or degraded since when and why), this instance's
-     *     id, the instances seen and their counts, and the admin actions applied
+     *     id, the instances seen and their counts, the admin actions applied, and the broadcast's subscription and
+     *     publications
      */
     public synchronized Map<String, Object> status() {
         RedisLink.State state = link.state();
@@ -128,16 +147,27 @@ public final class RedisCluster implements AutoCloseable {
         if (actions != null) {
             out.put("admin", actions.status());
         }
+        RedisBroadcast channels = broadcast;
+        if (channels != null) {
+            out.put("broadcast", channels.status());
+        }
         return out;
     }
 
-    /** Leaves the cluster: stops publishing (its counts leave the others' view at once), receiving, and the store. */
+    /**
+     * Leaves the cluster: stops publishing (its counts leave the others' view at once), receiving, and the store; the
+     * balancer's channel publications reach its own clients only from now on.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        RedisBroadcast channels = broadcast;
+        if (channels != null) {
+            channels.close();
+        }
         SharedCounts shared = counts;
         if (shared != null) {
             shared.close();

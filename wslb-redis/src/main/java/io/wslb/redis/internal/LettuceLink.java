@@ -12,6 +12,8 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -19,6 +21,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.wslb.redis.RedisLink;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -48,6 +51,11 @@ public final class LettuceLink implements RedisLink {
     // Named after the public type, so that users configure the link's logging by the name they know.
     private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
     private static final long REFUSED_WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /**
+     * Channel names as text, messages as the bytes published: a broadcast may carry binary, which a text codec would
+     * mangle. The admin's messages are decoded as UTF-8 (invalid bytes replaced, as the text codec would).
+     */
+    private static final RedisCodec<String, byte[]> PUB_SUB_CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
     /**
      * Told of the messages of one channel, and of each time its subscription is made (again). Pub/Sub is
@@ -63,12 +71,29 @@ public final class LettuceLink implements RedisLink {
         void message(String message);
     }
 
-    /** The Pub/Sub connection and the channels subscribed on it. */
-    private static final class PubSub {
-        final StatefulRedisPubSubConnection<String, String> connection;
-        final Set<String> channels = ConcurrentHashMap.newKeySet();
+    /**
+     * Told of the messages of every channel matching a pattern ({@code PSUBSCRIBE}), as bytes, and of each time the
+     * subscription is made (again); at most once, like {@link Subscriber}.
+     */
+    public interface PatternSubscriber {
 
-        PubSub(StatefulRedisPubSubConnection<String, String> connection) {
+        /** The pattern's subscription is in place (first, or again after its connection was lost); on the link's threads. */
+        void subscribed();
+
+        /**
+         * @param channel the channel the message was published on
+         * @param message its bytes, as published; on Lettuce's I/O thread, so it must not block
+         */
+        void message(String channel, byte[] message);
+    }
+
+    /** The Pub/Sub connection and the channels and patterns subscribed on it. */
+    private static final class PubSub {
+        final StatefulRedisPubSubConnection<String, byte[]> connection;
+        final Set<String> channels = ConcurrentHashMap.newKeySet();
+        final Set<String> patterns = ConcurrentHashMap.newKeySet();
+
+        PubSub(StatefulRedisPubSubConnection<String, byte[]> connection) {
             this.connection = connection;
         }
     }
@@ -83,6 +108,7 @@ public final class LettuceLink implements RedisLink {
     private final AtomicReference<@Nullable StatefulRedisConnection<String, String>> connection = new AtomicReference<>();
     private final Object lock = new Object();
     private final Map<String, Subscriber> subscribers = new ConcurrentHashMap<>();
+    private final Map<String, PatternSubscriber> patternSubscribers = new ConcurrentHashMap<>();
     // A second connection, because one in subscribed mode takes no other command and Lettuce keeps subscriptions on a
     // connection type of their own; the probe keeps it up like the first, as silently, so an outage is still two lines.
     private final AtomicReference<@Nullable PubSub> pubSub = new AtomicReference<>();
@@ -215,6 +241,51 @@ public final class LettuceLink implements RedisLink {
         return current != null && current.channels.contains(channel);
     }
 
+    /**
+     * Subscribes to the channels matching {@code pattern} ({@code PSUBSCRIBE}, glob-style), now if the link is up,
+     * else as soon as it is, and again after every loss of the Pub/Sub connection, as {@link #subscribe} does.
+     *
+     * @param pattern the pattern, such as {@code wslb:ch:*}
+     * @param subscriber told of its messages; one per pattern
+     * @throws IllegalStateException if the pattern has a subscriber already
+     */
+    public void psubscribe(String pattern, PatternSubscriber subscriber) {
+        requireNonNull(pattern, "pattern");
+        requireNonNull(subscriber, "subscriber");
+        if (patternSubscribers.putIfAbsent(pattern, subscriber) != null) {
+            throw new IllegalStateException("pattern " + pattern + " has a subscriber already");
+        }
+        executor.execute(this::keepPubSub);
+    }
+
+    /** @param pattern a pattern subscribed before; harmless if it was not */
+    public void punsubscribe(String pattern) {
+        patternSubscribers.remove(pattern);
+        PubSub current = pubSub.get();
+        if (current != null && current.patterns.remove(pattern)) {
+            current.connection.async().punsubscribe(pattern);
+        }
+    }
+
+    /** {@return whether {@code pattern}'s subscription is in place now} */
+    public boolean isPatternSubscribed(String pattern) {
+        PubSub current = pubSub.get();
+        return current != null && current.patterns.contains(pattern);
+    }
+
+    /**
+     * Closes the Pub/Sub connection; it is made again, with every subscription, once the link is up. For a user whose
+     * command failed without telling whether Redis ran it (a timeout: Redis may be frozen with the command in its
+     * buffer), so that what the command published cannot arrive later through a subscription made before it: a
+     * subscription made after is not sent what was published before.
+     */
+    public void resetPubSub() {
+        PubSub current = pubSub.get();
+        if (current != null) {
+            dropPubSub(current);
+        }
+    }
+
     /** {@return the link's threads (Lettuce's computation threads): for timers and for completing callers' stages} */
     public ScheduledExecutorService executor() {
         return executor;
@@ -307,7 +378,7 @@ public final class LettuceLink implements RedisLink {
      * outage.
      */
     private void keepPubSub() {
-        if (closed || subscribers.isEmpty() || !isUp()) {
+        if (closed || subscribers.isEmpty() && patternSubscribers.isEmpty() || !isUp()) {
             return;
         }
         if (!pubSubBusy.compareAndSet(false, true)) {
@@ -327,7 +398,7 @@ public final class LettuceLink implements RedisLink {
 
     private CompletableFuture<Void> connectPubSub() {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        client.connectPubSubAsync(StringCodec.UTF8, redisUri).whenComplete((made, failure) -> {
+        client.connectPubSubAsync(PUB_SUB_CODEC, redisUri).whenComplete((made, failure) -> {
             if (failure != null) {
                 LOG.debug("Pub/Sub connection to {} not made: {}", displayUri, describe(failure));
                 done.complete(null);
@@ -341,10 +412,18 @@ public final class LettuceLink implements RedisLink {
             PubSub fresh = new PubSub(made);
             made.addListener(new RedisPubSubAdapter<>() {
                 @Override
-                public void message(String channel, String message) {
+                public void message(String channel, byte[] message) {
                     Subscriber subscriber = subscribers.get(channel);
                     if (subscriber != null) {
-                        subscriber.message(message);
+                        subscriber.message(new String(message, StandardCharsets.UTF_8));
+                    }
+                }
+
+                @Override
+                public void message(String pattern, String channel, byte[] message) {
+                    PatternSubscriber subscriber = patternSubscribers.get(pattern);
+                    if (subscriber != null) {
+                        subscriber.message(channel, message);
                     }
                 }
             });
@@ -368,6 +447,10 @@ public final class LettuceLink implements RedisLink {
     }
 
     private CompletableFuture<Void> subscribeMissing(PubSub current) {
+        return CompletableFuture.allOf(subscribeMissingChannels(current), subscribeMissingPatterns(current));
+    }
+
+    private CompletableFuture<Void> subscribeMissingChannels(PubSub current) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         String[] missing = subscribers.keySet().stream().filter(c -> !current.channels.contains(c)).toArray(String[]::new);
         if (missing.length == 0) {
@@ -382,22 +465,54 @@ public final class LettuceLink implements RedisLink {
                         executor.execute(subscriber::subscribed);
                     }
                 }
-            } else if (isOutage(failure)) {
-                dropPubSub(current);
             } else {
-                refusedSubscribe(failure);
+                subscribeFailed(current, failure);
             }
             done.complete(null);
         });
         return done;
     }
 
-    /** A SUBSCRIBE that Redis refused (an ACL without the channel, say): tried again at every probe, said once a minute. */
+    private CompletableFuture<Void> subscribeMissingPatterns(PubSub current) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        String[] missing = patternSubscribers.keySet().stream().filter(p -> !current.patterns.contains(p)).toArray(String[]::new);
+        if (missing.length == 0) {
+            done.complete(null);
+            return done;
+        }
+        current.connection.async().psubscribe(missing).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                for (String pattern : missing) {
+                    PatternSubscriber subscriber = patternSubscribers.get(pattern);
+                    if (subscriber != null && current.patterns.add(pattern)) {
+                        executor.execute(subscriber::subscribed);
+                    }
+                }
+            } else {
+                subscribeFailed(current, failure);
+            }
+            done.complete(null);
+        });
+        return done;
+    }
+
+    private void subscribeFailed(PubSub current, Throwable failure) {
+        if (isOutage(failure)) {
+            dropPubSub(current);
+        } else {
+            refusedSubscribe(failure);
+        }
+    }
+
+    /**
+     * A SUBSCRIBE or PSUBSCRIBE that Redis refused (an ACL without the channel, say): tried again at every probe, said
+     * once a minute.
+     */
     private void refusedSubscribe(Throwable failure) {
         long now = System.nanoTime();
         if (now - lastRefusedSubscribe >= REFUSED_WARN_INTERVAL_NANOS) {
             lastRefusedSubscribe = now;
-            LOG.warn("Redis at {} refused a SUBSCRIBE; what other instances announce does not reach this one until it accepts: {}",
+            LOG.warn("Redis at {} refused a SUBSCRIBE; what other instances announce or publish does not reach this one until it accepts: {}",
                 displayUri, describe(failure));
         }
     }
@@ -405,6 +520,7 @@ public final class LettuceLink implements RedisLink {
     private void dropPubSub(PubSub current) {
         if (pubSub.compareAndSet(current, null)) {
             current.channels.clear();
+            current.patterns.clear();
             current.connection.closeAsync();
         }
     }
