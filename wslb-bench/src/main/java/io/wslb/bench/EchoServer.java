@@ -44,6 +44,11 @@ final class EchoServer {
         config.customize(upgrade.getConfiguration());
         upgrade.addMapping("/*", (request, response, callback) -> {
             response.setExtensions(List.of());
+            // The broadcast bench's backends tag a connection with the room of its ?room= query, as a chat backend would.
+            String query = request.getHttpURI().getQuery();
+            if (query != null && query.startsWith("room=")) {
+                response.getHeaders().put("Wslb-Channels", "room:" + query.substring(5));
+            }
             return new EchoFrameHandler();
         });
         server.setHandler(upgrade);

@@ -33,6 +33,10 @@ public final class Main {
                        [--tls-resumption off|on] [--tls-client openssl|jdk] [--proxy-java PATH]
                        [--results DIR] [--no-chart] [--jvm-flags "..."] [--wslb-jar PATH]
                        [--nginx-conf FILE] [--haproxy-conf FILE] [--client-threads 1]
+          broadcast    [--clients 1000] [--rooms 10] [--backends 3] [--rate 200] [--duration 10s] [--warmup 3s]
+                       [--wslb-jar PATH] [--jvm-flags "..."] [--log-dir DIR]
+                       (two wslb instances over one redis-server; messages PUBLISHed to the rooms; checks that each
+                        reaches every client of its room once, reports deliveries/s, delay and CPU per delivery)
           soak         --target wslb|direct|nginx|haproxy|frame-relay [--duration 10m] [--sample 10s] [--warmup 10s]
                        [--connections 100 --inflight 4 --payload 64] [--heap after-gc|used] [--results DIR]
           chart        --results DIR [--out FILE]     (redraws DIR/chart.png from DIR/summary.csv)
@@ -59,6 +63,7 @@ public final class Main {
                 case "connect" -> Bench.runConnect(rest);
                 case "idle" -> Bench.runIdle(rest);
                 case "compare" -> Compare.run(rest);
+                case "broadcast" -> Broadcast.run(rest);
                 case "soak" -> Soak.run(rest);
                 case "chart" -> Chart.run(rest);
                 default -> {
