@@ -66,17 +66,18 @@ public interface Channels {
     int publishToBackend(String backendId, ChannelMessage message);
 
     /**
-     * @param connectionId a connection's id, as its backend received it
+     * @param connectionId a connection's id, as its backend received it; with a transport between instances, an id
+     *     another instance made is sent to it
      * @param channels valid channel names to add
-     * @throws NoSuchElementException for an id of no open connection
+     * @throws NoSuchElementException for an id of no open connection (of this instance's ids, with a transport)
      * @throws IllegalArgumentException for an invalid name, or past {@value #MAX_CHANNELS_PER_CONNECTION} channels
      */
     void subscribe(String connectionId, Collection<String> channels);
 
     /**
-     * @param connectionId a connection's id
+     * @param connectionId a connection's id; with a transport, an id another instance made is sent to it
      * @param channels channel names to remove (those it is not subscribed to are ignored)
-     * @throws NoSuchElementException for an id of no open connection
+     * @throws NoSuchElementException for an id of no open connection (of this instance's ids, with a transport)
      */
     void unsubscribe(String connectionId, Collection<String> channels);
 

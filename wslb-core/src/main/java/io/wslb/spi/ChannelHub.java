@@ -193,14 +193,68 @@ public final class ChannelHub implements Channels {
         return count;
     }
 
+    /**
+     * {@inheritDoc} An id another instance made goes, through the transport, to the instance that holds it.
+     */
     @Override
     public void subscribe(String connectionId, Collection<String> channels) {
-        add(require(connectionId), channels);
+        Entry entry = byId.get(requireNonNull(connectionId, "connectionId"));
+        if (entry == null) {
+            forward(new SubscriptionChange(connectionId, List.copyOf(channels), List.of()));
+            return;
+        }
+        add(entry, channels);
     }
 
+    /**
+     * {@inheritDoc} An id another instance made goes, through the transport, to the instance that holds it.
+     */
     @Override
     public void unsubscribe(String connectionId, Collection<String> channels) {
-        Entry entry = require(connectionId);
+        Entry entry = byId.get(requireNonNull(connectionId, "connectionId"));
+        if (entry == null) {
+            forward(new SubscriptionChange(connectionId, List.of(), List.copyOf(channels)));
+            return;
+        }
+        remove(entry, channels);
+    }
+
+    /**
+     * @param connectionId a connection's id
+     * @return true if this hub holds the connection now
+     */
+    public boolean holds(String connectionId) {
+        return byId.containsKey(connectionId);
+    }
+
+    /**
+     * Applies a change that a transport brought, if this hub holds its connection; what no instance holds is dropped.
+     *
+     * @param change the change
+     * @return true if this hub held the connection and applied it
+     * @throws IllegalArgumentException past {@value Channels#MAX_CHANNELS_PER_CONNECTION} channels (nothing added)
+     */
+    public boolean apply(SubscriptionChange change) {
+        Entry entry = byId.get(change.connectionId());
+        if (entry == null) {
+            return false;
+        }
+        add(entry, change.subscribe());
+        remove(entry, change.unsubscribe());
+        return true;
+    }
+
+    /** Hands a change of an id this hub did not make to the transport; an id of its own that it does not hold is unknown. */
+    private void forward(SubscriptionChange change) {
+        ChannelTransport via = transport;
+        boolean ours = change.connectionId().startsWith(idPrefix + "-");
+        if (ours || via == null || !via.sendChange(change)) {
+            throw new NoSuchElementException("no open connection with id '" + change.connectionId() + "'"
+                + (ours || via == null ? "" : " here, and the change could not be sent to the other instances"));
+        }
+    }
+
+    private void remove(Entry entry, Collection<String> channels) {
         synchronized (entry) {
             for (String channel : channels) {
                 if (entry.channels().remove(channel)) {

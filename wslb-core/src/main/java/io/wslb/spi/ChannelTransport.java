@@ -25,4 +25,15 @@ public interface ChannelTransport {
      *     the transport cannot now, and the hub delivers it locally instead
      */
     boolean send(Publication publication);
+
+    /**
+     * Sends a change of a connection's channels to every instance, where the one that holds the connection applies
+     * it ({@link ChannelHub#apply}); the hub calls it for an id that another instance made.
+     *
+     * @param change what to change
+     * @return true if it was handed on; false (the default) if this transport carries no changes, or cannot now
+     */
+    default boolean sendChange(SubscriptionChange change) {
+        return false;
+    }
 }

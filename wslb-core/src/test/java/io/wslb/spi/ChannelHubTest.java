@@ -124,4 +124,36 @@ class ChannelHubTest {
         assertThatThrownBy(() -> new Publication(Publication.Target.ALL, "x", ChannelMessage.text("y")))
             .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aChangeForAnotherInstancesId_goesThroughTheTransport_andTheHolderApplies_whileAnUnknownIdOfOursIsAnError() {
+        ChannelHub other = new ChannelHub();
+        Recorder there = new Recorder(other.nextConnectionId(), "chat-1");
+        other.register(there, List.of("lobby"));
+        List<SubscriptionChange> carried = new CopyOnWriteArrayList<>();
+        hub.attach(new ChannelTransport() {
+            @Override
+            public boolean send(Publication publication) {
+                return false;
+            }
+
+            @Override
+            public boolean sendChange(SubscriptionChange change) {
+                return carried.add(change);
+            }
+        });
+
+        hub.subscribe(there.connectionId(), List.of("news"));
+        hub.unsubscribe(there.connectionId(), List.of("lobby"));
+
+        assertThat(carried).hasSize(2);
+        assertThat(hub.apply(carried.get(0))).as("not held here").isFalse();
+        assertThat(other.apply(carried.get(0))).isTrue();
+        assertThat(other.apply(carried.get(1))).isTrue();
+        assertThat(other.channelsOf(there.connectionId())).containsExactly("news");
+        String ours = hub.nextConnectionId();
+        assertThatThrownBy(() -> hub.subscribe(ours, List.of("news"))).isInstanceOf(NoSuchElementException.class);
+        assertThatThrownBy(() -> hub.subscribe(there.connectionId(), List.of("bad name"))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(carried).as("nothing sent for an error").hasSize(2);
+    }
 }

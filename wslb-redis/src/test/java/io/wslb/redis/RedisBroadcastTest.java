@@ -1,6 +1,7 @@
 package io.wslb.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
@@ -14,12 +15,14 @@ import io.wslb.jetty.testing.ClientSocket;
 import io.wslb.jetty.testing.Closer;
 import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.spi.LoadBalancerRuntime;
 import io.wslb.strategies.BalancingStrategies;
 import io.wslb.testing.RedisServerExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -144,6 +147,27 @@ class RedisBroadcastTest {
             assertThat(clients.lobby().nextText()).isEqualTo("to the lobby backend");
             assertThat(clients.lobby().nextText()).isEqualTo("to all");
         }
+    }
+
+    @Test
+    void aSubscriptionChangeForAConnectionOfAnotherInstance_reachesIt_fromTheApiOrAnyRedisClient() throws Exception {
+        BalancerInstance a = instance("lb-a", "bc-control:");
+        BalancerInstance b = instance("lb-b", "bc-control:");
+        connect(a);
+        Clients onB = connect(b);
+        String idOnB = lobby.connections().get(lobby.connections().size() - 1).upgrade().header(Channels.CONNECTION_ID_HEADER);
+        assertThat(b.balancer.channels().channelsOf(idOnB)).containsExactly("lobby");
+
+        a.balancer.channels().subscribe(idOnB, List.of("news"));
+
+        await("instance B applied A's change").atMost(PATIENCE).until(() -> b.balancer.channels().channelsOf(idOnB).contains("news"));
+        a.balancer.channels().publish("news", ChannelMessage.text("for news readers"));
+        assertThat(onB.lobby().nextText()).isEqualTo("for news readers");
+
+        REDIS.server().command("PUBLISH", "bc-control:control", "unsubscribe " + idOnB + " news,lobby");
+        await("instance B applied the external change").atMost(PATIENCE).until(() -> b.balancer.channels().channelsOf(idOnB).isEmpty());
+        assertThatThrownBy(() -> a.balancer.channels().subscribe(LoadBalancerRuntime.of(a.balancer).channels().nextConnectionId(),
+            List.of("news"))).as("an id of A's own that A does not hold").isInstanceOf(NoSuchElementException.class);
     }
 
     @Test

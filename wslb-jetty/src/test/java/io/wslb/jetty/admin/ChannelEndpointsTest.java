@@ -11,8 +11,14 @@ import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.jetty.testing.EventLog;
 import io.wslb.jetty.testing.LoadBalancerProxy;
 import io.wslb.jetty.testing.WsClient;
+import io.wslb.spi.ChannelHub;
+import io.wslb.spi.ChannelTransport;
+import io.wslb.spi.LoadBalancerRuntime;
+import io.wslb.spi.Publication;
+import io.wslb.spi.SubscriptionChange;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,6 +38,7 @@ class ChannelEndpointsTest {
     private EchoBackend rooms;
     private EchoBackend lobby;
     private AdminServer admin;
+    private WebSocketLoadBalancer balancer;
     private ClientSocket inRoom;
     private ClientSocket inLobby;
 
@@ -40,7 +47,7 @@ class ChannelEndpointsTest {
         rooms = closer.add(EchoBackend.start("rooms"));
         rooms.headerOn101(Channels.CHANNELS_HEADER, "room:7");
         lobby = closer.add(EchoBackend.start("lobby"));
-        WebSocketLoadBalancer balancer = Balancers.roundRobin(new EventLog(), rooms.backend(), lobby.backend()).build();
+        balancer = Balancers.roundRobin(new EventLog(), rooms.backend(), lobby.backend()).build();
         LoadBalancerProxy proxy = closer.add(LoadBalancerProxy.handler("/", balancer));
         admin = closer.add(AdminServer.start(balancer, b -> b.bearerToken(TOKEN), ""));
         WsClient client = closer.add(WsClient.start());
@@ -117,5 +124,29 @@ class ChannelEndpointsTest {
         assertThat(admin.post("/connections/" + id + "/channels", "{\"subscribe\":\"ok,not ok\"}").status()).isEqualTo(400);
         assertThat(admin.get("/connections/" + id).json().get("channels")).as("nothing added").isEqualTo(List.of("room:7"));
         assertThat(admin.get("/channels/room:7/messages").status()).isEqualTo(405);
+    }
+
+    @Test
+    void aChangeForAnotherInstancesConnection_isForwardedThroughTheTransport_202() throws Exception {
+        admin.withToken(TOKEN);
+        List<SubscriptionChange> sent = new CopyOnWriteArrayList<>();
+        LoadBalancerRuntime.of(balancer).channels().attach(new ChannelTransport() {
+            @Override
+            public boolean send(Publication publication) {
+                return false;
+            }
+
+            @Override
+            public boolean sendChange(SubscriptionChange change) {
+                return sent.add(change);
+            }
+        });
+        String elsewhere = new ChannelHub().nextConnectionId();
+
+        AdminServer.Answer answer = admin.post("/connections/" + elsewhere + "/channels", "{\"subscribe\":\"news\"}");
+
+        assertThat(answer.status()).isEqualTo(202);
+        assertThat(answer.json()).containsEntry("forwarded", true);
+        assertThat(sent).singleElement().satisfies(change -> assertThat(change.subscribe()).containsExactly("news"));
     }
 }

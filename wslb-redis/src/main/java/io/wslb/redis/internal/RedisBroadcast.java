@@ -14,10 +14,12 @@ import io.wslb.Ticker;
 import io.wslb.spi.ChannelHub;
 import io.wslb.spi.ChannelTransport;
 import io.wslb.spi.Publication;
+import io.wslb.spi.SubscriptionChange;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,16 +58,16 @@ import org.slf4j.LoggerFactory;
  * message is not valid UTF-8 (a WebSocket client would close on it), or if deliveries are
  * {@value #MAX_PENDING_BYTES} bytes behind.
  *
- * <p><b>Subscription</b>: four {@code PSUBSCRIBE} patterns, {@code <prefix>ch:*}, {@code <prefix>backend:*},
- * {@code <prefix>all} and {@code <prefix>bin:*} (the prefix escaped), rather than a {@code SUBSCRIBE} per channel
+ * <p><b>Subscription</b>: five {@code PSUBSCRIBE} patterns, {@code <prefix>ch:*}, {@code <prefix>backend:*},
+ * {@code <prefix>all}, {@code <prefix>bin:*} and the control channel {@code <prefix>control} (the prefix escaped), rather than a {@code SUBSCRIBE} per channel
  * that has subscribers here: the hub tells nobody when a channel gains or loses its last connection, and a
  * subscription made as a connection arrives would miss what is published before Redis confirms it. The cost is that
  * every instance receives every publication, including those for channels it has no subscriber of; Redis matches
- * each {@code PUBLISH} against four patterns. The link makes the subscriptions again after every loss of its
+ * each {@code PUBLISH} against five patterns. The link makes the subscriptions again after every loss of its
  * Pub/Sub connection (Redis restarted, say), so delivery between instances resumes by itself. Two clusters sharing
  * a Redis need prefixes neither of which starts with the other, or one receives the other's publications.
  *
- * <p><b>Delivery</b>, at most once, as Redis Pub/Sub: while the link is up and the four patterns are subscribed,
+ * <p><b>Delivery</b>, at most once, as Redis Pub/Sub: while the link is up and the patterns are subscribed,
  * {@link #send} publishes without waiting and the message comes back to this instance through the subscription like
  * to any other, delivered once. Otherwise (Redis down, or the subscription not yet made again) {@link #send} says
  * no and the hub delivers to this instance's clients only: an outage costs the other instances, never this one. A
@@ -95,6 +97,11 @@ public final class RedisBroadcast implements ChannelTransport, AutoCloseable {
     static final String ALL = "all";
     /** Under the prefix, before one of the others: the message is binary. */
     static final String BINARY = "bin:";
+    /**
+     * The Redis channel of changes to a connection's channels, under the prefix: text {@code subscribe <id> a,b} or
+     * {@code unsubscribe <id> a,b}; the instance that holds the connection applies it, the others ignore it.
+     */
+    static final String CONTROL = "control";
     /**
      * How far deliveries may fall behind what arrives, in bytes (each message's payload and {@value #PENDING_OVERHEAD}
      * more), before arrivals are dropped: a bound on memory should delivering ever be slower than Redis sends (about
@@ -128,7 +135,8 @@ public final class RedisBroadcast implements ChannelTransport, AutoCloseable {
         this.hub = hub;
         this.prefix = prefix;
         String escaped = escapeGlob(prefix);
-        this.patterns = List.of(escaped + CHANNEL + "*", escaped + BACKEND + "*", escaped + ALL, escaped + BINARY + "*");
+        this.patterns = List.of(escaped + CHANNEL + "*", escaped + BACKEND + "*", escaped + ALL, escaped + BINARY + "*",
+            escaped + CONTROL);
         this.delivery = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, THREAD_NAME);
             thread.setDaemon(true);
@@ -217,6 +225,67 @@ public final class RedisBroadcast implements ChannelTransport, AutoCloseable {
         return true;
     }
 
+    @Override
+    public boolean sendChange(SubscriptionChange change) {
+        RedisAsyncCommands<String, String> redis = closed || !link.isUp() || !isSubscribed() ? null : link.commands();
+        if (redis == null) {
+            return false;
+        }
+        try {
+            if (!change.subscribe().isEmpty()) {
+                control(redis, "subscribe " + change.connectionId() + " " + String.join(",", change.subscribe()));
+            }
+            if (!change.unsubscribe().isEmpty()) {
+                control(redis, "unsubscribe " + change.connectionId() + " " + String.join(",", change.unsubscribe()));
+            }
+        } catch (RuntimeException e) {
+            return false;
+        }
+        return true;
+    }
+
+    private void control(RedisAsyncCommands<String, String> redis, String line) {
+        redis.publish(prefix + CONTROL, line).whenComplete((receivers, failure) -> {
+            if (failure != null) {
+                sendWarnings.other("a change of a connection's channels did not reach Redis at " + link.uri() + " ("
+                    + LettuceLink.unwrap(failure) + "): " + BackendRecord.abbreviate(line));
+            }
+        });
+    }
+
+    /**
+     * Applies a change of a connection's channels that arrived on the control channel, if this instance holds the
+     * connection.
+     */
+    private void applyControl(byte[] message) {
+        String line;
+        try {
+            line = utf8(message);
+        } catch (IllegalArgumentException e) {
+            drop(prefix + CONTROL, String.valueOf(e.getMessage()));
+            return;
+        }
+        String[] parts = line.trim().split(" ", -1);
+        if (parts.length != 3 || !(parts[0].equals("subscribe") || parts[0].equals("unsubscribe"))) {
+            drop(prefix + CONTROL, "a change is 'subscribe <id> <channel>,...' or 'unsubscribe <id> <channel>,...'");
+            return;
+        }
+        List<String> names = new ArrayList<>();
+        for (String name : parts[2].split(",", -1)) {
+            if (!name.isBlank()) {
+                names.add(name.trim());
+            }
+        }
+        try {
+            SubscriptionChange change = parts[0].equals("subscribe") ? new SubscriptionChange(parts[1], names, List.of())
+                : new SubscriptionChange(parts[1], List.of(), names);
+            received.increment();
+            hub.apply(change);
+        } catch (IllegalArgumentException e) {
+            drop(prefix + CONTROL, String.valueOf(e.getMessage()));
+        }
+    }
+
     /**
      * A PUBLISH sent and then failed: this instance's clients get it all the same, and the link learns of an outage.
      * Without an answer, Redis may yet run the PUBLISH (a frozen server, thawed): the Pub/Sub connection is made again
@@ -264,6 +333,10 @@ public final class RedisBroadcast implements ChannelTransport, AutoCloseable {
 
     private void deliver(String channel, byte[] message) {
         if (closed) {
+            return;
+        }
+        if (channel.equals(prefix + CONTROL)) {
+            applyControl(message);
             return;
         }
         Publication publication;

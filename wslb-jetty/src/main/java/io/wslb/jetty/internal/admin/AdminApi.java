@@ -256,6 +256,10 @@ public final class AdminApi {
                 } catch (NoSuchElementException e) {
                     throw new Failure(404, String.valueOf(e.getMessage()), null);
                 }
+                if (!LoadBalancerRuntime.of(balancer).channels().holds(connection)) {
+                    // Another instance's connection: the change went to it through the transport.
+                    yield new Reply(202, Map.of("connection", connection, "forwarded", true), null);
+                }
                 yield connection(connection);
             }
         };
