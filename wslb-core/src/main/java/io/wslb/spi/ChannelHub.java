@@ -45,6 +45,7 @@ public final class ChannelHub implements Channels {
     private final LongAdder published = new LongAdder();
     private final LongAdder queued = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    private final LongAdder delivered = new LongAdder();
     private volatile @Nullable ChannelTransport transport;
 
     /** A hub whose connection ids start with a random prefix, so that the ids of two instances never meet. */
@@ -120,6 +121,20 @@ public final class ChannelHub implements Channels {
      */
     public void dropped(long messages) {
         dropped.add(messages);
+    }
+
+    /**
+     * An adapter tells that queued messages were handed to a client's socket.
+     *
+     * @param messages how many
+     */
+    public void delivered(long messages) {
+        delivered.add(messages);
+    }
+
+    /** @return queued messages handed to their client's socket */
+    public long deliveredMessages() {
+        return delivered.sum();
     }
 
     /** @return messages published through this hub (one per call, whatever the subscribers) */

@@ -40,6 +40,7 @@ class BroadcastMetersTest {
         assertThat(lab.count("wslb.broadcast.published")).isEqualTo(1);
         assertThat(lab.count("wslb.broadcast.queued")).isEqualTo(2);
         assertThat(lab.count("wslb.broadcast.dropped")).isZero();
+        await().atMost(Duration.ofSeconds(5)).until(() -> lab.count("wslb.broadcast.delivered") == 2);
 
         byte[] large = new byte[64 * 1024];
         for (int i = 0; i < 2_000; i++) {

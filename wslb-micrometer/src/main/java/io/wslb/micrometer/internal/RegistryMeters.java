@@ -82,6 +82,9 @@ final class RegistryMeters {
         FunctionCounter.builder("wslb.broadcast.queued", channels, ChannelHub::queuedMessages).tags(settings.tags())
             .description("Published messages queued for a client connection of this instance, one per connection reached")
             .register(registry);
+        FunctionCounter.builder("wslb.broadcast.delivered", channels, ChannelHub::deliveredMessages).tags(settings.tags())
+            .description("Queued messages handed to their client's socket, as whole messages between the backend's")
+            .register(registry);
         FunctionCounter.builder("wslb.broadcast.dropped", channels, ChannelHub::droppedMessages).tags(settings.tags())
             .description("Queued messages dropped because their client did not take them in time (the oldest go first)")
             .register(registry);

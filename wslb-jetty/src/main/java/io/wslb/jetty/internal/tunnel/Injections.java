@@ -1,6 +1,7 @@
 package io.wslb.jetty.internal.tunnel;
 
 import io.wslb.ChannelMessage;
+import io.wslb.spi.ChannelHub;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -50,9 +51,10 @@ final class Injections {
      * {@link #MAX_BATCH_BYTES} bytes (at least one), each a whole message with its reserved bits clear: uncompressed,
      * which permessage-deflate allows between compressed messages.
      *
+     * @param hub told how many messages were taken out
      * @return the frames, or null when nothing waits
      */
-    @Nullable ByteBuffer take() {
+    @Nullable ByteBuffer take(ChannelHub hub) {
         ChannelMessage first;
         List<ChannelMessage> batch = new ArrayList<>();
         synchronized (this) {
@@ -70,6 +72,7 @@ final class Injections {
             for (ChannelMessage m : batch) {
                 queuedBytes -= m.size();
             }
+            hub.delivered(batch.size());
         }
         int total = 0;
         for (ChannelMessage m : batch) {

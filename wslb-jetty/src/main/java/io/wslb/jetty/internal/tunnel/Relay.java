@@ -181,7 +181,7 @@ final class Relay extends Pump {
             Injections waiting = injections;
             if (waiting != null && request == null && scanner.betweenMessages() && !scanner.closeSeen() && waiting.pending()) {
                 EndPoint out = sink.getEndPoint();
-                ByteBuffer frames = out.isOpen() && !out.isOutputShutdown() ? waiting.take() : null;
+                ByteBuffer frames = out.isOpen() && !out.isOutputShutdown() ? waiting.take(tunnel.channels()) : null;
                 if (frames != null) {
                     release();
                     writing();

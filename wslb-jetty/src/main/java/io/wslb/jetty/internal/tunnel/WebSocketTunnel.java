@@ -4,6 +4,7 @@ import io.wslb.ChannelMessage;
 import io.wslb.CloseCause;
 import io.wslb.ConnectionEnd;
 import io.wslb.jetty.internal.ProxyContext;
+import io.wslb.spi.ChannelHub;
 import io.wslb.spi.ChannelSubscriber;
 import io.wslb.spi.Route;
 import java.nio.ByteBuffer;
@@ -131,6 +132,11 @@ public final class WebSocketTunnel {
 
     public Route route() {
         return route;
+    }
+
+    /** @return the balancer's channels, told of what this connection's queue delivers and drops */
+    ChannelHub channels() {
+        return context.channels();
     }
 
     /** @return the id its backend was told ({@code Wslb-Connection-Id}) */
