@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.wslb.ChannelMessage;
-import io.wslb.micrometer.testing.Closer;
-import io.wslb.micrometer.testing.EchoBackend;
+import io.wslb.jetty.testing.Closer;
+import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.micrometer.testing.Lab;
 import io.wslb.testing.RawWebSocketConnection;
 import java.nio.charset.StandardCharsets;

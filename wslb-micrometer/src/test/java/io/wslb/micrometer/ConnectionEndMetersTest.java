@@ -4,15 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Timer;
-import io.wslb.micrometer.testing.Closer;
-import io.wslb.micrometer.testing.EchoBackend;
+import io.wslb.jetty.testing.Closer;
+import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.micrometer.testing.Lab;
 import io.wslb.testing.Frame;
 import io.wslb.testing.RawWebSocketConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.websocket.api.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -67,7 +66,7 @@ class ConnectionEndMetersTest {
         client.send(Frame.text("hello"));
         client.readMessage();
 
-        a.sessions().get(0).close(4100, "go away", Callback.NOOP);
+        a.connections().get(0).close(4100, "go away");
         Frame close = client.awaitCloseFrame(Duration.ofSeconds(5));
         assertThat(close.closeCode().getAsInt()).isEqualTo(4100);
         client.send(Frame.close(4100, ""));

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.wslb.Backend;
-import io.wslb.micrometer.testing.Closer;
-import io.wslb.micrometer.testing.EchoBackend;
+import io.wslb.jetty.testing.Closer;
+import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.micrometer.testing.Lab;
 import io.wslb.testing.RawHttpResponse;
 import io.wslb.testing.RawWebSocketConnection;
@@ -61,7 +61,7 @@ class HandshakeMetersTest {
     @Test
     void aHandshakeTheBackendRefuses_isCountedRefused_withItsCauseAndTheBackendsStatus() throws Exception {
         EchoBackend a = closer.add(EchoBackend.start("a"));
-        a.refuseUpgrades(403);
+        a.refuseUpgrades(403, "refused");
         Lab lab = closer.add(Lab.start(builder -> builder.backend(a.backend())));
 
         assertThat(lab.handshake("/").status()).isEqualTo(403);

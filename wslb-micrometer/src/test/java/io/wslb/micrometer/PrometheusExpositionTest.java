@@ -7,8 +7,8 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.wslb.micrometer.testing.Closer;
-import io.wslb.micrometer.testing.EchoBackend;
+import io.wslb.jetty.testing.Closer;
+import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.micrometer.testing.Lab;
 import io.wslb.strategies.AffinityResolvers;
 import io.wslb.strategies.SessionStores;
@@ -49,7 +49,7 @@ class PrometheusExpositionTest {
         client.send(Frame.close(1000, ""));
         client.awaitCloseFrame(Duration.ofSeconds(5));
         await().atMost(Duration.ofSeconds(5)).until(() -> lab.timed("wslb.connection.lifetime") == 1);
-        a.refuseUpgrades(503);
+        a.refuseUpgrades(503, "refused");
         assertThat(lab.handshake("/chat/lobby?room=other-room").status()).isEqualTo(503);
 
         String scrape = registry.scrape();

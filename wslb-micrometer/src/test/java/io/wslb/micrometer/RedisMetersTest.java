@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.wslb.micrometer.testing.Closer;
-import io.wslb.micrometer.testing.EchoBackend;
+import io.wslb.jetty.testing.Closer;
+import io.wslb.jetty.testing.EchoBackend;
 import io.wslb.micrometer.testing.Lab;
 import io.wslb.redis.RedisLink;
 import io.wslb.redis.RedisSessionStore;

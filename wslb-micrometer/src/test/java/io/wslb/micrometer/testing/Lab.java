@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.wslb.WebSocketLoadBalancer;
 import io.wslb.WebSocketLoadBalancerBuilder;
+import io.wslb.jetty.testing.Closer;
 import io.wslb.micrometer.WslbMetrics;
 import io.wslb.strategies.BalancingStrategies;
 import io.wslb.testing.RawHttpResponse;

@@ -179,7 +179,7 @@ final class Relay extends Pump {
                 }
             }
             Injections waiting = injections;
-            if (waiting != null && request == null && scanner.betweenMessages() && !scanner.closeSeen() && waiting.pending()) {
+            if (waiting != null && waiting.pending() && request == null && scanner.betweenMessages() && !scanner.closeSeen()) {
                 EndPoint out = sink.getEndPoint();
                 ByteBuffer frames = out.isOpen() && !out.isOutputShutdown() ? waiting.take(tunnel.channels()) : null;
                 if (frames != null) {

@@ -100,10 +100,6 @@ public final class WebSocketTunnel {
     private boolean pingedClient;
     private boolean pingedBackend;
 
-    public WebSocketTunnel(ProxyContext context, Route route, EndPoint clientEndPoint, EndPoint backendEndPoint, int rsvFirst, int rsvContinuation) {
-        this(context, route, clientEndPoint, backendEndPoint, rsvFirst, rsvContinuation, context.channels().nextConnectionId(), List.of());
-    }
-
     /**
      * @param connectionId the id its backend was told, by which the channel API finds it
      * @param channels the channels its backend named in its 101, already checked

@@ -56,7 +56,7 @@ class WebSocketTunnelStartTest {
         ProxyContext context = new ProxyContext(balancer, Runnable::run, scheduler, new ArrayByteBufferPool(), null);
         Route route = LoadBalancerRuntime.of(balancer).router().route(HandshakeRequest.builder().path("/chat").build()).toCompletableFuture().join();
         route.established(); // as when the backend's 101 arrived
-        tunnel = new WebSocketTunnel(context, route, clientEndPoint, backendEndPoint, 0, 0);
+        tunnel = new WebSocketTunnel(context, route, clientEndPoint, backendEndPoint, 0, 0, context.channels().nextConnectionId(), List.of());
         clientEndPoint.setConnection(tunnel.clientLeg());
         backendEndPoint.setConnection(tunnel.backendLeg());
     }
